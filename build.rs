@@ -1,0 +1,529 @@
+//! Code generation only: turns the schemas under `schemas/` into Rust types in `OUT_DIR`.
+//!
+//! xsd-parser 1.5.2 does the heavy lifting (types plus quick-xml readers and writers). Three
+//! things it does not do are added here, as steps over its intermediate models:
+//! - a nillable optional element becomes a plain `Field<T>` (not `Option<Field<T>>`), so the
+//!   tri-state of the Update semantics has exactly one representation;
+//! - an element typed with an abstract base (`Record`) becomes a generated enum of the
+//!   concrete types that extend it, dispatched on `xsi:type` (upstream issue #275);
+//! - an enumeration that servers may extend (`RecordResultCode`) becomes a generated enum
+//!   with an `Other(String)` variant instead of a hard decode error.
+//!
+//! Errors are reported as one readable line and a failing exit status, never a panic.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::str::FromStr;
+
+use xsd_parser::config::{GeneratorFlags, IdentQuadruple, OptimizerFlags, ParserFlags, Schema};
+use xsd_parser::models::code::IdentPath;
+use xsd_parser::models::data::{
+    ComplexData, ConfigValue, DataTypeVariant, Occurs, PathData, StructMode,
+};
+use xsd_parser::models::meta::{
+    Base, CustomMeta, ElementMetaVariant, MetaType, MetaTypeVariant, MetaTypes,
+};
+use xsd_parser::{
+    exec_generator_with_ident_cache, exec_interpreter_with_ident_cache, exec_optimizer,
+    exec_parser, exec_render, Config, IdentType, TypeIdent,
+};
+
+/// Namespaces of the SOAP schemas.
+const NS_MESSAGES: &str = "urn:soap.convio.com";
+const NS_OBJECTS: &str = "urn:object.soap.convio.com";
+
+/// Abstract record base: elements of this type carry `xsi:type`.
+const RECORD_BASE: &str = "Record";
+/// Rust path of the generated dispatch enum.
+const RECORD_ENUM_PATH: &str = "crate::generated::AnyRecord";
+
+/// Enumerations kept open with an `Other(String)` variant: (namespace, type, Rust name).
+const OPEN_ENUMS: &[(&str, &str, &str)] = &[(NS_MESSAGES, "RecordResultCode", "ResultCode")];
+
+/// Elements and types generated as roots (everything reachable from them is generated too).
+const ROOTS: &[(IdentType, &str)] = &[(IdentType::Element, "soapenv:Envelope")];
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            // One line per problem, readable in `cargo build` output.
+            println!("cargo:warning=convio code generation failed: {message}");
+            eprintln!("error: convio code generation failed: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    println!("cargo:rerun-if-changed=schemas");
+    println!("cargo:rerun-if-changed=build.rs");
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?);
+    let soap = generate_soap(Path::new("schemas/soap/envelope.xsd"))?;
+    write(&out_dir.join("soap_types.rs"), &soap)?;
+    let crm = generate_crm(Path::new("schemas/crm.public.v1.xsd"))?;
+    write(&out_dir.join("crm_types.rs"), &crm)?;
+    Ok(())
+}
+
+fn write(path: &Path, code: &str) -> Result<(), String> {
+    std::fs::write(path, code).map_err(|e| format!("writing {}: {e}", path.display()))
+}
+
+/// Built-in XML types mapped to our own scalar types (see `src/types.rs` for why).
+const SCALARS: &[(&str, &str)] = &[
+    ("xs:string", "Text"),
+    ("xs:normalizedString", "Text"),
+    ("xs:decimal", "Decimal"),
+];
+
+fn base_config(schema: &Path) -> Config {
+    let mut config = Config::default();
+    for (xml_type, rust_type) in SCALARS {
+        config.interpreter.types.push((
+            IdentQuadruple::from((IdentType::Type, *xml_type)),
+            MetaType::from(CustomMeta::new(*rust_type).include_from(format!("crate::types::{rust_type}"))),
+        ));
+    }
+    config
+        .with_schema(Schema::File(schema.to_path_buf()))
+        .with_parser_flags(ParserFlags::all())
+        // Everything but merging structurally equal types: Update and Delete, or the abstract
+        // Record and an empty request, must stay distinct types.
+        .with_optimizer_flags(OptimizerFlags::all() - OptimizerFlags::REMOVE_DUPLICATES)
+        .with_generator_flags(GeneratorFlags::USE_MODULES | GeneratorFlags::FLATTEN_CONTENT)
+        .with_nillable_type("crate::field::Field")
+        .with_quick_xml()
+        .with_derive(["Debug", "Clone", "PartialEq"])
+}
+
+/// The CRM (Server API) schema: plain generation plus the `Field<T>` step.
+fn generate_crm(schema: &Path) -> Result<String, String> {
+    if !schema.exists() {
+        return Ok(String::new());
+    }
+    let mut roots: Vec<(IdentType, String)> = Vec::new();
+    let listing = std::fs::read_to_string(schema).map_err(|e| format!("{}: {e}", schema.display()))?;
+    for name in global_element_names(&listing) {
+        roots.push((IdentType::Element, format!("crm:{name}")));
+    }
+    run_pipeline(base_config(schema), roots, &[], None)
+}
+
+/// The SOAP schemas, generated from the envelope so that one type reads a whole message.
+fn generate_soap(envelope: &Path) -> Result<String, String> {
+    let roots = ROOTS.iter().map(|(t, n)| (*t, n.to_string())).collect();
+    run_pipeline(base_config(envelope), roots, OPEN_ENUMS, Some((NS_OBJECTS, RECORD_BASE)))
+}
+
+/// Runs xsd-parser stage by stage, with our steps between the stages.
+fn run_pipeline(
+    mut config: Config,
+    mut roots: Vec<(IdentType, String)>,
+    open_enums: &[(&str, &str, &str)],
+    record_base: Option<(&str, &str)>,
+) -> Result<String, String> {
+    let schemas =
+        exec_parser(config.parser.clone()).map_err(|e| format!("parsing schemas: {e}"))?;
+
+    // Open enumerations become custom types rendered by us below.
+    let (probe, _) = exec_interpreter_with_ident_cache(config.clone().interpreter, &schemas)
+        .map_err(|e| format!("interpreting schemas: {e}"))?;
+    let mut extra_code = String::new();
+    for (ns, type_name, rust_name) in open_enums {
+        let values = enumeration_values(&probe, ns, type_name)?;
+        extra_code.push_str(&render_open_enum(rust_name, type_name, &values));
+        let prefix = prefix_of(&probe, ns)?;
+        config.interpreter.types.push((
+            IdentQuadruple::from((IdentType::Type, format!("{prefix}:{type_name}").as_str())),
+            MetaType::from(
+                CustomMeta::new(*rust_name).include_from(format!("crate::generated::{rust_name}")),
+            ),
+        ));
+    }
+
+    // Record types are reached only through the dispatch enum, so they are roots too.
+    if let Some((ns, base)) = record_base {
+        let prefix = prefix_of(&probe, ns)?;
+        for variant in concrete_extensions(&probe, ns, base)? {
+            roots.push((IdentType::Type, format!("{prefix}:{}", variant.xml_name)));
+        }
+    }
+    config = config.with_generate(roots.iter().map(|(t, n)| (*t, n.as_str())));
+
+    let (meta, ident_cache) = exec_interpreter_with_ident_cache(config.interpreter, &schemas)
+        .map_err(|e| format!("interpreting schemas: {e}"))?;
+    let meta = exec_optimizer(config.optimizer, meta).map_err(|e| format!("optimizing types: {e}"))?;
+
+    // Concrete record types: every complex type that extends the abstract base.
+    let record_variants = match record_base {
+        Some((ns, base)) => concrete_extensions(&meta, ns, base)?,
+        None => Vec::new(),
+    };
+    let record_base_ident = match record_base {
+        Some((ns, base)) => Some(find_type(&meta, ns, base)?),
+        None => None,
+    };
+
+    let mut data = exec_generator_with_ident_cache(config.generator, &schemas, Some(&ident_cache), &meta)
+        .map_err(|e| format!("generating types: {e}"))?;
+
+    let record_path = PathData::from_path(
+        IdentPath::from_str(RECORD_ENUM_PATH).map_err(|e| format!("record enum path: {e:?}"))?,
+    )
+    .into_included();
+
+    // Field<T> step and record retargeting step, over every generated struct.
+    let default_path = IdentPath::from_str("Default").map_err(|e| format!("derive path: {e:?}"))?;
+    let derive_default = || ConfigValue::Extend(vec![default_path.clone()]);
+    let mut field_elements: Vec<FieldElement> = Vec::new();
+    for item in data.items.values_mut() {
+        let DataTypeVariant::Complex(ComplexData::Struct { type_, .. }) = &mut item.variant else {
+            continue;
+        };
+        let deserializer = type_.base.deserializer_ident.to_string();
+        let attributes_optional = type_.attributes.iter().all(|a| a.is_option);
+        let elements = match &mut type_.mode {
+            StructMode::Sequence { elements, .. } | StructMode::All { elements, .. } => elements,
+            StructMode::Empty { .. } => {
+                if attributes_optional {
+                    item.derive = derive_default();
+                }
+                continue;
+            }
+            StructMode::Content { .. } => continue,
+        };
+        let mut all_defaultable = true;
+        for element in elements.iter_mut() {
+            let (nillable, type_ident) = {
+                let meta = element.meta();
+                let type_ident = match &meta.variant {
+                    ElementMetaVariant::Type { type_, .. } => Some(type_.clone()),
+                    _ => None,
+                };
+                (meta.nillable, type_ident)
+            };
+            if let (Some(base), Some(type_ident)) = (&record_base_ident, &type_ident) {
+                if type_ident == base {
+                    element.target_type = record_path.clone();
+                    element.target_is_dynamic = false;
+                }
+            }
+            if nillable && element.occurs == Occurs::Optional {
+                element.occurs = Occurs::Single;
+                field_elements.push(FieldElement {
+                    deserializer: deserializer.clone(),
+                    element: element.s_name.clone(),
+                    field: element.field_ident.to_string(),
+                });
+            } else if element.occurs == Occurs::Single {
+                all_defaultable = false;
+            }
+        }
+        // Records are built field by field: `..Default::default()` must work wherever
+        // every element may be left out.
+        if all_defaultable && attributes_optional {
+            item.derive = derive_default();
+        }
+    }
+
+    let module = exec_render(config.renderer, &data).map_err(|e| format!("rendering code: {e}"))?;
+    let mut code = quote::ToTokens::to_token_stream(&module).to_string();
+    for field in &field_elements {
+        code = field.patch(code)?;
+    }
+
+    if !record_variants.is_empty() {
+        extra_code.push_str(&render_record_enum(&record_variants));
+    }
+    code.push_str(&extra_code);
+    Ok(code)
+}
+
+/// A nillable optional element turned into a plain `Field<T>` struct field.
+struct FieldElement {
+    deserializer: String,
+    element: String,
+    field: String,
+}
+
+impl FieldElement {
+    /// In this struct's deserializer, a missing element finishes as `Field::Absent`
+    /// instead of a missing-element error. The rewrite is confined to the one
+    /// deserializer, so equal element names in other types are not touched.
+    fn patch(&self, code: String) -> Result<String, String> {
+        let Self { deserializer, element, field } = self;
+        let impl_marker = format!("for {deserializer} {{");
+        let needle = format!("helper . finish_element (\"{element}\" , self . {field}) ?");
+        let replacement = format!("self . {field} . unwrap_or_default ()");
+        let mut search_from = 0;
+        while let Some(offset) = code[search_from..].find(&impl_marker) {
+            let start = search_from + offset;
+            let end = code[start + impl_marker.len()..]
+                .find("impl <")
+                .map_or(code.len(), |o| start + impl_marker.len() + o);
+            if let Some(hit) = code[start..end].find(&needle) {
+                let at = start + hit;
+                let mut patched = String::with_capacity(code.len());
+                patched.push_str(&code[..at]);
+                patched.push_str(&replacement);
+                patched.push_str(&code[at + needle.len()..]);
+                return Ok(patched);
+            }
+            search_from = end;
+        }
+        Err(format!(
+            "no finishing call for nillable element `{element}` in {deserializer}: \
+             the xsd-parser output changed (is it still pinned to 1.5.2?)"
+        ))
+    }
+}
+
+fn namespace_id_of(meta: &MetaTypes, ns: &str) -> Result<xsd_parser::models::schema::NamespaceId, String> {
+    meta.modules
+        .iter()
+        .find(|(_, module)| module.namespace.as_ref().is_some_and(|n| n.to_string() == ns))
+        .map(|(id, _)| *id)
+        .ok_or_else(|| format!("namespace {ns} not found in the schemas"))
+}
+
+fn prefix_of(meta: &MetaTypes, ns: &str) -> Result<String, String> {
+    let id = namespace_id_of(meta, ns)?;
+    meta.modules
+        .get(&id)
+        .and_then(|module| module.prefix.as_ref())
+        .map(|prefix| prefix.to_string())
+        .ok_or_else(|| format!("namespace {ns} has no prefix in the schemas"))
+}
+
+fn find_type(meta: &MetaTypes, ns: &str, name: &str) -> Result<TypeIdent, String> {
+    let id = namespace_id_of(meta, ns)?;
+    meta.items
+        .keys()
+        .find(|ident| ident.ns == id && ident.name.as_str() == name && ident.type_ == IdentType::Type)
+        .cloned()
+        .ok_or_else(|| format!("type {{{ns}}}{name} not found in the schemas"))
+}
+
+fn enumeration_values(meta: &MetaTypes, ns: &str, name: &str) -> Result<Vec<String>, String> {
+    let ident = find_type(meta, ns, name)?;
+    match meta.items.get(&ident).map(|t| &t.variant) {
+        Some(MetaTypeVariant::Enumeration(enumeration)) => {
+            Ok(enumeration.variants.iter().map(|v| v.ident.name.to_string()).collect())
+        }
+        _ => Err(format!("type {{{ns}}}{name} is expected to be an enumeration")),
+    }
+}
+
+/// A concrete record type: XML type name and Rust type name.
+struct RecordVariant {
+    xml_name: String,
+    rust_type: String,
+}
+
+fn concrete_extensions(meta: &MetaTypes, ns: &str, base: &str) -> Result<Vec<RecordVariant>, String> {
+    let base_ident = find_type(meta, ns, base)?;
+    let mut found = BTreeMap::new();
+    for (ident, ty) in &meta.items {
+        let MetaTypeVariant::ComplexType(complex) = &ty.variant else { continue };
+        if let Base::Extension(parent) = &complex.base {
+            if *parent == base_ident {
+                let xml_name = ident.name.to_string();
+                let rust_type = format!("crate::generated::ens::{}Type", upper_first(&xml_name));
+                found.insert(xml_name.clone(), RecordVariant { xml_name, rust_type });
+            }
+        }
+    }
+    if found.is_empty() {
+        return Err(format!("no record type extends {{{ns}}}{base}"));
+    }
+    Ok(found.into_values().collect())
+}
+
+fn upper_first(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn variant_ident(value: &str) -> String {
+    // RECORD_NOT_FOUND -> RecordNotFound
+    value
+        .split(['_', '-', ' '])
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let lower = part.to_ascii_lowercase();
+            upper_first(&lower)
+        })
+        .collect()
+}
+
+/// Names of the top-level `xs:element`s of a schema file (the roots to generate).
+fn global_element_names(schema_text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut reader = quick_xml::Reader::from_str(schema_text);
+    let mut depth = 0usize;
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(start)) => {
+                if depth == 1 && start.local_name().as_ref() == b"element" {
+                    names.extend(name_attribute(&start));
+                }
+                depth += 1;
+            }
+            Ok(quick_xml::events::Event::Empty(start)) => {
+                if depth == 1 && start.local_name().as_ref() == b"element" {
+                    names.extend(name_attribute(&start));
+                }
+            }
+            Ok(quick_xml::events::Event::End(_)) => depth = depth.saturating_sub(1),
+            Ok(quick_xml::events::Event::Eof) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    names
+}
+
+fn name_attribute(start: &quick_xml::events::BytesStart<'_>) -> Option<String> {
+    start
+        .attributes()
+        .flatten()
+        .find(|a| a.key.as_ref() == b"name")
+        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+}
+
+fn render_open_enum(rust_name: &str, xml_name: &str, values: &[String]) -> String {
+    let mut code = String::new();
+    let _ = writeln!(
+        code,
+        "\n/// Values of the schema enumeration `{xml_name}`; values a newer server adds are kept in `Other`."
+    );
+    let _ = writeln!(code, "#[derive(Debug, Clone, PartialEq, Eq, Hash)]\npub enum {rust_name} {{");
+    for value in values {
+        let _ = writeln!(code, "    /// `{value}`\n    {},", variant_ident(value));
+    }
+    let _ = writeln!(code, "    /// A value this schema does not list, kept as sent.\n    Other(String),\n}}");
+    let _ = writeln!(code, "impl {rust_name} {{");
+    let _ = writeln!(code, "    /// Every value the schema lists, in schema order.");
+    let _ = write!(code, "    pub const KNOWN: &'static [{rust_name}] = &[");
+    for value in values {
+        let _ = write!(code, "{rust_name}::{}, ", variant_ident(value));
+    }
+    let _ = writeln!(code, "];");
+    let _ = writeln!(code, "    /// The wire text of this value.\n    pub fn as_str(&self) -> &str {{\n        match self {{");
+    for value in values {
+        let _ = writeln!(code, "            {rust_name}::{} => \"{value}\",", variant_ident(value));
+    }
+    let _ = writeln!(code, "            {rust_name}::Other(other) => other,\n        }}\n    }}\n}}");
+    let _ = writeln!(code, "impl ::core::str::FromStr for {rust_name} {{\n    type Err = ::core::convert::Infallible;");
+    let _ = writeln!(code, "    fn from_str(text: &str) -> Result<Self, Self::Err> {{\n        Ok(match text.trim() {{");
+    for value in values {
+        let _ = writeln!(code, "            \"{value}\" => {rust_name}::{},", variant_ident(value));
+    }
+    let _ = writeln!(code, "            other => {rust_name}::Other(other.to_string()),\n        }})\n    }}\n}}");
+    let _ = writeln!(
+        code,
+        "impl ::core::fmt::Display for {rust_name} {{\n    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {{\n        f.write_str(self.as_str())\n    }}\n}}"
+    );
+    let _ = writeln!(code, "impl ::xsd_parser_types::quick_xml::SerializeBytesToString for {rust_name} {{}}");
+    let _ = writeln!(code, "impl ::xsd_parser_types::quick_xml::DeserializeBytesFromStr for {rust_name} {{}}");
+    code
+}
+
+fn render_record_enum(variants: &[RecordVariant]) -> String {
+    let mut code = String::new();
+    let _ = writeln!(
+        code,
+        "\n/// A record of any type the schema declares, told apart on the wire by `xsi:type`."
+    );
+    let _ = writeln!(code, "#[derive(Debug, Clone, PartialEq)]\npub enum AnyRecord {{");
+    for v in variants {
+        let _ = writeln!(code, "    /// `ens:{0}`\n    {0}({1}),", v.xml_name, v.rust_type);
+    }
+    let _ = writeln!(code, "}}");
+    let _ = writeln!(code, "impl AnyRecord {{");
+    let _ = writeln!(code, "    /// Local name of the record type, as written in `xsi:type`.\n    pub fn type_name(&self) -> &'static str {{\n        match self {{");
+    for v in variants {
+        let _ = writeln!(code, "            AnyRecord::{0}(_) => \"{0}\",", v.xml_name);
+    }
+    let _ = writeln!(code, "        }}\n    }}");
+    let _ = writeln!(code, "    /// Every record type name the schema declares.");
+    let _ = write!(code, "    pub const TYPE_NAMES: &'static [&'static str] = &[");
+    for v in variants {
+        let _ = write!(code, "\"{}\", ", v.xml_name);
+    }
+    let _ = writeln!(code, "];\n}}");
+    for v in variants {
+        let _ = writeln!(
+            code,
+            "impl From<{1}> for AnyRecord {{\n    fn from(record: {1}) -> Self {{\n        AnyRecord::{0}(record)\n    }}\n}}",
+            v.xml_name, v.rust_type
+        );
+    }
+    // Serializer: the concrete type's own, with xsi:type added to its first tag.
+    let _ = writeln!(code, "impl ::xsd_parser_types::quick_xml::WithSerializer for AnyRecord {{");
+    let _ = writeln!(code, "    type Serializer<'x> = crate::record::AnyRecordSerializer<'x>;");
+    let _ = writeln!(code, "    fn serializer<'ser>(&'ser self, name: Option<&'ser str>, is_root: bool) -> Result<Self::Serializer<'ser>, ::xsd_parser_types::quick_xml::Error> {{");
+    let _ = writeln!(code, "        let inner: ::xsd_parser_types::quick_xml::BoxedSerializer<'ser> = match self {{");
+    for v in variants {
+        let _ = writeln!(
+            code,
+            "            AnyRecord::{0}(record) => ::xsd_parser_types::quick_xml::WithBoxedSerializer::serializer(record, name, is_root)?,",
+            v.xml_name
+        );
+    }
+    let _ = writeln!(code, "        }};\n        Ok(crate::record::AnyRecordSerializer::new(inner, self.type_name()))\n    }}\n}}");
+    // Deserializer: pick the concrete type from xsi:type, then delegate.
+    let _ = writeln!(code, "impl ::xsd_parser_types::quick_xml::WithDeserializer for AnyRecord {{\n    type Deserializer = AnyRecordDeserializer;\n}}");
+    let _ = writeln!(code, "/// Reads a record whose concrete type is named by `xsi:type`.\n#[derive(Debug)]\npub enum AnyRecordDeserializer {{");
+    for v in variants {
+        let _ = writeln!(
+            code,
+            "    /// Reading an `ens:{0}`.\n    {0}(<{1} as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer),",
+            v.xml_name, v.rust_type
+        );
+    }
+    let _ = writeln!(code, "}}");
+    let _ = writeln!(code, "impl AnyRecordDeserializer {{");
+    let _ = writeln!(code, "    fn lift<'de, T: ::xsd_parser_types::quick_xml::WithDeserializer>(output: ::xsd_parser_types::quick_xml::DeserializerOutput<'de, T>, data: fn(T) -> AnyRecord, de: fn(T::Deserializer) -> AnyRecordDeserializer) -> ::xsd_parser_types::quick_xml::DeserializerOutput<'de, AnyRecord> {{");
+    let _ = writeln!(code, "        use ::xsd_parser_types::quick_xml::DeserializerArtifact as A;");
+    let _ = writeln!(code, "        let artifact = match output.artifact {{ A::None => A::None, A::Data(value) => A::Data(data(value)), A::Deserializer(inner) => A::Deserializer(de(inner)) }};");
+    let _ = writeln!(code, "        ::xsd_parser_types::quick_xml::DeserializerOutput {{ artifact, event: output.event, allow_any: output.allow_any }}\n    }}\n}}");
+    let _ = writeln!(code, "impl<'de> ::xsd_parser_types::quick_xml::Deserializer<'de, AnyRecord> for AnyRecordDeserializer {{");
+    let _ = writeln!(code, "    fn init(helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper, event: ::xsd_parser_types::quick_xml::Event<'de>) -> ::xsd_parser_types::quick_xml::DeserializerResult<'de, AnyRecord> {{");
+    let _ = writeln!(code, "        let type_name = match crate::record::record_type_name(helper, &event)? {{");
+    let _ = writeln!(code, "            Some(type_name) => type_name,");
+    let _ = writeln!(code, "            None => return Ok(::xsd_parser_types::quick_xml::DeserializerOutput {{ artifact: ::xsd_parser_types::quick_xml::DeserializerArtifact::None, event: ::xsd_parser_types::quick_xml::DeserializerEvent::Continue(event), allow_any: false }}),");
+    let _ = writeln!(code, "        }};\n        match type_name.as_str() {{");
+    for v in variants {
+        let _ = writeln!(
+            code,
+            "            \"{0}\" => <<{1} as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer as ::xsd_parser_types::quick_xml::Deserializer<'de, {1}>>::init(helper, event).map(|o| Self::lift(o, AnyRecord::{0}, AnyRecordDeserializer::{0})),",
+            v.xml_name, v.rust_type
+        );
+    }
+    let _ = writeln!(code, "            other => Err(crate::record::unknown_record_type(other)),\n        }}\n    }}");
+    let _ = writeln!(code, "    fn next(self, helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper, event: ::xsd_parser_types::quick_xml::Event<'de>) -> ::xsd_parser_types::quick_xml::DeserializerResult<'de, AnyRecord> {{\n        match self {{");
+    for v in variants {
+        let _ = writeln!(
+            code,
+            "            AnyRecordDeserializer::{0}(inner) => inner.next(helper, event).map(|o| Self::lift(o, AnyRecord::{0}, AnyRecordDeserializer::{0})),",
+            v.xml_name
+        );
+    }
+    let _ = writeln!(code, "        }}\n    }}");
+    let _ = writeln!(code, "    fn finish(self, helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper) -> Result<AnyRecord, ::xsd_parser_types::quick_xml::Error> {{\n        match self {{");
+    for v in variants {
+        let _ = writeln!(
+            code,
+            "            AnyRecordDeserializer::{0}(inner) => inner.finish(helper).map(AnyRecord::{0}),",
+            v.xml_name
+        );
+    }
+    let _ = writeln!(code, "        }}\n    }}\n}}");
+    code
+}

@@ -1,0 +1,250 @@
+//! Scalar types the schemas map to where the generator's defaults would lose information.
+//!
+//! - [`Text`] for `xs:string`: the stock string writer of xsd-parser-types refuses any
+//!   value containing `]]>`, although an escaped `]]&gt;` is perfectly good XML. A
+//!   donor's free-text field may legitimately contain it, so strings get their own writer.
+//! - [`Decimal`] for `xs:decimal`: amounts must not pass through `f64`.
+
+use std::borrow::Borrow;
+use std::fmt;
+use std::ops::Deref;
+use std::str::FromStr;
+
+use quick_xml::events::{BytesEnd, BytesStart, BytesText};
+use serde::{Deserialize, Serialize};
+use xsd_parser_types::quick_xml::{
+    DeserializeBytesFromStr, Error as XmlError, Event, SerializeBytesToString, SerializeHelper,
+    Serializer, WithSerializer,
+};
+
+/// The value of an `xs:string` element. Derefs to `str` and converts from and into `String`.
+///
+/// ```
+/// use convio::Text;
+///
+/// let name: Text = "Ada".into();
+/// assert_eq!(name, "Ada");
+/// assert_eq!(name.len(), 3);
+/// let owned: String = name.into();
+/// assert_eq!(owned, "Ada");
+/// ```
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Text(String);
+
+impl Text {
+    /// Wraps a string.
+    ///
+    /// ```
+    /// assert_eq!(convio::Text::new("x").as_str(), "x");
+    /// ```
+    pub fn new(value: impl Into<String>) -> Self {
+        Text(value.into())
+    }
+
+    /// The text as a `&str`.
+    ///
+    /// ```
+    /// assert_eq!(convio::Text::from("x").as_str(), "x");
+    /// ```
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The text as an owned `String`.
+    ///
+    /// ```
+    /// assert_eq!(convio::Text::from("x").into_string(), String::from("x"));
+    /// ```
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Text {
+    fn from(value: String) -> Self {
+        Text(value)
+    }
+}
+
+impl From<&str> for Text {
+    fn from(value: &str) -> Self {
+        Text(value.to_string())
+    }
+}
+
+impl From<Text> for String {
+    fn from(value: Text) -> Self {
+        value.0
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Text {
+    fn eq(&self, other: &String) -> bool {
+        &self.0 == other
+    }
+}
+
+impl FromStr for Text {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Text(s.to_string()))
+    }
+}
+
+// Reading uses xsd-parser-types' content reader (which trims surrounding whitespace,
+// as it does for `String`).
+impl DeserializeBytesFromStr for Text {}
+
+impl WithSerializer for Text {
+    type Serializer<'x> = TextSerializer<'x>;
+
+    fn serializer<'ser>(
+        &'ser self,
+        name: Option<&'ser str>,
+        _is_root: bool,
+    ) -> Result<Self::Serializer<'ser>, XmlError> {
+        Ok(TextSerializer { name, text: &self.0, step: 0 })
+    }
+}
+
+/// Writes a [`Text`] as `<name>escaped text</name>`.
+#[derive(Debug)]
+pub struct TextSerializer<'ser> {
+    name: Option<&'ser str>,
+    text: &'ser str,
+    step: u8,
+}
+
+impl<'ser> Serializer<'ser> for TextSerializer<'ser> {
+    fn next(&mut self, _helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, XmlError>> {
+        loop {
+            let step = self.step;
+            self.step = self.step.saturating_add(1);
+            match (step, self.name) {
+                (0, Some(name)) => return Some(Ok(Event::Start(BytesStart::new(name)))),
+                (1, _) if !self.text.is_empty() => {
+                    return Some(Ok(Event::Text(BytesText::new(self.text))));
+                }
+                (2, Some(name)) => return Some(Ok(Event::End(BytesEnd::new(name)))),
+                (0..=2, _) => continue,
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// An exact `xs:decimal`, kept as its canonical text so that no amount is rounded.
+///
+/// ```
+/// use convio::Decimal;
+///
+/// let amount: Decimal = "12345678901234567.89".parse().unwrap();
+/// assert_eq!(amount.to_string(), "12345678901234567.89");
+/// assert!("12,50".parse::<Decimal>().is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Decimal(String);
+
+impl Decimal {
+    /// The decimal as written on the wire.
+    ///
+    /// ```
+    /// assert_eq!("1.50".parse::<convio::Decimal>().unwrap().as_str(), "1.50");
+    /// ```
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A text that is not an `xs:decimal`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidDecimal(pub String);
+
+impl fmt::Display for InvalidDecimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` is not an xs:decimal", self.0)
+    }
+}
+
+impl std::error::Error for InvalidDecimal {}
+
+impl FromStr for Decimal {
+    type Err = InvalidDecimal;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let trimmed = s.trim();
+        let digits = trimmed.strip_prefix(['+', '-']).unwrap_or(trimmed);
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+        let all_digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+        if (whole.is_empty() && fraction.is_empty()) || !all_digits(whole) || !all_digits(fraction) {
+            return Err(InvalidDecimal(s.to_string()));
+        }
+        Ok(Decimal(trimmed.to_string()))
+    }
+}
+
+impl TryFrom<String> for Decimal {
+    type Error = InvalidDecimal;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+
+impl From<Decimal> for String {
+    fn from(value: Decimal) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for Decimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl DeserializeBytesFromStr for Decimal {}
+impl SerializeBytesToString for Decimal {}
