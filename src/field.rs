@@ -287,6 +287,17 @@ impl<'ser, T: WithSerializer + 'ser> fmt::Debug for FieldSerializer<'ser, T> {
     }
 }
 
+/// An error raised while this element's start tag was still held back: the element
+/// path seen by the writer lacks this element, so it is added to the error.
+fn within(name: &str, mut error: XmlError) -> XmlError {
+    if let XmlErrorKind::Custom(inner) = &mut error.kind {
+        if let Some(empty) = inner.downcast_mut::<EmptyValueError>() {
+            empty.element = format!("{name}/{}", empty.element);
+        }
+    }
+    error
+}
+
 fn empty_value_error(name: &str) -> XmlError {
     XmlErrorKind::Custom(Box::new(EmptyValueError { element: name.to_string() })).into()
 }
@@ -312,7 +323,7 @@ impl<'ser, T: WithSerializer + 'ser> Serializer<'ser> for FieldSerializer<'ser, 
                     Event::Start(start) => loop {
                         match inner.next(helper) {
                             None | Some(Ok(Event::End(_))) => return Some(Err(empty_value_error(name))),
-                            Some(Err(error)) => return Some(Err(error)),
+                            Some(Err(error)) => return Some(Err(within(name, error))),
                             Some(Ok(Event::Text(text))) if text.is_empty() => continue,
                             Some(Ok(content)) => {
                                 *checked = true;

@@ -1,12 +1,20 @@
 //! Typed bindings for the Convio / Luminate Online constituent APIs.
+//!
+//! - [`soap`]: the SOAP Web Services (`urn:soap.convio.com`), envelopes and faults.
+//! - [`server_api`]: the Server API (`/site/SRConsAPI`) response types.
+//! - [`Field`]: the absent / nil / value tri-state of every nillable record field.
+//! - [`generated`]: the types `build.rs` generates from `schemas/`.
 #![warn(missing_docs)]
 
+pub mod error;
 pub mod field;
 pub mod generated;
 pub mod record;
+pub mod server_api;
+pub mod soap;
+pub mod types;
 
+pub use error::{DecodeError, EncodeError, Error};
 pub use field::Field;
 pub use generated::{AnyRecord, ResultCode};
-pub mod types;
 pub use types::{Decimal, Text};
-pub mod server_api;

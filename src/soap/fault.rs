@@ -1,0 +1,220 @@
+//! `soap:Fault` as a typed error.
+
+use std::fmt;
+
+use quick_xml::events::Event;
+use quick_xml::NsReader;
+
+use crate::generated::soapenv::{FaultDetailTypeContent, FaultType};
+
+/// What kind of message-level failure the server reported.
+///
+/// The kind comes from the typed element in the fault's `detail`; when a server leaves
+/// the detail out, it is inferred from `faultcode` (e.g. `SESSION_...` -> `Session`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FaultKind {
+    /// Login refused: unknown user, wrong password or missing API permission.
+    Login,
+    /// The session token is missing, expired or unknown: log in again.
+    Session,
+    /// The message does not follow the WSDL (missing, misplaced or invalid elements).
+    InvalidMessage,
+    /// The message is not well-formed XML; the server says where.
+    MalformedMessage {
+        /// Line of the problem, if given.
+        line: Option<u64>,
+        /// Column of the problem, if given.
+        column: Option<u64>,
+    },
+    /// The operation is not part of the WSDL.
+    UnsupportedOperation,
+    /// The request is well-formed but its values are not acceptable.
+    InvalidRequest,
+    /// A synchronization is already active, or none is when one is needed.
+    Synchronization,
+    /// An unexpected error on the server.
+    Server,
+    /// A fault this crate does not know, kept by its detail element name or faultcode.
+    Other(String),
+}
+
+/// A SOAP fault returned by the server.
+///
+/// ```
+/// use convio::soap::{decode_response, FaultKind};
+///
+/// let wire = br#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">
+///   <soap:Body><soap:Fault><faultcode>SESSION</faultcode>
+///   <faultstring>Session expired</faultstring></soap:Fault></soap:Body></soap:Envelope>"#;
+/// let convio::Error::Fault(fault) = decode_response(wire).unwrap_err() else { panic!() };
+/// assert_eq!(fault.kind, FaultKind::Session);
+/// assert_eq!(fault.message, "Session expired");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    /// The kind, from the detail element or the faultcode.
+    pub kind: FaultKind,
+    /// `faultcode` as sent, e.g. `MALFORMED_MESSAGE`.
+    pub code: String,
+    /// `faultstring`: the server's explanation.
+    pub message: String,
+    /// `faultactor`, if sent.
+    pub actor: Option<String>,
+}
+
+impl Fault {
+    /// `true` when logging in again may make the call succeed.
+    ///
+    /// ```
+    /// use convio::soap::{Fault, FaultKind};
+    /// let fault = Fault { kind: FaultKind::Session, code: "SESSION".into(), message: String::new(), actor: None };
+    /// assert!(fault.is_session_fault());
+    /// ```
+    pub fn is_session_fault(&self) -> bool {
+        self.kind == FaultKind::Session
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SOAP fault {} ({:?}): {}", self.code, self.kind, self.message)
+    }
+}
+
+impl std::error::Error for Fault {}
+
+impl From<FaultType> for Fault {
+    fn from(fault: FaultType) -> Self {
+        let kind = fault
+            .detail
+            .and_then(|detail| detail.content)
+            .map(kind_from_detail)
+            .unwrap_or_else(|| kind_from_code(&fault.faultcode));
+        Fault {
+            kind,
+            code: fault.faultcode.into_string(),
+            message: fault.faultstring.into_string(),
+            actor: fault.faultactor.map(|actor| actor.into_string()),
+        }
+    }
+}
+
+fn kind_from_detail(detail: FaultDetailTypeContent) -> FaultKind {
+    match detail {
+        FaultDetailTypeContent::LoginFault(_) => FaultKind::Login,
+        FaultDetailTypeContent::SessionFault(_) => FaultKind::Session,
+        FaultDetailTypeContent::InvalidMessageFault(_) => FaultKind::InvalidMessage,
+        FaultDetailTypeContent::MalformedMessageFault(detail) => FaultKind::MalformedMessage {
+            line: detail.line.map(|n| n as u64),
+            column: detail.column.map(|n| n as u64),
+        },
+        FaultDetailTypeContent::UnsupportedOperationFault(_) => FaultKind::UnsupportedOperation,
+        FaultDetailTypeContent::InvalidRequestFault(_) => FaultKind::InvalidRequest,
+        FaultDetailTypeContent::SynchronizationFault(_) => FaultKind::Synchronization,
+        FaultDetailTypeContent::ServerFault(_) => FaultKind::Server,
+    }
+}
+
+/// Infers the kind from a faultcode such as `SESSION`, `soap:Client.LoginFault` or
+/// `MALFORMED_MESSAGE`.
+fn kind_from_code(code: &str) -> FaultKind {
+    let local = code.rsplit(':').next().unwrap_or(code);
+    let normalized: String = local
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let matches = |name: &str| normalized.contains(name);
+    if matches("MALFORMED") {
+        FaultKind::MalformedMessage { line: None, column: None }
+    } else if matches("INVALIDMESSAGE") {
+        FaultKind::InvalidMessage
+    } else if matches("LOGIN") {
+        FaultKind::Login
+    } else if matches("SESSION") {
+        FaultKind::Session
+    } else if matches("UNSUPPORTED") {
+        FaultKind::UnsupportedOperation
+    } else if matches("INVALIDREQUEST") {
+        FaultKind::InvalidRequest
+    } else if matches("SYNCHRONIZATION") {
+        FaultKind::Synchronization
+    } else if matches("SERVER") {
+        FaultKind::Server
+    } else {
+        FaultKind::Other(local.to_string())
+    }
+}
+
+/// Reads a fault that the typed decoder refused (e.g. a detail element with children
+/// this schema does not list): code, message and the detail element's name are enough
+/// to act on, and losing the fault would hide the server's explanation.
+pub(crate) fn lenient_fault(bytes: &[u8]) -> Option<Fault> {
+    let mut reader = NsReader::from_reader(bytes);
+    let mut path: Vec<Vec<u8>> = Vec::new();
+    let mut code = None;
+    let mut message = None;
+    let mut actor = None;
+    let mut detail_kind = None;
+    let mut line = None;
+    let mut column = None;
+    let mut in_fault = false;
+    let mut text = String::new();
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(start) => {
+                let local = start.local_name().as_ref().to_vec();
+                if local == b"Fault" && path.last().is_some_and(|p| p == b"Body") {
+                    in_fault = true;
+                } else if in_fault && path.last().is_some_and(|p| p == b"detail") {
+                    detail_kind = Some(String::from_utf8_lossy(&local).into_owned());
+                }
+                path.push(local);
+                text.clear();
+            }
+            Event::Empty(start) => {
+                if in_fault && path.last().is_some_and(|p| p == b"detail") {
+                    detail_kind = Some(String::from_utf8_lossy(start.local_name().as_ref()).into_owned());
+                }
+            }
+            Event::Text(content) => text.push_str(&content.decode().ok()?),
+            Event::GeneralRef(reference) => {
+                if let Ok(Some(c)) = reference.resolve_char_ref() {
+                    text.push(c);
+                } else {
+                    let name = reference.decode().ok()?;
+                    text.push_str(quick_xml::escape::resolve_predefined_entity(&name)?);
+                }
+            }
+            Event::CData(content) => text.push_str(&String::from_utf8_lossy(&content)),
+            Event::End(_) => {
+                let local = path.pop()?;
+                if in_fault {
+                    let value = text.trim().to_string();
+                    match local.as_slice() {
+                        b"faultcode" => code = Some(value),
+                        b"faultstring" => message = Some(value),
+                        b"faultactor" => actor = Some(value),
+                        b"line" => line = value.parse().ok(),
+                        b"column" => column = value.parse().ok(),
+                        b"Fault" => break,
+                        _ => {}
+                    }
+                }
+                text.clear();
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    let code = code?;
+    let kind = match detail_kind.as_deref() {
+        Some("MalformedMessageFault") => FaultKind::MalformedMessage { line, column },
+        Some(name) => match kind_from_code(name) {
+            FaultKind::Other(_) => FaultKind::Other(name.to_string()),
+            known => known,
+        },
+        None => kind_from_code(&code),
+    };
+    Some(Fault { kind, code, message: message.unwrap_or_default(), actor })
+}
