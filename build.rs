@@ -84,7 +84,9 @@ fn base_config(schema: &Path) -> Config {
     for (xml_type, rust_type) in SCALARS {
         config.interpreter.types.push((
             IdentQuadruple::from((IdentType::Type, *xml_type)),
-            MetaType::from(CustomMeta::new(*rust_type).include_from(format!("crate::types::{rust_type}"))),
+            MetaType::from(
+                CustomMeta::new(*rust_type).include_from(format!("crate::types::{rust_type}")),
+            ),
         ));
     }
     config
@@ -105,7 +107,8 @@ fn generate_crm(schema: &Path) -> Result<String, String> {
         return Ok(String::new());
     }
     let mut roots: Vec<(IdentType, String)> = Vec::new();
-    let listing = std::fs::read_to_string(schema).map_err(|e| format!("{}: {e}", schema.display()))?;
+    let listing =
+        std::fs::read_to_string(schema).map_err(|e| format!("{}: {e}", schema.display()))?;
     for name in global_element_names(&listing) {
         roots.push((IdentType::Element, format!("crm:{name}")));
     }
@@ -115,7 +118,12 @@ fn generate_crm(schema: &Path) -> Result<String, String> {
 /// The SOAP schemas, generated from the envelope so that one type reads a whole message.
 fn generate_soap(envelope: &Path) -> Result<String, String> {
     let roots = ROOTS.iter().map(|(t, n)| (*t, n.to_string())).collect();
-    run_pipeline(base_config(envelope), roots, OPEN_ENUMS, Some((NS_OBJECTS, RECORD_BASE)))
+    run_pipeline(
+        base_config(envelope),
+        roots,
+        OPEN_ENUMS,
+        Some((NS_OBJECTS, RECORD_BASE)),
+    )
 }
 
 /// Runs xsd-parser stage by stage, with our steps between the stages.
@@ -155,7 +163,8 @@ fn run_pipeline(
 
     let (meta, ident_cache) = exec_interpreter_with_ident_cache(config.interpreter, &schemas)
         .map_err(|e| format!("interpreting schemas: {e}"))?;
-    let meta = exec_optimizer(config.optimizer, meta).map_err(|e| format!("optimizing types: {e}"))?;
+    let meta =
+        exec_optimizer(config.optimizer, meta).map_err(|e| format!("optimizing types: {e}"))?;
 
     // Concrete record types: every complex type that extends the abstract base.
     let record_variants = match record_base {
@@ -167,8 +176,9 @@ fn run_pipeline(
         None => None,
     };
 
-    let mut data = exec_generator_with_ident_cache(config.generator, &schemas, Some(&ident_cache), &meta)
-        .map_err(|e| format!("generating types: {e}"))?;
+    let mut data =
+        exec_generator_with_ident_cache(config.generator, &schemas, Some(&ident_cache), &meta)
+            .map_err(|e| format!("generating types: {e}"))?;
 
     let record_path = PathData::from_path(
         IdentPath::from_str(RECORD_ENUM_PATH).map_err(|e| format!("record enum path: {e:?}"))?,
@@ -254,7 +264,11 @@ impl FieldElement {
     /// instead of a missing-element error. The rewrite is confined to the one
     /// deserializer, so equal element names in other types are not touched.
     fn patch(&self, code: String) -> Result<String, String> {
-        let Self { deserializer, element, field } = self;
+        let Self {
+            deserializer,
+            element,
+            field,
+        } = self;
         let impl_marker = format!("for {deserializer} {{");
         let needle = format!("helper . finish_element (\"{element}\" , self . {field}) ?");
         let replacement = format!("self . {field} . unwrap_or_default ()");
@@ -281,10 +295,18 @@ impl FieldElement {
     }
 }
 
-fn namespace_id_of(meta: &MetaTypes, ns: &str) -> Result<xsd_parser::models::schema::NamespaceId, String> {
+fn namespace_id_of(
+    meta: &MetaTypes,
+    ns: &str,
+) -> Result<xsd_parser::models::schema::NamespaceId, String> {
     meta.modules
         .iter()
-        .find(|(_, module)| module.namespace.as_ref().is_some_and(|n| n.to_string() == ns))
+        .find(|(_, module)| {
+            module
+                .namespace
+                .as_ref()
+                .is_some_and(|n| n.to_string() == ns)
+        })
         .map(|(id, _)| *id)
         .ok_or_else(|| format!("namespace {ns} not found in the schemas"))
 }
@@ -302,7 +324,9 @@ fn find_type(meta: &MetaTypes, ns: &str, name: &str) -> Result<TypeIdent, String
     let id = namespace_id_of(meta, ns)?;
     meta.items
         .keys()
-        .find(|ident| ident.ns == id && ident.name.as_str() == name && ident.type_ == IdentType::Type)
+        .find(|ident| {
+            ident.ns == id && ident.name.as_str() == name && ident.type_ == IdentType::Type
+        })
         .cloned()
         .ok_or_else(|| format!("type {{{ns}}}{name} not found in the schemas"))
 }
@@ -310,10 +334,14 @@ fn find_type(meta: &MetaTypes, ns: &str, name: &str) -> Result<TypeIdent, String
 fn enumeration_values(meta: &MetaTypes, ns: &str, name: &str) -> Result<Vec<String>, String> {
     let ident = find_type(meta, ns, name)?;
     match meta.items.get(&ident).map(|t| &t.variant) {
-        Some(MetaTypeVariant::Enumeration(enumeration)) => {
-            Ok(enumeration.variants.iter().map(|v| v.ident.name.to_string()).collect())
-        }
-        _ => Err(format!("type {{{ns}}}{name} is expected to be an enumeration")),
+        Some(MetaTypeVariant::Enumeration(enumeration)) => Ok(enumeration
+            .variants
+            .iter()
+            .map(|v| v.ident.name.to_string())
+            .collect()),
+        _ => Err(format!(
+            "type {{{ns}}}{name} is expected to be an enumeration"
+        )),
     }
 }
 
@@ -323,16 +351,28 @@ struct RecordVariant {
     rust_type: String,
 }
 
-fn concrete_extensions(meta: &MetaTypes, ns: &str, base: &str) -> Result<Vec<RecordVariant>, String> {
+fn concrete_extensions(
+    meta: &MetaTypes,
+    ns: &str,
+    base: &str,
+) -> Result<Vec<RecordVariant>, String> {
     let base_ident = find_type(meta, ns, base)?;
     let mut found = BTreeMap::new();
     for (ident, ty) in &meta.items {
-        let MetaTypeVariant::ComplexType(complex) = &ty.variant else { continue };
+        let MetaTypeVariant::ComplexType(complex) = &ty.variant else {
+            continue;
+        };
         if let Base::Extension(parent) = &complex.base {
             if *parent == base_ident {
                 let xml_name = ident.name.to_string();
                 let rust_type = format!("crate::generated::ens::{}Type", upper_first(&xml_name));
-                found.insert(xml_name.clone(), RecordVariant { xml_name, rust_type });
+                found.insert(
+                    xml_name.clone(),
+                    RecordVariant {
+                        xml_name,
+                        rust_type,
+                    },
+                );
             }
         }
     }
@@ -402,13 +442,22 @@ fn render_open_enum(rust_name: &str, xml_name: &str, values: &[String]) -> Strin
         code,
         "\n/// Values of the schema enumeration `{xml_name}`; values a newer server adds are kept in `Other`."
     );
-    let _ = writeln!(code, "#[derive(Debug, Clone, PartialEq, Eq, Hash)]\npub enum {rust_name} {{");
+    let _ = writeln!(
+        code,
+        "#[derive(Debug, Clone, PartialEq, Eq, Hash)]\npub enum {rust_name} {{"
+    );
     for value in values {
         let _ = writeln!(code, "    /// `{value}`\n    {},", variant_ident(value));
     }
-    let _ = writeln!(code, "    /// A value this schema does not list, kept as sent.\n    Other(String),\n}}");
+    let _ = writeln!(
+        code,
+        "    /// A value this schema does not list, kept as sent.\n    Other(String),\n}}"
+    );
     let _ = writeln!(code, "impl {rust_name} {{");
-    let _ = writeln!(code, "    /// Every value the schema lists, in schema order.");
+    let _ = writeln!(
+        code,
+        "    /// Every value the schema lists, in schema order."
+    );
     let _ = write!(code, "    pub const KNOWN: &'static [{rust_name}] = &[");
     for value in values {
         let _ = write!(code, "{rust_name}::{}, ", variant_ident(value));
@@ -416,21 +465,44 @@ fn render_open_enum(rust_name: &str, xml_name: &str, values: &[String]) -> Strin
     let _ = writeln!(code, "];");
     let _ = writeln!(code, "    /// The wire text of this value.\n    pub fn as_str(&self) -> &str {{\n        match self {{");
     for value in values {
-        let _ = writeln!(code, "            {rust_name}::{} => \"{value}\",", variant_ident(value));
+        let _ = writeln!(
+            code,
+            "            {rust_name}::{} => \"{value}\",",
+            variant_ident(value)
+        );
     }
-    let _ = writeln!(code, "            {rust_name}::Other(other) => other,\n        }}\n    }}\n}}");
-    let _ = writeln!(code, "impl ::core::str::FromStr for {rust_name} {{\n    type Err = ::core::convert::Infallible;");
+    let _ = writeln!(
+        code,
+        "            {rust_name}::Other(other) => other,\n        }}\n    }}\n}}"
+    );
+    let _ = writeln!(
+        code,
+        "impl ::core::str::FromStr for {rust_name} {{\n    type Err = ::core::convert::Infallible;"
+    );
     let _ = writeln!(code, "    fn from_str(text: &str) -> Result<Self, Self::Err> {{\n        Ok(match text.trim() {{");
     for value in values {
-        let _ = writeln!(code, "            \"{value}\" => {rust_name}::{},", variant_ident(value));
+        let _ = writeln!(
+            code,
+            "            \"{value}\" => {rust_name}::{},",
+            variant_ident(value)
+        );
     }
-    let _ = writeln!(code, "            other => {rust_name}::Other(other.to_string()),\n        }})\n    }}\n}}");
+    let _ = writeln!(
+        code,
+        "            other => {rust_name}::Other(other.to_string()),\n        }})\n    }}\n}}"
+    );
     let _ = writeln!(
         code,
         "impl ::core::fmt::Display for {rust_name} {{\n    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {{\n        f.write_str(self.as_str())\n    }}\n}}"
     );
-    let _ = writeln!(code, "impl ::xsd_parser_types::quick_xml::SerializeBytesToString for {rust_name} {{}}");
-    let _ = writeln!(code, "impl ::xsd_parser_types::quick_xml::DeserializeBytesFromStr for {rust_name} {{}}");
+    let _ = writeln!(
+        code,
+        "impl ::xsd_parser_types::quick_xml::SerializeBytesToString for {rust_name} {{}}"
+    );
+    let _ = writeln!(
+        code,
+        "impl ::xsd_parser_types::quick_xml::DeserializeBytesFromStr for {rust_name} {{}}"
+    );
     code
 }
 
@@ -440,19 +512,33 @@ fn render_record_enum(variants: &[RecordVariant]) -> String {
         code,
         "\n/// A record of any type the schema declares, told apart on the wire by `xsi:type`."
     );
-    let _ = writeln!(code, "#[derive(Debug, Clone, PartialEq)]\npub enum AnyRecord {{");
+    let _ = writeln!(
+        code,
+        "#[derive(Debug, Clone, PartialEq)]\npub enum AnyRecord {{"
+    );
     for v in variants {
-        let _ = writeln!(code, "    /// `ens:{0}`\n    {0}({1}),", v.xml_name, v.rust_type);
+        let _ = writeln!(
+            code,
+            "    /// `ens:{0}`\n    {0}({1}),",
+            v.xml_name, v.rust_type
+        );
     }
     let _ = writeln!(code, "}}");
     let _ = writeln!(code, "impl AnyRecord {{");
     let _ = writeln!(code, "    /// Local name of the record type, as written in `xsi:type`.\n    pub fn type_name(&self) -> &'static str {{\n        match self {{");
     for v in variants {
-        let _ = writeln!(code, "            AnyRecord::{0}(_) => \"{0}\",", v.xml_name);
+        let _ = writeln!(
+            code,
+            "            AnyRecord::{0}(_) => \"{0}\",",
+            v.xml_name
+        );
     }
     let _ = writeln!(code, "        }}\n    }}");
     let _ = writeln!(code, "    /// Every record type name the schema declares.");
-    let _ = write!(code, "    pub const TYPE_NAMES: &'static [&'static str] = &[");
+    let _ = write!(
+        code,
+        "    pub const TYPE_NAMES: &'static [&'static str] = &["
+    );
     for v in variants {
         let _ = write!(code, "\"{}\", ", v.xml_name);
     }
@@ -465,10 +551,19 @@ fn render_record_enum(variants: &[RecordVariant]) -> String {
         );
     }
     // Serializer: the concrete type's own, with xsi:type added to its first tag.
-    let _ = writeln!(code, "impl ::xsd_parser_types::quick_xml::WithSerializer for AnyRecord {{");
-    let _ = writeln!(code, "    type Serializer<'x> = crate::record::AnyRecordSerializer<'x>;");
+    let _ = writeln!(
+        code,
+        "impl ::xsd_parser_types::quick_xml::WithSerializer for AnyRecord {{"
+    );
+    let _ = writeln!(
+        code,
+        "    type Serializer<'x> = crate::record::AnyRecordSerializer<'x>;"
+    );
     let _ = writeln!(code, "    fn serializer<'ser>(&'ser self, name: Option<&'ser str>, is_root: bool) -> Result<Self::Serializer<'ser>, ::xsd_parser_types::quick_xml::Error> {{");
-    let _ = writeln!(code, "        let inner: ::xsd_parser_types::quick_xml::BoxedSerializer<'ser> = match self {{");
+    let _ = writeln!(
+        code,
+        "        let inner: ::xsd_parser_types::quick_xml::BoxedSerializer<'ser> = match self {{"
+    );
     for v in variants {
         let _ = writeln!(
             code,
@@ -490,12 +585,18 @@ fn render_record_enum(variants: &[RecordVariant]) -> String {
     let _ = writeln!(code, "}}");
     let _ = writeln!(code, "impl AnyRecordDeserializer {{");
     let _ = writeln!(code, "    fn lift<'de, T: ::xsd_parser_types::quick_xml::WithDeserializer>(output: ::xsd_parser_types::quick_xml::DeserializerOutput<'de, T>, data: fn(T) -> AnyRecord, de: fn(T::Deserializer) -> AnyRecordDeserializer) -> ::xsd_parser_types::quick_xml::DeserializerOutput<'de, AnyRecord> {{");
-    let _ = writeln!(code, "        use ::xsd_parser_types::quick_xml::DeserializerArtifact as A;");
+    let _ = writeln!(
+        code,
+        "        use ::xsd_parser_types::quick_xml::DeserializerArtifact as A;"
+    );
     let _ = writeln!(code, "        let artifact = match output.artifact {{ A::None => A::None, A::Data(value) => A::Data(data(value)), A::Deserializer(inner) => A::Deserializer(de(inner)) }};");
     let _ = writeln!(code, "        ::xsd_parser_types::quick_xml::DeserializerOutput {{ artifact, event: output.event, allow_any: output.allow_any }}\n    }}\n}}");
     let _ = writeln!(code, "impl<'de> ::xsd_parser_types::quick_xml::Deserializer<'de, AnyRecord> for AnyRecordDeserializer {{");
     let _ = writeln!(code, "    fn init(helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper, event: ::xsd_parser_types::quick_xml::Event<'de>) -> ::xsd_parser_types::quick_xml::DeserializerResult<'de, AnyRecord> {{");
-    let _ = writeln!(code, "        let type_name = match crate::record::record_type_name(helper, &event)? {{");
+    let _ = writeln!(
+        code,
+        "        let type_name = match crate::record::record_type_name(helper, &event)? {{"
+    );
     let _ = writeln!(code, "            Some(type_name) => type_name,");
     let _ = writeln!(code, "            None => return Ok(::xsd_parser_types::quick_xml::DeserializerOutput {{ artifact: ::xsd_parser_types::quick_xml::DeserializerArtifact::None, event: ::xsd_parser_types::quick_xml::DeserializerEvent::Continue(event), allow_any: false }}),");
     let _ = writeln!(code, "        }};\n        match type_name.as_str() {{");
@@ -506,7 +607,10 @@ fn render_record_enum(variants: &[RecordVariant]) -> String {
             v.xml_name, v.rust_type
         );
     }
-    let _ = writeln!(code, "            other => Err(crate::record::unknown_record_type(other)),\n        }}\n    }}");
+    let _ = writeln!(
+        code,
+        "            other => Err(crate::record::unknown_record_type(other)),\n        }}\n    }}"
+    );
     let _ = writeln!(code, "    fn next(self, helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper, event: ::xsd_parser_types::quick_xml::Event<'de>) -> ::xsd_parser_types::quick_xml::DeserializerResult<'de, AnyRecord> {{\n        match self {{");
     for v in variants {
         let _ = writeln!(

@@ -16,7 +16,9 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Deserializer as SerdeDeserializer, Serialize, Serializer as SerdeSerializer};
+use serde::{
+    Deserialize, Deserializer as SerdeDeserializer, Serialize, Serializer as SerdeSerializer,
+};
 use xsd_parser_types::quick_xml::{
     DeserializeHelper, Deserializer, DeserializerArtifact, DeserializerOutput, DeserializerResult,
     Error as XmlError, ErrorKind as XmlErrorKind, Event, SerializeHelper, Serializer,
@@ -42,11 +44,13 @@ use xsd_parser_types::xml::{Nillable, NillableDeserializer, NillableSerializer};
 /// assert!(untouched.is_absent());
 ///
 /// // `None` means "clear" when converting from an Option.
-/// assert_eq!(Field::from(None::<u32>), Field::Nil);
+/// assert_eq!(Field::<u32>::from(None), Field::Nil);
+/// assert_eq!(Field::from(Some(7)), Field::Value(7));
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Field<T> {
     /// Not sent; on Update the server leaves the stored value as it is.
+    #[default]
     Absent,
     /// Sent as `xsi:nil="true"`; on Update the server clears the stored value.
     Nil,
@@ -156,13 +160,6 @@ impl<T> Field<T> {
     }
 }
 
-// Written out because the derive would demand `T: Default`.
-impl<T> Default for Field<T> {
-    fn default() -> Self {
-        Field::Absent
-    }
-}
-
 impl<T> From<Option<T>> for Field<T> {
     /// `Some(v)` becomes `Value(v)`, `None` becomes `Nil` (an explicit clear).
     fn from(value: Option<T>) -> Self {
@@ -170,12 +167,6 @@ impl<T> From<Option<T>> for Field<T> {
             Some(value) => Field::Value(value),
             None => Field::Nil,
         }
-    }
-}
-
-impl<T> From<T> for Field<T> {
-    fn from(value: T) -> Self {
-        Field::Value(value)
     }
 }
 
@@ -280,7 +271,9 @@ pub enum FieldSerializer<'ser, T: WithSerializer + 'ser> {
 impl<'ser, T: WithSerializer + 'ser> fmt::Debug for FieldSerializer<'ser, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FieldSerializer::Value { name, .. } => f.debug_struct("Value").field("name", name).finish(),
+            FieldSerializer::Value { name, .. } => {
+                f.debug_struct("Value").field("name", name).finish()
+            }
             FieldSerializer::Nil(inner) => f.debug_tuple("Nil").field(inner).finish(),
             FieldSerializer::Done => f.write_str("Done"),
         }
@@ -299,7 +292,10 @@ fn within(name: &str, mut error: XmlError) -> XmlError {
 }
 
 fn empty_value_error(name: &str) -> XmlError {
-    XmlErrorKind::Custom(Box::new(EmptyValueError { element: name.to_string() })).into()
+    XmlErrorKind::Custom(Box::new(EmptyValueError {
+        element: name.to_string(),
+    }))
+    .into()
 }
 
 impl<'ser, T: WithSerializer + 'ser> Serializer<'ser> for FieldSerializer<'ser, T> {
@@ -307,7 +303,12 @@ impl<'ser, T: WithSerializer + 'ser> Serializer<'ser> for FieldSerializer<'ser, 
         match self {
             FieldSerializer::Done => None,
             FieldSerializer::Nil(inner) => inner.next(helper),
-            FieldSerializer::Value { inner, name, queued, checked } => {
+            FieldSerializer::Value {
+                inner,
+                name,
+                queued,
+                checked,
+            } => {
                 if let Some(event) = queued.take() {
                     return Some(Ok(event));
                 }
@@ -322,7 +323,9 @@ impl<'ser, T: WithSerializer + 'ser> Serializer<'ser> for FieldSerializer<'ser, 
                     Event::Empty(_) => Some(Err(empty_value_error(name))),
                     Event::Start(start) => loop {
                         match inner.next(helper) {
-                            None | Some(Ok(Event::End(_))) => return Some(Err(empty_value_error(name))),
+                            None | Some(Ok(Event::End(_))) => {
+                                return Some(Err(empty_value_error(name)))
+                            }
                             Some(Err(error)) => return Some(Err(within(name, error))),
                             Some(Ok(Event::Text(text))) if text.is_empty() => continue,
                             Some(Ok(content)) => {
@@ -359,7 +362,11 @@ impl<T: WithDeserializer> fmt::Debug for FieldDeserializer<T> {
 fn lift<'de, T: WithDeserializer>(
     output: DeserializerOutput<'de, Nillable<T>>,
 ) -> DeserializerOutput<'de, Field<T>> {
-    let DeserializerOutput { artifact, event, allow_any } = output;
+    let DeserializerOutput {
+        artifact,
+        event,
+        allow_any,
+    } = output;
     let artifact = match artifact {
         DeserializerArtifact::None => DeserializerArtifact::None,
         DeserializerArtifact::Data(value) => DeserializerArtifact::Data(Field::from(value)),
@@ -367,15 +374,26 @@ fn lift<'de, T: WithDeserializer>(
             DeserializerArtifact::Deserializer(FieldDeserializer(inner))
         }
     };
-    DeserializerOutput { artifact, event, allow_any }
+    DeserializerOutput {
+        artifact,
+        event,
+        allow_any,
+    }
 }
 
 impl<'de, T: WithDeserializer> Deserializer<'de, Field<T>> for FieldDeserializer<T> {
-    fn init(helper: &mut DeserializeHelper, event: Event<'de>) -> DeserializerResult<'de, Field<T>> {
+    fn init(
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, Field<T>> {
         NillableDeserializer::<T>::init(helper, event).map(lift)
     }
 
-    fn next(self, helper: &mut DeserializeHelper, event: Event<'de>) -> DeserializerResult<'de, Field<T>> {
+    fn next(
+        self,
+        helper: &mut DeserializeHelper,
+        event: Event<'de>,
+    ) -> DeserializerResult<'de, Field<T>> {
         self.0.next(helper, event).map(lift)
     }
 

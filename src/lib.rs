@@ -18,3 +18,8 @@ pub use error::{DecodeError, EncodeError, Error};
 pub use field::Field;
 pub use generated::{AnyRecord, ResultCode};
 pub use types::{Decimal, Text};
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -23,13 +23,19 @@ pub struct AnyRecordSerializer<'ser> {
 impl<'ser> AnyRecordSerializer<'ser> {
     /// Wraps the serializer of a concrete record type.
     pub fn new(inner: BoxedSerializer<'ser>, type_name: &'static str) -> Self {
-        AnyRecordSerializer { inner, type_name, tagged: false }
+        AnyRecordSerializer {
+            inner,
+            type_name,
+            tagged: false,
+        }
     }
 }
 
 impl fmt::Debug for AnyRecordSerializer<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AnyRecordSerializer").field("type_name", &self.type_name).finish()
+        f.debug_struct("AnyRecordSerializer")
+            .field("type_name", &self.type_name)
+            .finish()
     }
 }
 
@@ -138,7 +144,10 @@ impl fmt::Display for RecordTypeError {
         match self {
             RecordTypeError::MissingType => f.write_str("record element without xsi:type"),
             RecordTypeError::ForeignType(value) => {
-                write!(f, "xsi:type `{value}` is not in namespace {OBJECTS_NAMESPACE}")
+                write!(
+                    f,
+                    "xsi:type `{value}` is not in namespace {OBJECTS_NAMESPACE}"
+                )
             }
             RecordTypeError::UnknownType(name) => {
                 write!(f, "xsi:type names unknown record type `{name}`")

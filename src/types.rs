@@ -147,7 +147,11 @@ impl WithSerializer for Text {
         name: Option<&'ser str>,
         _is_root: bool,
     ) -> Result<Self::Serializer<'ser>, XmlError> {
-        Ok(TextSerializer { name, text: &self.0, step: 0 })
+        Ok(TextSerializer {
+            name,
+            text: &self.0,
+            step: 0,
+        })
     }
 }
 
@@ -220,7 +224,8 @@ impl FromStr for Decimal {
         let digits = trimmed.strip_prefix(['+', '-']).unwrap_or(trimmed);
         let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
         let all_digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
-        if (whole.is_empty() && fraction.is_empty()) || !all_digits(whole) || !all_digits(fraction) {
+        if (whole.is_empty() && fraction.is_empty()) || !all_digits(whole) || !all_digits(fraction)
+        {
             return Err(InvalidDecimal(s.to_string()));
         }
         Ok(Decimal(trimmed.to_string()))

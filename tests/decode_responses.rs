@@ -31,7 +31,8 @@ const UPDATE_RESPONSE: &str = r#"<soap:Envelope xmlns:soap="http://schemas.xmlso
 
 #[test]
 fn update_result_with_nil_member_id() {
-    let Body::UpdateResponse(response) = decode_response(UPDATE_RESPONSE.as_bytes()).unwrap() else {
+    let Body::UpdateResponse(response) = decode_response(UPDATE_RESPONSE.as_bytes()).unwrap()
+    else {
         panic!("not an UpdateResponse")
     };
     assert_eq!(response.result.len(), 3);
@@ -39,20 +40,31 @@ fn update_result_with_nil_member_id() {
     let ok = &response.result[0];
     assert_eq!(ok.result_code, ResultCode::Ok);
     assert_eq!(ok.message, Field::Value("User updated.".into()));
-    let Some(AnyRecord::Constituent(record)) = &ok.record else { panic!("no constituent") };
+    let Some(AnyRecord::Constituent(record)) = &ok.record else {
+        panic!("no constituent")
+    };
     assert_eq!(record.cons_id, Some(1001082));
     assert_eq!(record.member_id, Field::Nil);
-    assert_eq!(record.primary_email, Field::Value("albus@hogwarts.example".into()));
+    assert_eq!(
+        record.primary_email,
+        Field::Value("albus@hogwarts.example".into())
+    );
     assert_eq!(record.user_name, Field::Absent);
     assert_eq!(record.cons_name, Field::Absent);
 
     let ambiguous = &response.result[1];
     assert_eq!(ambiguous.result_code, ResultCode::UpdateMatchAmbiguous);
-    assert_eq!(ambiguous.message, Field::Value("More than one record matches.".into()));
+    assert_eq!(
+        ambiguous.message,
+        Field::Value("More than one record matches.".into())
+    );
     assert_eq!(ambiguous.record, None);
 
     let future = &response.result[2];
-    assert_eq!(future.result_code, ResultCode::Other("SOME_FUTURE_CODE".into()));
+    assert_eq!(
+        future.result_code,
+        ResultCode::Other("SOME_FUTURE_CODE".into())
+    );
     assert_eq!(future.message, Field::Absent);
 }
 
@@ -63,7 +75,9 @@ fn login_response() {
 <LoginResponse xmlns="urn:soap.convio.com"><Result>
 <SessionId>0123456789abcdef0123456789abcdef01234567:JSESSIONID=abcXyz:10000100:2026-11-22T18:13:46.019Z</SessionId>
 </Result></LoginResponse></soap:Body></soap:Envelope>"#;
-    let Body::LoginResponse(response) = decode_response(wire.as_bytes()).unwrap() else { panic!("not a LoginResponse") };
+    let Body::LoginResponse(response) = decode_response(wire.as_bytes()).unwrap() else {
+        panic!("not a LoginResponse")
+    };
     assert_eq!(
         response.result.session_id,
         "0123456789abcdef0123456789abcdef01234567:JSESSIONID=abcXyz:10000100:2026-11-22T18:13:46.019Z"
@@ -94,16 +108,27 @@ fn prefixed_request_style_is_read() {
  </soapenv:Body>
 </soapenv:Envelope>"#;
     let envelope = decode_envelope(wire.as_bytes()).unwrap();
-    let session = envelope.header.and_then(|h| h.session).expect("session header");
+    let session = envelope
+        .header
+        .and_then(|h| h.session)
+        .expect("session header");
     assert_eq!(session.session_id, "token-1");
-    let Body::Create(create) = envelope.body else { panic!("not a Create") };
+    let Body::Create(create) = envelope.body else {
+        panic!("not a Create")
+    };
     assert_eq!(create.partition_id, Some(123));
-    let AnyRecord::Constituent(c) = &create.record[0] else { panic!("not a constituent") };
-    let Field::Value(name) = &c.cons_name else { panic!("no name") };
+    let AnyRecord::Constituent(c) = &create.record[0] else {
+        panic!("not a constituent")
+    };
+    let Field::Value(name) = &c.cons_name else {
+        panic!("no name")
+    };
     assert_eq!(name.first_name, Field::Value("Albus".into()));
     assert_eq!(name.middle_name, Field::Absent);
     assert_eq!(c.user_name, Field::Value("albus".into()));
-    let Field::Value(address) = &c.home_address else { panic!("no address") };
+    let Field::Value(address) = &c.home_address else {
+        panic!("no address")
+    };
     // An empty element decodes to the empty value it is; only encoding refuses it.
     assert_eq!(address.street_1, Field::Value("".into()));
     assert_eq!(address.city, Field::Value("Hogsmeade".into()));
@@ -117,16 +142,23 @@ fn incremental_updates_page_of_records() {
 <Record xsi:type="ens:Constituent"><ens:ConsId>1001483</ens:ConsId><ens:ConsName><ens:FirstName>Minerva</ens:FirstName><ens:LastName>McGonagall</ens:LastName></ens:ConsName></Record>
 <Record xsi:type="ens:Constituent"><ens:ConsId>1001484</ens:ConsId><ens:GroupId>1101</ens:GroupId><ens:GroupId>1102</ens:GroupId></Record>
 </GetIncrementalUpdatesResponse></soap:Body></soap:Envelope>"#;
-    let Body::GetIncrementalUpdatesResponse(page) = decode_response(wire.as_bytes()).unwrap() else {
+    let Body::GetIncrementalUpdatesResponse(page) = decode_response(wire.as_bytes()).unwrap()
+    else {
         panic!("not a GetIncrementalUpdatesResponse")
     };
     assert_eq!(page.record.len(), 2);
-    let AnyRecord::Constituent(first) = &page.record[0] else { panic!() };
+    let AnyRecord::Constituent(first) = &page.record[0] else {
+        panic!()
+    };
     assert_eq!(first.cons_id, Some(1001483));
-    let Field::Value(name) = &first.cons_name else { panic!() };
+    let Field::Value(name) = &first.cons_name else {
+        panic!()
+    };
     assert_eq!(name.first_name, Field::Value("Minerva".into()));
     assert_eq!(name.last_name, Field::Value("McGonagall".into()));
-    let AnyRecord::Constituent(second) = &page.record[1] else { panic!() };
+    let AnyRecord::Constituent(second) = &page.record[1] else {
+        panic!()
+    };
     assert_eq!(second.group_id, vec![1101, 1102]);
 }
 
@@ -137,13 +169,25 @@ fn query_response_with_other_record_types() {
 <Record xsi:type="ens:Partition"><ens:PartitionId>1001</ens:PartitionId><ens:Name>All constituents</ens:Name></Record>
 <Record xsi:type="ens:Donation"><ens:TransactionId>5</ens:TransactionId><ens:TaxDeductibleValue>12345678901234567.89</ens:TaxDeductibleValue></Record>
 </QueryResponse></soap:Body></soap:Envelope>"#;
-    let Body::QueryResponse(page) = decode_response(wire.as_bytes()).unwrap() else { panic!("not a QueryResponse") };
-    let AnyRecord::Partition(partition) = &page.record[0] else { panic!("not a partition") };
+    let Body::QueryResponse(page) = decode_response(wire.as_bytes()).unwrap() else {
+        panic!("not a QueryResponse")
+    };
+    let AnyRecord::Partition(partition) = &page.record[0] else {
+        panic!("not a partition")
+    };
     assert_eq!(partition.partition_id, Some(1001));
     assert_eq!(partition.name, Field::Value("All constituents".into()));
-    let AnyRecord::Donation(donation) = &page.record[1] else { panic!("not a donation") };
+    let AnyRecord::Donation(donation) = &page.record[1] else {
+        panic!("not a donation")
+    };
     assert_eq!(donation.transaction_id, Some(5));
-    assert_eq!(donation.tax_deductible_value.as_option().map(|d| d.as_str()), Some("12345678901234567.89"));
+    assert_eq!(
+        donation
+            .tax_deductible_value
+            .as_option()
+            .map(|d| d.as_str()),
+        Some("12345678901234567.89")
+    );
 }
 
 #[test]
@@ -154,8 +198,16 @@ fn malformed_message_fault_with_qualified_children() {
 <soap:faultstring>SOAP header element is missing</soap:faultstring>
 <soap:detail><MalformedMessageFault xmlns="urn:soap.convio.com"><line>2</line><column>1</column></MalformedMessageFault></soap:detail>
 </soap:Fault></soap:Body></soap:Envelope>"#;
-    let Error::Fault(fault) = decode_response(wire.as_bytes()).unwrap_err() else { panic!("not a fault") };
-    assert_eq!(fault.kind, FaultKind::MalformedMessage { line: Some(2), column: Some(1) });
+    let Error::Fault(fault) = decode_response(wire.as_bytes()).unwrap_err() else {
+        panic!("not a fault")
+    };
+    assert_eq!(
+        fault.kind,
+        FaultKind::MalformedMessage {
+            line: Some(2),
+            column: Some(1)
+        }
+    );
     assert_eq!(fault.code, "MALFORMED_MESSAGE");
     assert_eq!(fault.message, "SOAP header element is missing");
     assert_eq!(fault.actor, None);
@@ -167,7 +219,9 @@ fn session_fault_from_detail() {
 <faultcode>soap:Client</faultcode><faultstring>Session has expired</faultstring>
 <detail><SessionFault xmlns="urn:soap.convio.com"/></detail>
 </soap:Fault></soap:Body></soap:Envelope>"#;
-    let Error::Fault(fault) = decode_response(wire.as_bytes()).unwrap_err() else { panic!("not a fault") };
+    let Error::Fault(fault) = decode_response(wire.as_bytes()).unwrap_err() else {
+        panic!("not a fault")
+    };
     assert_eq!(fault.kind, FaultKind::Session);
     assert!(fault.is_session_fault());
     assert_eq!(fault.code, "soap:Client");
@@ -180,7 +234,9 @@ fn login_fault_with_unknown_detail_content_is_still_typed() {
 <faultcode>LOGIN</faultcode><faultstring>Invalid user name or password</faultstring><faultactor>urn:lo</faultactor>
 <detail><LoginFault xmlns="urn:soap.convio.com"><Reason>BAD_PASSWORD</Reason></LoginFault></detail>
 </soap:Fault></soap:Body></soap:Envelope>"#;
-    let Error::Fault(fault) = decode_response(wire.as_bytes()).unwrap_err() else { panic!("not a fault") };
+    let Error::Fault(fault) = decode_response(wire.as_bytes()).unwrap_err() else {
+        panic!("not a fault")
+    };
     assert_eq!(fault.kind, FaultKind::Login);
     assert_eq!(fault.message, "Invalid user name or password");
     assert_eq!(fault.actor.as_deref(), Some("urn:lo"));
@@ -191,7 +247,9 @@ fn synchronization_fault_from_code_only() {
     let wire = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault>
 <faultcode>SYNCHRONIZATION_FAULT</faultcode><faultstring>A synchronization is already active</faultstring>
 </soap:Fault></soap:Body></soap:Envelope>"#;
-    let Error::Fault(fault) = decode_response(wire.as_bytes()).unwrap_err() else { panic!("not a fault") };
+    let Error::Fault(fault) = decode_response(wire.as_bytes()).unwrap_err() else {
+        panic!("not a fault")
+    };
     assert_eq!(fault.kind, FaultKind::Synchronization);
 }
 
@@ -201,32 +259,53 @@ fn synchronization_window_response() {
 <EndSynchronizationResponse xmlns="urn:soap.convio.com"><Result><PartitionId>1001</PartitionId>
 <Start>2026-11-01T00:00:00Z</Start><End>2026-11-22T10:00:00Z</End><SyncId>82</SyncId></Result></EndSynchronizationResponse>
 </soap:Body></soap:Envelope>"#;
-    let Body::EndSynchronizationResponse(response) = decode_response(wire.as_bytes()).unwrap() else { panic!() };
-    let tns::SynchronizationWindowType { partition_id, start, end, sync_id } = response.result;
+    let Body::EndSynchronizationResponse(response) = decode_response(wire.as_bytes()).unwrap()
+    else {
+        panic!()
+    };
+    let tns::SynchronizationWindowType {
+        partition_id,
+        start,
+        end,
+        sync_id,
+    } = response.result;
     assert_eq!((partition_id, sync_id), (1001, 82));
-    assert_eq!((start.as_str(), end.as_str()), ("2026-11-01T00:00:00Z", "2026-11-22T10:00:00Z"));
+    assert_eq!(
+        (start.as_str(), end.as_str()),
+        ("2026-11-01T00:00:00Z", "2026-11-22T10:00:00Z")
+    );
 }
 
 #[test]
 fn doctype_is_refused_before_parsing() {
     let wire = r#"<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY a "aaaa">]>
 <soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><GetServerTimeResponse xmlns="urn:soap.convio.com"><Result><Time>&a;</Time></Result></GetServerTimeResponse></soap:Body></soap:Envelope>"#;
-    assert!(matches!(decode_response(wire.as_bytes()), Err(Error::Decode(DecodeError::Doctype))));
+    assert!(matches!(
+        decode_response(wire.as_bytes()),
+        Err(Error::Decode(DecodeError::Doctype))
+    ));
 }
 
 #[test]
 fn record_without_xsi_type_is_an_error_with_position() {
     let wire = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>
 <QueryResponse xmlns="urn:soap.convio.com"><Record><ConsId>1</ConsId></Record></QueryResponse></soap:Body></soap:Envelope>"#;
-    let Err(Error::Decode(DecodeError::Xml { message, .. })) = decode_response(wire.as_bytes()) else { panic!("expected decode error") };
+    let Err(Error::Decode(DecodeError::Xml { message, .. })) = decode_response(wire.as_bytes())
+    else {
+        panic!("expected decode error")
+    };
     assert!(message.contains("without xsi:type"), "{message}");
 }
 
 #[test]
 fn invalid_utf8_names_the_position() {
-    let mut wire = br#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>"#.to_vec();
+    let mut wire =
+        br#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>"#
+            .to_vec();
     let at = wire.len();
     wire.extend_from_slice(b"\xff</soap:Body></soap:Envelope>");
-    let Err(Error::Decode(DecodeError::Xml { position, .. })) = decode_response(&wire) else { panic!("expected decode error") };
+    let Err(Error::Decode(DecodeError::Xml { position, .. })) = decode_response(&wire) else {
+        panic!("expected decode error")
+    };
     assert_eq!(position, Some(at as u64));
 }

@@ -11,25 +11,41 @@ use proptest::prelude::*;
 /// (the reader trims it, as xsd-parser-types does for every string).
 fn text() -> impl Strategy<Value = Text> {
     "[a-zA-Z0-9<>&'\"\\]\\[ ;:/é中🙂\u{7f}]{1,24}"
-        .prop_filter("no surrounding whitespace", |s| s.trim() == s && !s.is_empty())
+        .prop_filter("no surrounding whitespace", |s| {
+            s.trim() == s && !s.is_empty()
+        })
         .prop_map(Text::from)
 }
 
-fn field<T: std::fmt::Debug + Clone>(value: impl Strategy<Value = T>) -> impl Strategy<Value = Field<T>> {
-    prop_oneof![Just(Field::Absent), Just(Field::Nil), value.prop_map(Field::Value)]
+fn field<T: std::fmt::Debug + Clone>(
+    value: impl Strategy<Value = T>,
+) -> impl Strategy<Value = Field<T>> {
+    prop_oneof![
+        Just(Field::Absent),
+        Just(Field::Nil),
+        value.prop_map(Field::Value)
+    ]
 }
 
 fn name() -> impl Strategy<Value = ens::NameType> {
-    (field(text()), field(text()), field(text()), field(text()), field(text()), field(text())).prop_map(
-        |(title, first_name, middle_name, last_name, suffix, prof_suffix)| ens::NameType {
-            title,
-            first_name,
-            middle_name,
-            last_name,
-            suffix,
-            prof_suffix,
-        },
+    (
+        field(text()),
+        field(text()),
+        field(text()),
+        field(text()),
+        field(text()),
+        field(text()),
     )
+        .prop_map(
+            |(title, first_name, middle_name, last_name, suffix, prof_suffix)| ens::NameType {
+                title,
+                first_name,
+                middle_name,
+                last_name,
+                suffix,
+                prof_suffix,
+            },
+        )
 }
 
 fn is_empty(name: &ens::NameType) -> bool {
@@ -46,18 +62,20 @@ fn constituent() -> impl Strategy<Value = ens::ConstituentType> {
         field(any::<bool>()),
         proptest::collection::vec(1000usize..2000, 0..3),
     )
-        .prop_map(|(cons_id, member_id, cons_name, user_name, primary_email, accepts_email, group_id)| {
-            ens::ConstituentType {
-                cons_id,
-                member_id,
-                cons_name,
-                user_name,
-                primary_email,
-                accepts_email,
-                group_id,
-                ..Default::default()
-            }
-        })
+        .prop_map(
+            |(cons_id, member_id, cons_name, user_name, primary_email, accepts_email, group_id)| {
+                ens::ConstituentType {
+                    cons_id,
+                    member_id,
+                    cons_name,
+                    user_name,
+                    primary_email,
+                    accepts_email,
+                    group_id,
+                    ..Default::default()
+                }
+            },
+        )
 }
 
 proptest! {
@@ -98,7 +116,12 @@ fn json_shapes_of_the_three_states() {
         b: Field<u32>,
         c: Field<u32>,
     }
-    let json = serde_json::to_string(&Holder { a: Field::Absent, b: Field::Nil, c: Field::Value(3) }).unwrap();
+    let json = serde_json::to_string(&Holder {
+        a: Field::Absent,
+        b: Field::Nil,
+        c: Field::Value(3),
+    })
+    .unwrap();
     assert_eq!(json, r#"{"b":null,"c":3}"#);
     assert!(serde_json::to_string(&Field::<u32>::Absent).is_err());
 }

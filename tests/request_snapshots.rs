@@ -13,12 +13,19 @@ fn snap(name: &str, body: Body) {
 }
 
 fn update(records: Vec<AnyRecord>) -> Body {
-    Body::Update(tns::UpdateElementType { partition_id: Some(1001), force: None, record: records })
+    Body::Update(tns::UpdateElementType {
+        partition_id: Some(1001),
+        force: None,
+        record: records,
+    })
 }
 
 #[test]
 fn login() {
-    let body = Body::Login(tns::LoginElementType { user_name: "apiuser".into(), password: "s3cret&<pw>".into() });
+    let body = Body::Login(tns::LoginElementType {
+        user_name: "apiuser".into(),
+        password: "s3cret&<pw>".into(),
+    });
     insta::assert_snapshot!("login", pretty_request(None, body));
 }
 
@@ -29,7 +36,10 @@ fn logout() {
 
 #[test]
 fn get_server_time() {
-    snap("get_server_time", Body::GetServerTime(tns::GetServerTimeElementType));
+    snap(
+        "get_server_time",
+        Body::GetServerTime(tns::GetServerTimeElementType),
+    );
 }
 
 #[test]
@@ -55,18 +65,30 @@ fn create_with_accepts_email() {
     };
     snap(
         "create_with_accepts_email",
-        Body::Create(tns::CreateElementType { partition_id: Some(1001), record: vec![record.into()] }),
+        Body::Create(tns::CreateElementType {
+            partition_id: Some(1001),
+            record: vec![record.into()],
+        }),
     );
 }
 
 #[test]
 fn update_middle_name_value_sets_it() {
-    snap("update_middle_name_value", update(vec![constituent_with_middle_name(1001081, Field::Value("Williamson".into()))]));
+    snap(
+        "update_middle_name_value",
+        update(vec![constituent_with_middle_name(
+            1001081,
+            Field::Value("Williamson".into()),
+        )]),
+    );
 }
 
 #[test]
 fn update_middle_name_nil_clears_it() {
-    snap("update_middle_name_nil", update(vec![constituent_with_middle_name(1001081, Field::Nil)]));
+    snap(
+        "update_middle_name_nil",
+        update(vec![constituent_with_middle_name(1001081, Field::Nil)]),
+    );
 }
 
 #[test]
@@ -111,19 +133,32 @@ fn update_escapes_markup_and_cdata_terminators() {
 
 #[test]
 fn update_several_records_with_force() {
-    let records = (1..=3).map(|n| constituent_with_middle_name(1000 + n, Field::Nil)).collect();
+    let records = (1..=3)
+        .map(|n| constituent_with_middle_name(1000 + n, Field::Nil))
+        .collect();
     snap(
         "update_several_with_force",
-        Body::Update(tns::UpdateElementType { partition_id: Some(1001), force: Some(true), record: records }),
+        Body::Update(tns::UpdateElementType {
+            partition_id: Some(1001),
+            force: Some(true),
+            record: records,
+        }),
     );
 }
 
 #[test]
 fn delete() {
-    let record = ens::ConstituentType { cons_id: Some(1001082), ..Default::default() };
+    let record = ens::ConstituentType {
+        cons_id: Some(1001082),
+        ..Default::default()
+    };
     snap(
         "delete",
-        Body::Delete(tns::DeleteElementType { partition_id: Some(1001), force: Some(false), record: vec![record.into()] }),
+        Body::Delete(tns::DeleteElementType {
+            partition_id: Some(1001),
+            force: Some(false),
+            record: vec![record.into()],
+        }),
     );
 }
 
@@ -138,16 +173,28 @@ fn add_relationships() {
     };
     snap(
         "add_relationships",
-        Body::AddRelationships(tns::RecordBatchType { partition_id: Some(1001), force: None, record: vec![record.into()] }),
+        Body::AddRelationships(tns::RecordBatchType {
+            partition_id: Some(1001),
+            force: None,
+            record: vec![record.into()],
+        }),
     );
 }
 
 #[test]
 fn remove_relationships() {
-    let record = ens::ConstituentType { cons_id: Some(1001082), group_id: vec![1101], ..Default::default() };
+    let record = ens::ConstituentType {
+        cons_id: Some(1001082),
+        group_id: vec![1101],
+        ..Default::default()
+    };
     snap(
         "remove_relationships",
-        Body::RemoveRelationships(tns::RecordBatchType { partition_id: None, force: Some(true), record: vec![record.into()] }),
+        Body::RemoveRelationships(tns::RecordBatchType {
+            partition_id: None,
+            force: Some(true),
+            record: vec![record.into()],
+        }),
     );
 }
 
@@ -156,7 +203,8 @@ fn query_single_constituent() {
     snap(
         "query_single",
         Body::Query(tns::QueryElementType {
-            query_string: "select ConsId, UserName, HomeAddress from Constituent where ConsId = 123".into(),
+            query_string:
+                "select ConsId, UserName, HomeAddress from Constituent where ConsId = 123".into(),
             page: None,
             page_size: None,
         }),
@@ -201,14 +249,22 @@ fn describe_nested_record_type() {
 
 #[test]
 fn list_record_types() {
-    snap("list_record_types", Body::ListRecordTypes(tns::ListRecordTypesElementType));
+    snap(
+        "list_record_types",
+        Body::ListRecordTypes(tns::ListRecordTypesElementType),
+    );
 }
 
 #[test]
 fn start_synchronization_default_window() {
     snap(
         "start_synchronization",
-        Body::StartSynchronization(tns::StartSynchronizationElementType { partition_id: 1001, start: None, end: None, force: None }),
+        Body::StartSynchronization(tns::StartSynchronizationElementType {
+            partition_id: 1001,
+            start: None,
+            end: None,
+            force: None,
+        }),
     );
 }
 
@@ -227,7 +283,10 @@ fn start_synchronization_window_forced() {
 
 #[test]
 fn end_synchronization() {
-    snap("end_synchronization", Body::EndSynchronization(tns::EndSynchronizationElementType { partition_id: 1001 }));
+    snap(
+        "end_synchronization",
+        Body::EndSynchronization(tns::EndSynchronizationElementType { partition_id: 1001 }),
+    );
 }
 
 fn incremental(fields: &[&str]) -> tns::IncrementalRequestType {
@@ -244,25 +303,39 @@ fn incremental(fields: &[&str]) -> tns::IncrementalRequestType {
 fn get_incremental_inserts() {
     snap(
         "get_incremental_inserts",
-        Body::GetIncrementalInserts(incremental(&["ConsId", "ConsName", "UserName", "PrimaryEmail", "HomeAddress"])),
+        Body::GetIncrementalInserts(incremental(&[
+            "ConsId",
+            "ConsName",
+            "UserName",
+            "PrimaryEmail",
+            "HomeAddress",
+        ])),
     );
 }
 
 #[test]
 fn get_incremental_updates() {
-    snap("get_incremental_updates", Body::GetIncrementalUpdates(incremental(&["ConsId", "ConsName.MiddleName"])));
+    snap(
+        "get_incremental_updates",
+        Body::GetIncrementalUpdates(incremental(&["ConsId", "ConsName.MiddleName"])),
+    );
 }
 
 #[test]
 fn get_incremental_deletes() {
-    snap("get_incremental_deletes", Body::GetIncrementalDeletes(incremental(&["ConsId", "MemberId"])));
+    snap(
+        "get_incremental_deletes",
+        Body::GetIncrementalDeletes(incremental(&["ConsId", "MemberId"])),
+    );
 }
 
 #[test]
 fn get_synchronization_request_log() {
     snap(
         "get_synchronization_request_log",
-        Body::GetSynchronizationRequestLog(tns::GetSynchronizationRequestLogElementType { sync_id: "82".into() }),
+        Body::GetSynchronizationRequestLog(tns::GetSynchronizationRequestLogElementType {
+            sync_id: "82".into(),
+        }),
     );
 }
 

@@ -6,7 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn xmllint_validate(schema: &Path, documents: &[PathBuf]) {
-    assert!(!documents.is_empty(), "no documents to validate against {}", schema.display());
+    assert!(
+        !documents.is_empty(),
+        "no documents to validate against {}",
+        schema.display()
+    );
     let output = Command::new("xmllint")
         .arg("--noout")
         .arg("--schema")
@@ -15,8 +19,14 @@ fn xmllint_validate(schema: &Path, documents: &[PathBuf]) {
         .output()
         .expect("xmllint must be installed (Debian: apt-get install libxml2-utils)");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "xmllint rejected documents:\n{stderr}");
-    let validated = stderr.lines().filter(|line| line.ends_with(" validates")).count();
+    assert!(
+        output.status.success(),
+        "xmllint rejected documents:\n{stderr}"
+    );
+    let validated = stderr
+        .lines()
+        .filter(|line| line.ends_with(" validates"))
+        .count();
     assert_eq!(validated, documents.len(), "xmllint output:\n{stderr}");
 }
 
@@ -44,7 +54,11 @@ fn request_snapshots_are_valid_against_the_soap_schemas() {
     std::fs::create_dir_all(&scratch).expect("scratch dir");
     let mut documents = Vec::new();
     for snapshot in files_in("tests/snapshots", ".snap") {
-        let name = snapshot.file_name().expect("file name").to_string_lossy().into_owned();
+        let name = snapshot
+            .file_name()
+            .expect("file name")
+            .to_string_lossy()
+            .into_owned();
         if !name.starts_with("request_snapshots__") {
             continue;
         }
@@ -53,7 +67,11 @@ fn request_snapshots_are_valid_against_the_soap_schemas() {
         std::fs::write(&target, snapshot_body(&text)).expect("write xml");
         documents.push(target);
     }
-    assert!(documents.len() >= 20, "expected every operation's snapshot, found {}", documents.len());
+    assert!(
+        documents.len() >= 20,
+        "expected every operation's snapshot, found {}",
+        documents.len()
+    );
     xmllint_validate(Path::new("schemas/soap/envelope.xsd"), &documents);
 }
 
@@ -77,11 +95,22 @@ fn schemas_compile() {
         // libxml2 compiles a schema when it validates with it; a one-element probe document
         // (which is of course not valid) is enough to surface schema errors.
         let output = Command::new("xmllint")
-            .args(["--noout", "--schema", schema, "tests/fixtures/empty-probe.xml"])
+            .args([
+                "--noout",
+                "--schema",
+                schema,
+                "tests/fixtures/empty-probe.xml",
+            ])
             .output()
             .expect("xmllint must be installed (Debian: apt-get install libxml2-utils)");
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains("fails to validate"), "{schema} was not used:\n{stderr}");
-        assert!(!stderr.contains("failed to compile"), "{schema} does not compile:\n{stderr}");
+        assert!(
+            stderr.contains("fails to validate"),
+            "{schema} was not used:\n{stderr}"
+        );
+        assert!(
+            !stderr.contains("failed to compile"),
+            "{schema} does not compile:\n{stderr}"
+        );
     }
 }

@@ -27,7 +27,9 @@ impl EnvelopeType {
     pub fn request(session_id: Option<&str>, body: BodyType) -> Self {
         EnvelopeType {
             header: session_id.map(|id| HeaderType {
-                session: Some(SessionType { session_id: id.into() }),
+                session: Some(SessionType {
+                    session_id: id.into(),
+                }),
             }),
             body,
         }
@@ -108,7 +110,9 @@ impl Encoder {
                 Event::Text(text) => Event::Text(checked_text(&path, text)?),
                 other => other,
             };
-            writer.write_event(event).map_err(|e| write_error(&path, e))?;
+            writer
+                .write_event(event)
+                .map_err(|e| write_error(&path, e))?;
         }
         Ok(writer.into_inner())
     }
@@ -149,11 +153,21 @@ fn encode_error(path: &[String], error: XmlError) -> EncodeError {
     if let XmlErrorKind::Custom(inner) = &error.kind {
         if let Some(empty) = inner.downcast_ref::<EmptyValueError>() {
             let mut element = path.to_vec();
-            element.extend(empty.element.split('/').map(|part| local_name(part.as_bytes())));
-            return EncodeError::EmptyValue { element: element.join("/") };
+            element.extend(
+                empty
+                    .element
+                    .split('/')
+                    .map(|part| local_name(part.as_bytes())),
+            );
+            return EncodeError::EmptyValue {
+                element: element.join("/"),
+            };
         }
     }
-    EncodeError::Xml { element: path.join("/"), message: error.to_string() }
+    EncodeError::Xml {
+        element: path.join("/"),
+        message: error.to_string(),
+    }
 }
 
 /// Reads a whole envelope (request or response).
@@ -190,7 +204,10 @@ pub fn decode_envelope(bytes: &[u8]) -> Result<EnvelopeType, DecodeError> {
 /// ```
 pub fn decode_response(bytes: &[u8]) -> Result<BodyType, Error> {
     match decode_envelope(bytes) {
-        Ok(EnvelopeType { body: BodyType::Fault(fault), .. }) => Err(Box::new(Fault::from(fault)).into()),
+        Ok(EnvelopeType {
+            body: BodyType::Fault(fault),
+            ..
+        }) => Err(Box::new(Fault::from(fault)).into()),
         Ok(envelope) => Ok(envelope.body),
         Err(DecodeError::Doctype) => Err(DecodeError::Doctype.into()),
         Err(error) => match lenient_fault(bytes) {
@@ -201,5 +218,7 @@ pub fn decode_response(bytes: &[u8]) -> Result<BodyType, Error> {
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|window| window == needle)
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
 }

@@ -77,7 +77,11 @@ impl Fault {
 
 impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SOAP fault {} ({:?}): {}", self.code, self.kind, self.message)
+        write!(
+            f,
+            "SOAP fault {} ({:?}): {}",
+            self.code, self.kind, self.message
+        )
     }
 }
 
@@ -126,7 +130,10 @@ fn kind_from_code(code: &str) -> FaultKind {
         .to_ascii_uppercase();
     let matches = |name: &str| normalized.contains(name);
     if matches("MALFORMED") {
-        FaultKind::MalformedMessage { line: None, column: None }
+        FaultKind::MalformedMessage {
+            line: None,
+            column: None,
+        }
     } else if matches("INVALIDMESSAGE") {
         FaultKind::InvalidMessage
     } else if matches("LOGIN") {
@@ -172,10 +179,9 @@ pub(crate) fn lenient_fault(bytes: &[u8]) -> Option<Fault> {
                 path.push(local);
                 text.clear();
             }
-            Event::Empty(start) => {
-                if in_fault && path.last().is_some_and(|p| p == b"detail") {
-                    detail_kind = Some(String::from_utf8_lossy(start.local_name().as_ref()).into_owned());
-                }
+            Event::Empty(start) if in_fault && path.last().is_some_and(|p| p == b"detail") => {
+                detail_kind =
+                    Some(String::from_utf8_lossy(start.local_name().as_ref()).into_owned());
             }
             Event::Text(content) => text.push_str(&content.decode().ok()?),
             Event::GeneralRef(reference) => {
@@ -216,5 +222,10 @@ pub(crate) fn lenient_fault(bytes: &[u8]) -> Option<Fault> {
         },
         None => kind_from_code(&code),
     };
-    Some(Fault { kind, code, message: message.unwrap_or_default(), actor })
+    Some(Fault {
+        kind,
+        code,
+        message: message.unwrap_or_default(),
+        actor,
+    })
 }

@@ -6,24 +6,33 @@ use convio::soap::{Body, Encoder, Envelope};
 use convio::{AnyRecord, Field};
 
 /// The session token used throughout the tests (shape of the documented tokens).
-pub const SESSION: &str = "c55d8f07700b4aa8401e2b9c4d4262efa6da30d8:JSESSIONID=abcTest:10000100:2026-11-22T18:13:46.019Z";
+pub const SESSION: &str =
+    "c55d8f07700b4aa8401e2b9c4d4262efa6da30d8:JSESSIONID=abcTest:10000100:2026-11-22T18:13:46.019Z";
 
 /// Encodes a request the way the snapshots show it (indented).
 pub fn pretty_request(session: Option<&str>, body: Body) -> String {
-    let bytes = Encoder::new().indent(2).encode(&Envelope::request(session, body)).expect("encodes");
+    let bytes = Encoder::new()
+        .indent(2)
+        .encode(&Envelope::request(session, body))
+        .expect("encodes");
     String::from_utf8(bytes).expect("utf-8")
 }
 
 /// Encodes a request exactly as sent on the wire.
 pub fn wire_request(session: Option<&str>, body: Body) -> Vec<u8> {
-    Encoder::new().encode(&Envelope::request(session, body)).expect("encodes")
+    Encoder::new()
+        .encode(&Envelope::request(session, body))
+        .expect("encodes")
 }
 
 /// A constituent located by ConsId with the given middle-name field.
 pub fn constituent_with_middle_name(cons_id: usize, middle: Field<convio::Text>) -> AnyRecord {
     AnyRecord::Constituent(ens::ConstituentType {
         cons_id: Some(cons_id),
-        cons_name: Field::Value(ens::NameType { middle_name: middle, ..Default::default() }),
+        cons_name: Field::Value(ens::NameType {
+            middle_name: middle,
+            ..Default::default()
+        }),
         ..Default::default()
     })
 }
