@@ -436,198 +436,22 @@ fn name_attribute(start: &quick_xml::events::BytesStart<'_>) -> Option<String> {
         .map(|a| String::from_utf8_lossy(&a.value).into_owned())
 }
 
+/// The open enumeration as an invocation of `convio::open_enum!` (see `src/record.rs`).
 fn render_open_enum(rust_name: &str, xml_name: &str, values: &[String]) -> String {
-    let mut code = String::new();
-    let _ = writeln!(
-        code,
-        "\n/// Values of the schema enumeration `{xml_name}`; values a newer server adds are kept in `Other`."
-    );
-    let _ = writeln!(
-        code,
-        "#[derive(Debug, Clone, PartialEq, Eq, Hash)]\npub enum {rust_name} {{"
-    );
+    let mut code = format!("\ncrate::open_enum! {{\n    {rust_name}, \"{xml_name}\",\n");
     for value in values {
-        let _ = writeln!(code, "    /// `{value}`\n    {},", variant_ident(value));
+        let _ = writeln!(code, "    {} => \"{value}\",", variant_ident(value));
     }
-    let _ = writeln!(
-        code,
-        "    /// A value this schema does not list, kept as sent.\n    Other(String),\n}}"
-    );
-    let _ = writeln!(code, "impl {rust_name} {{");
-    let _ = writeln!(
-        code,
-        "    /// Every value the schema lists, in schema order."
-    );
-    let _ = write!(code, "    pub const KNOWN: &'static [{rust_name}] = &[");
-    for value in values {
-        let _ = write!(code, "{rust_name}::{}, ", variant_ident(value));
-    }
-    let _ = writeln!(code, "];");
-    let _ = writeln!(code, "    /// The wire text of this value.\n    pub fn as_str(&self) -> &str {{\n        match self {{");
-    for value in values {
-        let _ = writeln!(
-            code,
-            "            {rust_name}::{} => \"{value}\",",
-            variant_ident(value)
-        );
-    }
-    let _ = writeln!(
-        code,
-        "            {rust_name}::Other(other) => other,\n        }}\n    }}\n}}"
-    );
-    let _ = writeln!(
-        code,
-        "impl ::core::str::FromStr for {rust_name} {{\n    type Err = ::core::convert::Infallible;"
-    );
-    let _ = writeln!(code, "    fn from_str(text: &str) -> Result<Self, Self::Err> {{\n        Ok(match text.trim() {{");
-    for value in values {
-        let _ = writeln!(
-            code,
-            "            \"{value}\" => {rust_name}::{},",
-            variant_ident(value)
-        );
-    }
-    let _ = writeln!(
-        code,
-        "            other => {rust_name}::Other(other.to_string()),\n        }})\n    }}\n}}"
-    );
-    let _ = writeln!(
-        code,
-        "impl ::core::fmt::Display for {rust_name} {{\n    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {{\n        f.write_str(self.as_str())\n    }}\n}}"
-    );
-    let _ = writeln!(
-        code,
-        "impl ::xsd_parser_types::quick_xml::SerializeBytesToString for {rust_name} {{}}"
-    );
-    let _ = writeln!(
-        code,
-        "impl ::xsd_parser_types::quick_xml::DeserializeBytesFromStr for {rust_name} {{}}"
-    );
+    code.push_str("}\n");
     code
 }
 
+/// The record dispatch enum as an invocation of `convio::any_record!` (see `src/record.rs`).
 fn render_record_enum(variants: &[RecordVariant]) -> String {
-    let mut code = String::new();
-    let _ = writeln!(
-        code,
-        "\n/// A record of any type the schema declares, told apart on the wire by `xsi:type`."
-    );
-    let _ = writeln!(
-        code,
-        "#[derive(Debug, Clone, PartialEq)]\npub enum AnyRecord {{"
-    );
+    let mut code = String::from("\ncrate::any_record! {\n");
     for v in variants {
-        let _ = writeln!(
-            code,
-            "    /// `ens:{0}`\n    {0}({1}),",
-            v.xml_name, v.rust_type
-        );
+        let _ = writeln!(code, "    {} => {},", v.xml_name, v.rust_type);
     }
-    let _ = writeln!(code, "}}");
-    let _ = writeln!(code, "impl AnyRecord {{");
-    let _ = writeln!(code, "    /// Local name of the record type, as written in `xsi:type`.\n    pub fn type_name(&self) -> &'static str {{\n        match self {{");
-    for v in variants {
-        let _ = writeln!(
-            code,
-            "            AnyRecord::{0}(_) => \"{0}\",",
-            v.xml_name
-        );
-    }
-    let _ = writeln!(code, "        }}\n    }}");
-    let _ = writeln!(code, "    /// Every record type name the schema declares.");
-    let _ = write!(
-        code,
-        "    pub const TYPE_NAMES: &'static [&'static str] = &["
-    );
-    for v in variants {
-        let _ = write!(code, "\"{}\", ", v.xml_name);
-    }
-    let _ = writeln!(code, "];\n}}");
-    for v in variants {
-        let _ = writeln!(
-            code,
-            "impl From<{1}> for AnyRecord {{\n    fn from(record: {1}) -> Self {{\n        AnyRecord::{0}(record)\n    }}\n}}",
-            v.xml_name, v.rust_type
-        );
-    }
-    // Serializer: the concrete type's own, with xsi:type added to its first tag.
-    let _ = writeln!(
-        code,
-        "impl ::xsd_parser_types::quick_xml::WithSerializer for AnyRecord {{"
-    );
-    let _ = writeln!(
-        code,
-        "    type Serializer<'x> = crate::record::AnyRecordSerializer<'x>;"
-    );
-    let _ = writeln!(code, "    fn serializer<'ser>(&'ser self, name: Option<&'ser str>, is_root: bool) -> Result<Self::Serializer<'ser>, ::xsd_parser_types::quick_xml::Error> {{");
-    let _ = writeln!(
-        code,
-        "        let inner: ::xsd_parser_types::quick_xml::BoxedSerializer<'ser> = match self {{"
-    );
-    for v in variants {
-        let _ = writeln!(
-            code,
-            "            AnyRecord::{0}(record) => ::xsd_parser_types::quick_xml::WithBoxedSerializer::serializer(record, name, is_root)?,",
-            v.xml_name
-        );
-    }
-    let _ = writeln!(code, "        }};\n        Ok(crate::record::AnyRecordSerializer::new(inner, self.type_name()))\n    }}\n}}");
-    // Deserializer: pick the concrete type from xsi:type, then delegate.
-    let _ = writeln!(code, "impl ::xsd_parser_types::quick_xml::WithDeserializer for AnyRecord {{\n    type Deserializer = AnyRecordDeserializer;\n}}");
-    let _ = writeln!(code, "/// Reads a record whose concrete type is named by `xsi:type`.\n#[derive(Debug)]\npub enum AnyRecordDeserializer {{");
-    for v in variants {
-        let _ = writeln!(
-            code,
-            "    /// Reading an `ens:{0}`.\n    {0}(<{1} as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer),",
-            v.xml_name, v.rust_type
-        );
-    }
-    let _ = writeln!(code, "}}");
-    let _ = writeln!(code, "impl AnyRecordDeserializer {{");
-    let _ = writeln!(code, "    fn lift<'de, T: ::xsd_parser_types::quick_xml::WithDeserializer>(output: ::xsd_parser_types::quick_xml::DeserializerOutput<'de, T>, data: fn(T) -> AnyRecord, de: fn(T::Deserializer) -> AnyRecordDeserializer) -> ::xsd_parser_types::quick_xml::DeserializerOutput<'de, AnyRecord> {{");
-    let _ = writeln!(
-        code,
-        "        use ::xsd_parser_types::quick_xml::DeserializerArtifact as A;"
-    );
-    let _ = writeln!(code, "        let artifact = match output.artifact {{ A::None => A::None, A::Data(value) => A::Data(data(value)), A::Deserializer(inner) => A::Deserializer(de(inner)) }};");
-    let _ = writeln!(code, "        ::xsd_parser_types::quick_xml::DeserializerOutput {{ artifact, event: output.event, allow_any: output.allow_any }}\n    }}\n}}");
-    let _ = writeln!(code, "impl<'de> ::xsd_parser_types::quick_xml::Deserializer<'de, AnyRecord> for AnyRecordDeserializer {{");
-    let _ = writeln!(code, "    fn init(helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper, event: ::xsd_parser_types::quick_xml::Event<'de>) -> ::xsd_parser_types::quick_xml::DeserializerResult<'de, AnyRecord> {{");
-    let _ = writeln!(
-        code,
-        "        let type_name = match crate::record::record_type_name(helper, &event)? {{"
-    );
-    let _ = writeln!(code, "            Some(type_name) => type_name,");
-    let _ = writeln!(code, "            None => return Ok(::xsd_parser_types::quick_xml::DeserializerOutput {{ artifact: ::xsd_parser_types::quick_xml::DeserializerArtifact::None, event: ::xsd_parser_types::quick_xml::DeserializerEvent::Continue(event), allow_any: false }}),");
-    let _ = writeln!(code, "        }};\n        match type_name.as_str() {{");
-    for v in variants {
-        let _ = writeln!(
-            code,
-            "            \"{0}\" => <<{1} as ::xsd_parser_types::quick_xml::WithDeserializer>::Deserializer as ::xsd_parser_types::quick_xml::Deserializer<'de, {1}>>::init(helper, event).map(|o| Self::lift(o, AnyRecord::{0}, AnyRecordDeserializer::{0})),",
-            v.xml_name, v.rust_type
-        );
-    }
-    let _ = writeln!(
-        code,
-        "            other => Err(crate::record::unknown_record_type(other)),\n        }}\n    }}"
-    );
-    let _ = writeln!(code, "    fn next(self, helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper, event: ::xsd_parser_types::quick_xml::Event<'de>) -> ::xsd_parser_types::quick_xml::DeserializerResult<'de, AnyRecord> {{\n        match self {{");
-    for v in variants {
-        let _ = writeln!(
-            code,
-            "            AnyRecordDeserializer::{0}(inner) => inner.next(helper, event).map(|o| Self::lift(o, AnyRecord::{0}, AnyRecordDeserializer::{0})),",
-            v.xml_name
-        );
-    }
-    let _ = writeln!(code, "        }}\n    }}");
-    let _ = writeln!(code, "    fn finish(self, helper: &mut ::xsd_parser_types::quick_xml::DeserializeHelper) -> Result<AnyRecord, ::xsd_parser_types::quick_xml::Error> {{\n        match self {{");
-    for v in variants {
-        let _ = writeln!(
-            code,
-            "            AnyRecordDeserializer::{0}(inner) => inner.finish(helper).map(AnyRecord::{0}),",
-            v.xml_name
-        );
-    }
-    let _ = writeln!(code, "        }}\n    }}\n}}");
+    code.push_str("}\n");
     code
 }
