@@ -189,10 +189,13 @@ fn run_pipeline(
     let default_path = IdentPath::from_str("Default").map_err(|e| format!("derive path: {e:?}"))?;
     let derive_default = || ConfigValue::Extend(vec![default_path.clone()]);
     let mut field_elements: Vec<FieldElement> = Vec::new();
-    for item in data.items.values_mut() {
+    // Element order of every struct, for the record field table.
+    let mut struct_fields: BTreeMap<String, Vec<(String, Option<String>)>> = BTreeMap::new();
+    for (ident, item) in data.items.iter_mut() {
         let DataTypeVariant::Complex(ComplexData::Struct { type_, .. }) = &mut item.variant else {
             continue;
         };
+        let struct_name = ident.name.to_string();
         let deserializer = type_.base.deserializer_ident.to_string();
         let attributes_optional = type_.attributes.iter().all(|a| a.is_option);
         let elements = match &mut type_.mode {
@@ -215,6 +218,10 @@ fn run_pipeline(
                 };
                 (meta.nillable, type_ident)
             };
+            struct_fields
+                .entry(struct_name.clone())
+                .or_default()
+                .push((element.s_name.clone(), type_ident.as_ref().map(|t| t.name.to_string())));
             if let (Some(base), Some(type_ident)) = (&record_base_ident, &type_ident) {
                 if type_ident == base {
                     element.target_type = record_path.clone();
@@ -247,6 +254,7 @@ fn run_pipeline(
 
     if !record_variants.is_empty() {
         extra_code.push_str(&render_record_enum(&record_variants));
+        extra_code.push_str(&render_record_fields(&record_variants, &struct_fields));
     }
     code.push_str(&extra_code);
     Ok(code)
@@ -443,6 +451,46 @@ fn render_open_enum(rust_name: &str, xml_name: &str, values: &[String]) -> Strin
         let _ = writeln!(code, "    {} => \"{value}\",", variant_ident(value));
     }
     code.push_str("}\n");
+    code
+}
+
+/// How deep nested fields are listed in the field table (`Donor.ConsName.FirstName`).
+const FIELD_PATH_DEPTH: usize = 3;
+
+/// `RECORD_FIELDS`: for every record type, its field paths in schema order, nested fields in
+/// dot notation. GetIncremental* requests must list fields in this order.
+fn render_record_fields(
+    variants: &[RecordVariant],
+    struct_fields: &BTreeMap<String, Vec<(String, Option<String>)>>,
+) -> String {
+    fn walk(
+        type_name: &str,
+        prefix: &str,
+        depth: usize,
+        struct_fields: &BTreeMap<String, Vec<(String, Option<String>)>>,
+        out: &mut Vec<String>,
+    ) {
+        let Some(fields) = struct_fields.get(type_name) else { return };
+        for (name, element_type) in fields {
+            let path = if prefix.is_empty() { name.clone() } else { format!("{prefix}.{name}") };
+            out.push(path.clone());
+            if let Some(element_type) = element_type {
+                if depth + 1 < FIELD_PATH_DEPTH {
+                    walk(element_type, &path, depth + 1, struct_fields, out);
+                }
+            }
+        }
+    }
+    let mut code = String::from(
+        "\n/// Field paths of every record type in schema order (nested fields in dot notation).\n\
+         pub const RECORD_FIELDS: &[(&str, &[&str])] = &[\n",
+    );
+    for variant in variants {
+        let mut paths = Vec::new();
+        walk(&variant.xml_name, "", 0, struct_fields, &mut paths);
+        let _ = writeln!(code, "    (\"{}\", &[{}]),", variant.xml_name, paths.iter().map(|p| format!("\"{p}\"")).collect::<Vec<_>>().join(", "));
+    }
+    code.push_str("];\n");
     code
 }
 

@@ -12,6 +12,7 @@ pub mod generated;
 pub mod record;
 pub mod server_api;
 pub mod soap;
+pub mod transport;
 pub mod types;
 
 pub use error::{DecodeError, EncodeError, Error};
