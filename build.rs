@@ -218,10 +218,10 @@ fn run_pipeline(
                 };
                 (meta.nillable, type_ident)
             };
-            struct_fields
-                .entry(struct_name.clone())
-                .or_default()
-                .push((element.s_name.clone(), type_ident.as_ref().map(|t| t.name.to_string())));
+            struct_fields.entry(struct_name.clone()).or_default().push((
+                element.s_name.clone(),
+                type_ident.as_ref().map(|t| t.name.to_string()),
+            ));
             if let (Some(base), Some(type_ident)) = (&record_base_ident, &type_ident) {
                 if type_ident == base {
                     element.target_type = record_path.clone();
@@ -470,9 +470,15 @@ fn render_record_fields(
         struct_fields: &BTreeMap<String, Vec<(String, Option<String>)>>,
         out: &mut Vec<String>,
     ) {
-        let Some(fields) = struct_fields.get(type_name) else { return };
+        let Some(fields) = struct_fields.get(type_name) else {
+            return;
+        };
         for (name, element_type) in fields {
-            let path = if prefix.is_empty() { name.clone() } else { format!("{prefix}.{name}") };
+            let path = if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix}.{name}")
+            };
             out.push(path.clone());
             if let Some(element_type) = element_type {
                 if depth + 1 < FIELD_PATH_DEPTH {
@@ -488,7 +494,16 @@ fn render_record_fields(
     for variant in variants {
         let mut paths = Vec::new();
         walk(&variant.xml_name, "", 0, struct_fields, &mut paths);
-        let _ = writeln!(code, "    (\"{}\", &[{}]),", variant.xml_name, paths.iter().map(|p| format!("\"{p}\"")).collect::<Vec<_>>().join(", "));
+        let _ = writeln!(
+            code,
+            "    (\"{}\", &[{}]),",
+            variant.xml_name,
+            paths
+                .iter()
+                .map(|p| format!("\"{p}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     code.push_str("];\n");
     code

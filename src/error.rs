@@ -1,10 +1,76 @@
 //! Errors of the crate: one enum per layer, each with the context to act on it.
 
-use crate::soap::Fault;
+use crate::soap::{Fault, RecordResult};
+use crate::transport::TransportError;
 
 /// Anything a call can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The HTTP exchange failed; for this operation a failure here means it had no effect
+    /// or may safely be sent again (see [`TransportError::request_may_have_reached_server`]).
+    #[error("{operation}: {source}")]
+    Transport {
+        /// The operation, e.g. `Update`.
+        operation: &'static str,
+        /// What failed.
+        #[source]
+        source: TransportError,
+    },
+    /// A non-idempotent call (Create) may or may not have been applied: the request may have
+    /// reached the server before the exchange failed. It is not replayed; look the records
+    /// up before sending them again.
+    #[error("{operation}: outcome unknown, the request may have been applied: {source}")]
+    OutcomeUnknown {
+        /// The operation.
+        operation: &'static str,
+        /// What failed.
+        #[source]
+        source: TransportError,
+    },
+    /// The server answered with an HTTP status and a body that is not a SOAP message.
+    #[error("{operation}: HTTP {status}: {excerpt}")]
+    HttpStatus {
+        /// The operation.
+        operation: &'static str,
+        /// The HTTP status code.
+        status: u16,
+        /// The beginning of the body, for diagnosis.
+        excerpt: String,
+    },
+    /// The caller's input cannot be sent (e.g. a page size over the limit, an unknown field).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// The client is not configured well enough to make the call.
+    #[error("configuration: {0}")]
+    Configuration(String),
+    /// The server answered with another body than the operation's response.
+    #[error("{operation}: unexpected response body {found}")]
+    UnexpectedResponse {
+        /// The operation.
+        operation: &'static str,
+        /// What the body held instead.
+        found: String,
+    },
+    /// The server returned another number of per-record results than records were sent.
+    #[error("{operation}: sent {sent} records, received {received} results")]
+    ResultCountMismatch {
+        /// The operation.
+        operation: &'static str,
+        /// Records sent in the request.
+        sent: usize,
+        /// Results in the response.
+        received: usize,
+    },
+    /// A batch larger than one request failed part way: the results of the requests that
+    /// completed are kept here, in input order, and `source` says why the rest failed.
+    #[error("batch interrupted after {} records: {source}", completed.len())]
+    BatchInterrupted {
+        /// Results of the records handled before the failure.
+        completed: Vec<RecordResult>,
+        /// The failure.
+        #[source]
+        source: Box<Error>,
+    },
     /// The request could not be written.
     #[error(transparent)]
     Encode(#[from] EncodeError),

@@ -43,11 +43,17 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// ```
 pub trait Transport: Send + Sync {
     /// Sends `request`; the response body is read completely (within the size cap).
-    fn send(&self, request: Request<Bytes>) -> BoxFuture<'_, Result<Response<Bytes>, TransportError>>;
+    fn send(
+        &self,
+        request: Request<Bytes>,
+    ) -> BoxFuture<'_, Result<Response<Bytes>, TransportError>>;
 }
 
 impl<T: Transport + ?Sized> Transport for Arc<T> {
-    fn send(&self, request: Request<Bytes>) -> BoxFuture<'_, Result<Response<Bytes>, TransportError>> {
+    fn send(
+        &self,
+        request: Request<Bytes>,
+    ) -> BoxFuture<'_, Result<Response<Bytes>, TransportError>> {
         (**self).send(request)
     }
 }
@@ -114,7 +120,9 @@ impl TransportError {
     pub fn request_may_have_reached_server(&self) -> bool {
         matches!(
             self,
-            TransportError::Timeout(_) | TransportError::Exchange { .. } | TransportError::ResponseTooLarge { .. }
+            TransportError::Timeout(_)
+                | TransportError::Exchange { .. }
+                | TransportError::ResponseTooLarge { .. }
         )
     }
 }
@@ -129,8 +137,13 @@ impl TransportError {
 /// assert!(check_endpoint("http://webservices.example.org/1.0/site", false).is_err());
 /// ```
 pub fn check_endpoint(url: &str, allow_insecure_http: bool) -> Result<Uri, TransportError> {
-    let invalid = |reason: &str| TransportError::InvalidEndpoint { url: url.to_string(), reason: reason.into() };
-    let uri: Uri = url.parse().map_err(|e: hyper::http::uri::InvalidUri| invalid(&e.to_string()))?;
+    let invalid = |reason: &str| TransportError::InvalidEndpoint {
+        url: url.to_string(),
+        reason: reason.into(),
+    };
+    let uri: Uri = url
+        .parse()
+        .map_err(|e: hyper::http::uri::InvalidUri| invalid(&e.to_string()))?;
     let host = uri.host().ok_or_else(|| invalid("no host"))?.to_string();
     match uri.scheme_str() {
         Some("https") => Ok(uri),
@@ -142,7 +155,8 @@ pub fn check_endpoint(url: &str, allow_insecure_http: bool) -> Result<Uri, Trans
 
 fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.eq_ignore_ascii_case("localhost") || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    bare.eq_ignore_ascii_case("localhost")
+        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Which certificate authorities HTTPS trusts.
@@ -228,21 +242,25 @@ impl HyperTransportBuilder {
             .with_safe_default_protocol_versions()
             .map_err(|e| TransportError::Tls(e.to_string()))?;
         let roots = match self.roots {
-            RootCertificates::WebPki => {
-                rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() }
-            }
+            RootCertificates::WebPki => rustls::RootCertStore {
+                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+            },
             RootCertificates::Native => {
                 let mut store = rustls::RootCertStore::empty();
                 let found = rustls_native_certs::load_native_certs();
                 store.add_parsable_certificates(found.certs);
                 if store.is_empty() {
-                    return Err(TransportError::Tls("no usable native root certificates".into()));
+                    return Err(TransportError::Tls(
+                        "no usable native root certificates".into(),
+                    ));
                 }
                 store
             }
             RootCertificates::Custom(store) => store,
         };
-        let tls = tls_builder.with_root_certificates(roots).with_no_client_auth();
+        let tls = tls_builder
+            .with_root_certificates(roots)
+            .with_no_client_auth();
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_connect_timeout(Some(self.connect_timeout));
@@ -299,25 +317,45 @@ impl HyperTransport {
             .await
             .map_err(|error| {
                 if error.is_connect() {
-                    TransportError::Connect { host: host.clone(), source: Box::new(error) }
+                    TransportError::Connect {
+                        host: host.clone(),
+                        source: Box::new(error),
+                    }
                 } else {
-                    TransportError::Exchange { host: host.clone(), source: Box::new(error) }
+                    TransportError::Exchange {
+                        host: host.clone(),
+                        source: Box::new(error),
+                    }
                 }
             })?;
         let (parts, body) = response.into_parts();
-        let collected = Limited::new(body, self.max_response_bytes).collect().await.map_err(|error| {
-            if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
-                TransportError::ResponseTooLarge { limit: self.max_response_bytes }
-            } else {
-                TransportError::Exchange { host: host.clone(), source: error }
-            }
-        })?;
+        let collected = Limited::new(body, self.max_response_bytes)
+            .collect()
+            .await
+            .map_err(|error| {
+                if error
+                    .downcast_ref::<http_body_util::LengthLimitError>()
+                    .is_some()
+                {
+                    TransportError::ResponseTooLarge {
+                        limit: self.max_response_bytes,
+                    }
+                } else {
+                    TransportError::Exchange {
+                        host: host.clone(),
+                        source: error,
+                    }
+                }
+            })?;
         Ok(Response::from_parts(parts, collected.to_bytes()))
     }
 }
 
 impl Transport for HyperTransport {
-    fn send(&self, request: Request<Bytes>) -> BoxFuture<'_, Result<Response<Bytes>, TransportError>> {
+    fn send(
+        &self,
+        request: Request<Bytes>,
+    ) -> BoxFuture<'_, Result<Response<Bytes>, TransportError>> {
         Box::pin(async move {
             check_endpoint(&request.uri().to_string(), self.allow_insecure_http)?;
             match tokio::time::timeout(self.timeout, self.exchange(request)).await {

@@ -1,13 +1,28 @@
-//! SOAP 1.1 Web Services (`urn:soap.convio.com`): envelopes, faults and operations.
+//! SOAP 1.1 Web Services (`urn:soap.convio.com`): envelopes, faults, the session and the
+//! typed operations.
 //!
-//! Requests and responses are whole [`Envelope`]s of generated types; [`Encoder`] writes
-//! them and [`decode_response`] reads them, turning a `soap:Fault` into a typed [`Fault`].
+//! [`Client`] is the entry point. Below it, requests and responses are whole [`Envelope`]s
+//! of generated types; [`Encoder`] writes them and [`decode_response`] reads them, turning
+//! a `soap:Fault` into a typed [`Fault`].
 
+pub mod client;
+pub mod constituent;
 pub mod envelope;
 pub mod fault;
+pub mod pages;
+pub mod results;
+pub mod session;
 
+pub use client::{
+    schema_ordered_fields, Client, ClientBuilder, SyncOptions, WriteOptions,
+    MAX_RECORDS_PER_REQUEST,
+};
+pub use constituent::{EmailOptIn, NewConstituent};
 pub use envelope::{decode_envelope, decode_response, Encoder};
 pub use fault::{Fault, FaultKind};
+pub use pages::{IncrementalKind, Pages, MAX_PAGE_SIZE};
+pub use results::{BatchResults, RecordResult};
+pub use session::{Credentials, Secret, SessionPolicy};
 
 pub use crate::generated::soapenv::{
     BodyType as Body, EnvelopeType as Envelope, HeaderType as Header,

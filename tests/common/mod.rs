@@ -1,5 +1,8 @@
 //! Builders shared by the integration tests.
+
 #![allow(dead_code)]
+
+pub mod scripted;
 
 use convio::generated::ens;
 use convio::soap::{Body, Encoder, Envelope};

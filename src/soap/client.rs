@@ -1,0 +1,814 @@
+//! The SOAP client: one shared session, typed operations, batches split into requests of 50.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::{Method, Request, Uri};
+
+use crate::error::{DecodeError, Error};
+use crate::generated::tns;
+use crate::soap::envelope::{decode_response, Encoder};
+use crate::soap::pages::{IncrementalKind, Pages};
+use crate::soap::results::{BatchResults, RecordResult};
+use crate::soap::session::{Credentials, Secret, Session, SessionPolicy};
+use crate::soap::{Body, Envelope};
+use crate::transport::{check_endpoint, HyperTransport, Transport};
+use crate::{AnyRecord, Text};
+
+/// Most records one Create, Update or Delete request may carry.
+pub const MAX_RECORDS_PER_REQUEST: usize = 50;
+
+/// Builder for [`Client`].
+///
+/// ```no_run
+/// # async fn run() -> Result<(), convio::Error> {
+/// let client = convio::soap::Client::builder()
+///     .endpoint("https://webservices.cluster2.convio.net/1.0/mysite")
+///     .credentials("apiuser", "secret")
+///     .partition(1001)
+///     .build()?;
+/// let time = client.get_server_time().await?;
+/// println!("server time: {time}");
+/// # Ok(()) }
+/// ```
+#[derive(Default)]
+pub struct ClientBuilder {
+    endpoint: Option<String>,
+    credentials: Option<Credentials>,
+    partition: Option<usize>,
+    transport: Option<Arc<dyn Transport>>,
+    allow_insecure_http: bool,
+    policy: SessionPolicy,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("endpoint", &self.endpoint)
+            .field("credentials", &self.credentials)
+            .field("partition", &self.partition)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// The site's SOAP endpoint, `https://webservices.clusterN.convio.net/1.0/{site}`.
+    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = Some(url.into());
+        self
+    }
+
+    /// The API administrator account used for Login.
+    pub fn credentials(
+        mut self,
+        user_name: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Self {
+        self.credentials = Some(Credentials::new(user_name, password));
+        self
+    }
+
+    /// The partition data calls use unless a call names another.
+    pub fn partition(mut self, partition_id: usize) -> Self {
+        self.partition = Some(partition_id);
+        self
+    }
+
+    /// Sends through `transport` instead of the default [`HyperTransport`].
+    pub fn transport(mut self, transport: impl Transport + 'static) -> Self {
+        self.transport = Some(Arc::new(transport));
+        self
+    }
+
+    /// Permits a plain `http://` endpoint that is not loopback (default: refused).
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// When to log in again before the server expires the token.
+    pub fn session_policy(mut self, policy: SessionPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Checks the configuration and builds the client. Nothing is sent yet: Login happens
+    /// on the first call.
+    pub fn build(self) -> Result<Client, Error> {
+        let endpoint = self
+            .endpoint
+            .ok_or_else(|| Error::Configuration("no endpoint".into()))?;
+        let endpoint = check_endpoint(&endpoint, self.allow_insecure_http).map_err(|source| {
+            Error::Transport {
+                operation: "configure",
+                source,
+            }
+        })?;
+        let credentials = self
+            .credentials
+            .ok_or_else(|| Error::Configuration("no credentials".into()))?;
+        let transport = match self.transport {
+            Some(transport) => transport,
+            None => Arc::new(
+                HyperTransport::builder()
+                    .allow_insecure_http(self.allow_insecure_http)
+                    .build()
+                    .map_err(|source| Error::Transport {
+                        operation: "configure",
+                        source,
+                    })?,
+            ),
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                endpoint,
+                credentials,
+                partition: self.partition,
+                transport,
+                policy: self.policy,
+                session: tokio::sync::Mutex::new(None),
+                logins: AtomicU64::new(0),
+            }),
+        })
+    }
+}
+
+/// Options of a write (Create, Update, Delete, Add/RemoveRelationships).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WriteOptions {
+    /// Partition of the synchronization context; the client's default when `None`.
+    pub partition: Option<usize>,
+    /// Override synchronization collision detection (Update, Delete, relationships).
+    pub force: Option<bool>,
+}
+
+/// Options of StartSynchronization.
+#[derive(Debug, Clone, Default)]
+pub struct SyncOptions {
+    /// Partition to synchronize; the client's default when `None`.
+    pub partition: Option<usize>,
+    /// Window start (`xs:dateTime`); the server defaults to the start of the last sync.
+    pub start: Option<String>,
+    /// Window end (`xs:dateTime`); the server defaults to now.
+    pub end: Option<String>,
+    /// Open a new window even though one is active for this user and partition.
+    pub force: bool,
+}
+
+/// An async client for Luminate Online Web Services; cheap to clone, all clones share
+/// one session.
+///
+/// The first call logs in. Every call carries the Session header; data calls carry the
+/// default partition unless told otherwise. A session fault makes the client log in again
+/// once and replay the call once (the server did not execute a call it refused for its
+/// session). Concurrent calls share one Login. Secrets never appear in `Debug` output.
+///
+/// Updating with the tri-state [`Field`](crate::Field):
+///
+/// ```no_run
+/// use convio::generated::ens;
+/// use convio::{AnyRecord, Field};
+///
+/// # async fn run(client: convio::soap::Client) -> Result<(), convio::Error> {
+/// let record = ens::ConstituentType {
+///     cons_id: Some(1001081),
+///     cons_name: Field::Value(ens::NameType {
+///         middle_name: Field::Value("Williamson".into()), // set
+///         suffix: Field::Nil,                             // clear
+///         ..Default::default()                            // everything else: unchanged
+///     }),
+///     ..Default::default()
+/// };
+/// let results = client.update([AnyRecord::from(record)]).await?;
+/// for failure in results.failures() {
+///     eprintln!("record {} refused: {} {:?}", failure.index, failure.code, failure.message);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    endpoint: Uri,
+    credentials: Credentials,
+    partition: Option<usize>,
+    transport: Arc<dyn Transport>,
+    policy: SessionPolicy,
+    session: tokio::sync::Mutex<Option<Session>>,
+    logins: AtomicU64,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoint", &self.inner.endpoint.to_string())
+            .field("credentials", &self.inner.credentials)
+            .field("partition", &self.inner.partition)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether a call may be sent again after an exchange failure that may have reached the
+/// server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Replay {
+    /// Applying the call twice has the same effect as once (reads, Update, Delete, ...).
+    Idempotent,
+    /// Applying it twice may create duplicates (Create).
+    Never,
+}
+
+impl Client {
+    /// A builder; see [`ClientBuilder`].
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// Number of Login calls made so far (for monitoring and tests).
+    pub fn login_count(&self) -> u64 {
+        self.inner.logins.load(Ordering::SeqCst)
+    }
+
+    /// The default partition, if configured.
+    pub fn default_partition(&self) -> Option<usize> {
+        self.inner.partition
+    }
+
+    /// Logs in now (the client also does so lazily), replacing any current session.
+    pub async fn login(&self) -> Result<(), Error> {
+        let mut guard = self.inner.session.lock().await;
+        *guard = Some(self.new_session().await?);
+        Ok(())
+    }
+
+    /// Ends the session on the server, if there is one; the next call logs in again.
+    pub async fn logout(&self) -> Result<(), Error> {
+        let session = self.inner.session.lock().await.take();
+        if let Some(session) = session {
+            let body = self
+                .exchange(
+                    "Logout",
+                    Some(&session.id),
+                    &Body::Logout(tns::LogoutElementType),
+                    Replay::Idempotent,
+                )
+                .await?;
+            expect(body, "Logout", |b| {
+                matches!(b, Body::LogoutResponse(_)).then_some(())
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The server's clock (`xs:dateTime`), to compare with ours before a sync.
+    pub async fn get_server_time(&self) -> Result<String, Error> {
+        let body = self
+            .call(
+                "GetServerTime",
+                Body::GetServerTime(tns::GetServerTimeElementType),
+                Replay::Idempotent,
+            )
+            .await?;
+        expect(body, "GetServerTime", |b| match b {
+            Body::GetServerTimeResponse(r) => Some(r.result.time),
+            _ => None,
+        })
+    }
+
+    /// Creates records; results in input order. Inputs over 50 records are sent as several
+    /// requests. Never replayed when the outcome is unknown ([`Error::OutcomeUnknown`]).
+    ///
+    /// New constituents are opted out of email unless `AcceptsEmail` is `true` (LWS 1.32);
+    /// set it explicitly, e.g. with [`NewConstituent`](crate::soap::NewConstituent).
+    pub async fn create(
+        &self,
+        records: impl IntoIterator<Item = AnyRecord>,
+    ) -> Result<BatchResults, Error> {
+        self.create_with(records, WriteOptions::default()).await
+    }
+
+    /// [`create`](Self::create) with explicit options.
+    pub async fn create_with(
+        &self,
+        records: impl IntoIterator<Item = AnyRecord>,
+        options: WriteOptions,
+    ) -> Result<BatchResults, Error> {
+        let partition = self.partition_or(options.partition);
+        self.write_batch("Create", records, Replay::Never, |record| {
+            Body::Create(tns::CreateElementType {
+                partition_id: partition,
+                record,
+            })
+        })
+        .await
+    }
+
+    /// Updates records located by ConsId, else MemberId, else PrimaryEmail.
+    pub async fn update(
+        &self,
+        records: impl IntoIterator<Item = AnyRecord>,
+    ) -> Result<BatchResults, Error> {
+        self.update_with(records, WriteOptions::default()).await
+    }
+
+    /// [`update`](Self::update) with explicit options.
+    pub async fn update_with(
+        &self,
+        records: impl IntoIterator<Item = AnyRecord>,
+        options: WriteOptions,
+    ) -> Result<BatchResults, Error> {
+        let partition = self.partition_or(options.partition);
+        self.write_batch("Update", records, Replay::Idempotent, |record| {
+            Body::Update(tns::UpdateElementType {
+                partition_id: partition,
+                force: options.force,
+                record,
+            })
+        })
+        .await
+    }
+
+    /// Deletes records located by ConsId, MemberId or PrimaryEmail.
+    pub async fn delete(
+        &self,
+        records: impl IntoIterator<Item = AnyRecord>,
+    ) -> Result<BatchResults, Error> {
+        self.delete_with(records, WriteOptions::default()).await
+    }
+
+    /// [`delete`](Self::delete) with explicit options.
+    pub async fn delete_with(
+        &self,
+        records: impl IntoIterator<Item = AnyRecord>,
+        options: WriteOptions,
+    ) -> Result<BatchResults, Error> {
+        let partition = self.partition_or(options.partition);
+        self.write_batch("Delete", records, Replay::Idempotent, |record| {
+            Body::Delete(tns::DeleteElementType {
+                partition_id: partition,
+                force: options.force,
+                record,
+            })
+        })
+        .await
+    }
+
+    /// Adds center, group and interest memberships (CenterId, GroupId, InterestId fields).
+    pub async fn add_relationships(
+        &self,
+        records: impl IntoIterator<Item = AnyRecord>,
+        options: WriteOptions,
+    ) -> Result<BatchResults, Error> {
+        let partition = self.partition_or(options.partition);
+        self.write_batch("AddRelationships", records, Replay::Idempotent, |record| {
+            Body::AddRelationships(tns::RecordBatchType {
+                partition_id: partition,
+                force: options.force,
+                record,
+            })
+        })
+        .await
+    }
+
+    /// Removes center, group and interest memberships.
+    pub async fn remove_relationships(
+        &self,
+        records: impl IntoIterator<Item = AnyRecord>,
+        options: WriteOptions,
+    ) -> Result<BatchResults, Error> {
+        let partition = self.partition_or(options.partition);
+        self.write_batch(
+            "RemoveRelationships",
+            records,
+            Replay::Idempotent,
+            |record| {
+                Body::RemoveRelationships(tns::RecordBatchType {
+                    partition_id: partition,
+                    force: options.force,
+                    record,
+                })
+            },
+        )
+        .await
+    }
+
+    /// Pages of a `select ... from ... [where ...]` query.
+    ///
+    /// ```no_run
+    /// # async fn run(client: convio::soap::Client) -> Result<(), convio::Error> {
+    /// let mut pages = client.query("select ConsId, ConsName from Constituent").page_size(200)?;
+    /// while let Some(records) = pages.next_page().await? {
+    ///     for record in records {
+    ///         println!("{record:?}");
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn query(&self, query: impl Into<Text>) -> Pages {
+        Pages::query(self.clone(), query.into())
+    }
+
+    /// Metadata of a record type (fields, writability, wildcard flags).
+    pub async fn describe_record_type(
+        &self,
+        record_type: impl Into<Text>,
+    ) -> Result<tns::RecordTypeDescriptionType, Error> {
+        let body = Body::DescribeRecordType(tns::DescribeRecordTypeElementType {
+            record_type: record_type.into(),
+            parent_type: None,
+            parent_field: None,
+        });
+        let body = self
+            .call("DescribeRecordType", body, Replay::Idempotent)
+            .await?;
+        expect(body, "DescribeRecordType", |b| match b {
+            Body::DescribeRecordTypeResponse(r) => Some(r.result),
+            _ => None,
+        })
+    }
+
+    /// The record types the site supports.
+    pub async fn list_record_types(&self) -> Result<Vec<Text>, Error> {
+        let body = self
+            .call(
+                "ListRecordTypes",
+                Body::ListRecordTypes(tns::ListRecordTypesElementType),
+                Replay::Idempotent,
+            )
+            .await?;
+        expect(body, "ListRecordTypes", |b| match b {
+            Body::ListRecordTypesResponse(r) => Some(r.record_type),
+            _ => None,
+        })
+    }
+
+    /// Opens a synchronization window for a partition.
+    pub async fn start_synchronization(
+        &self,
+        options: SyncOptions,
+    ) -> Result<tns::SynchronizationWindowType, Error> {
+        let partition_id = self.required_partition(options.partition)?;
+        let body = Body::StartSynchronization(tns::StartSynchronizationElementType {
+            partition_id,
+            start: options.start,
+            end: options.end,
+            force: options.force.then_some(true),
+        });
+        let body = self
+            .call("StartSynchronization", body, Replay::Never)
+            .await?;
+        expect(body, "StartSynchronization", |b| match b {
+            Body::StartSynchronizationResponse(r) => Some(r.result),
+            _ => None,
+        })
+    }
+
+    /// Closes the active synchronization window of a partition.
+    pub async fn end_synchronization(
+        &self,
+        partition: Option<usize>,
+    ) -> Result<tns::SynchronizationWindowType, Error> {
+        let partition_id = self.required_partition(partition)?;
+        let body = Body::EndSynchronization(tns::EndSynchronizationElementType { partition_id });
+        let body = self.call("EndSynchronization", body, Replay::Never).await?;
+        expect(body, "EndSynchronization", |b| match b {
+            Body::EndSynchronizationResponse(r) => Some(r.result),
+            _ => None,
+        })
+    }
+
+    /// Pages of records added to the partition in the active window. `fields` may be in any
+    /// order: they are sent in schema order, as the server requires.
+    pub fn incremental_inserts<I, S>(&self, record_type: &str, fields: I) -> Result<Pages, Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.incremental(IncrementalKind::Inserts, record_type, fields)
+    }
+
+    /// Pages of records updated in the active window.
+    pub fn incremental_updates<I, S>(&self, record_type: &str, fields: I) -> Result<Pages, Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.incremental(IncrementalKind::Updates, record_type, fields)
+    }
+
+    /// Pages of records removed from the partition in the active window.
+    pub fn incremental_deletes<I, S>(&self, record_type: &str, fields: I) -> Result<Pages, Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.incremental(IncrementalKind::Deletes, record_type, fields)
+    }
+
+    fn incremental<I, S>(
+        &self,
+        kind: IncrementalKind,
+        record_type: &str,
+        fields: I,
+    ) -> Result<Pages, Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let partition = self.required_partition(None)?;
+        let fields = schema_ordered_fields(record_type, fields)?;
+        Ok(Pages::incremental(
+            self.clone(),
+            kind,
+            partition,
+            record_type.into(),
+            fields,
+        ))
+    }
+
+    /// The requests made during a synchronization (kept 90 days).
+    pub async fn synchronization_request_log(
+        &self,
+        sync_id: usize,
+    ) -> Result<Vec<tns::RecordQueryRequestType>, Error> {
+        let body =
+            Body::GetSynchronizationRequestLog(tns::GetSynchronizationRequestLogElementType {
+                sync_id: sync_id.to_string().into(),
+            });
+        let body = self
+            .call("GetSynchronizationRequestLog", body, Replay::Idempotent)
+            .await?;
+        expect(body, "GetSynchronizationRequestLog", |b| match b {
+            Body::GetSynchronizationRequestLogResponse(r) => Some(r.record_request),
+            _ => None,
+        })
+    }
+
+    /// The synchronizations of a partition overlapping a time range.
+    pub async fn synchronization_log(
+        &self,
+        partition: Option<usize>,
+        start: Option<String>,
+        end: Option<String>,
+    ) -> Result<Vec<tns::SynchronizationLogEntryType>, Error> {
+        let partition_id = self.required_partition(partition)?;
+        let body = Body::GetSynchronizationLog(tns::GetSynchronizationLogElementType {
+            partition_id,
+            start,
+            end,
+        });
+        let body = self
+            .call("GetSynchronizationLog", body, Replay::Idempotent)
+            .await?;
+        expect(body, "GetSynchronizationLog", |b| match b {
+            Body::GetSynchronizationLogResponse(r) => Some(r.result),
+            _ => None,
+        })
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    fn partition_or(&self, partition: Option<usize>) -> Option<usize> {
+        partition.or(self.inner.partition)
+    }
+
+    fn required_partition(&self, partition: Option<usize>) -> Result<usize, Error> {
+        self.partition_or(partition).ok_or_else(|| {
+            Error::Configuration(
+                "this call needs a partition: set one on the builder or the call".into(),
+            )
+        })
+    }
+
+    async fn write_batch(
+        &self,
+        operation: &'static str,
+        records: impl IntoIterator<Item = AnyRecord>,
+        replay: Replay,
+        make_body: impl Fn(Vec<AnyRecord>) -> Body,
+    ) -> Result<BatchResults, Error> {
+        let records: Vec<AnyRecord> = records.into_iter().collect();
+        let mut completed: Vec<RecordResult> = Vec::with_capacity(records.len());
+        let mut records = records.into_iter().peekable();
+        while records.peek().is_some() {
+            let chunk: Vec<AnyRecord> = records.by_ref().take(MAX_RECORDS_PER_REQUEST).collect();
+            let sent = chunk.len();
+            let outcome = self
+                .call(operation, make_body(chunk), replay)
+                .await
+                .and_then(|body| {
+                    let results = expect(body, operation, batch_results)?;
+                    if results.len() != sent {
+                        return Err(Error::ResultCountMismatch {
+                            operation,
+                            sent,
+                            received: results.len(),
+                        });
+                    }
+                    Ok(results)
+                });
+            match outcome {
+                Ok(results) => {
+                    let offset = completed.len();
+                    completed.extend(
+                        results
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, r)| RecordResult::from_wire(offset + i, r)),
+                    );
+                }
+                Err(error) if completed.is_empty() => return Err(error),
+                Err(error) => {
+                    return Err(Error::BatchInterrupted {
+                        completed,
+                        source: Box::new(error),
+                    })
+                }
+            }
+        }
+        Ok(BatchResults::new(completed))
+    }
+
+    /// Sends `body` in the current session; on a session fault, logs in again once and
+    /// replays once.
+    pub(crate) async fn call(
+        &self,
+        operation: &'static str,
+        body: Body,
+        replay: Replay,
+    ) -> Result<Body, Error> {
+        let (id, generation) = self.current_session().await?;
+        match self.exchange(operation, Some(&id), &body, replay).await {
+            Err(Error::Fault(fault)) if fault.is_session_fault() => {
+                tracing::info!(
+                    operation,
+                    "session fault: logging in again and replaying once"
+                );
+                self.discard_session(generation).await;
+                let (id, _) = self.current_session().await?;
+                self.exchange(operation, Some(&id), &body, replay).await
+            }
+            other => other,
+        }
+    }
+
+    /// The session to use, logging in (once, whoever asks first) when there is none or it
+    /// is about to expire.
+    async fn current_session(&self) -> Result<(Secret, u64), Error> {
+        let mut guard = self.inner.session.lock().await;
+        if let Some(session) = guard.as_mut() {
+            if session.is_fresh(&self.inner.policy) {
+                session.touch();
+                return Ok((session.id.clone(), session.generation));
+            }
+            tracing::debug!("session about to expire: logging in again");
+        }
+        let session = self.new_session().await?;
+        let current = (session.id.clone(), session.generation);
+        *guard = Some(session);
+        Ok(current)
+    }
+
+    /// Forgets the session of `generation`, unless a newer one has replaced it already.
+    async fn discard_session(&self, generation: u64) {
+        let mut guard = self.inner.session.lock().await;
+        if guard.as_ref().is_some_and(|s| s.generation == generation) {
+            *guard = None;
+        }
+    }
+
+    async fn new_session(&self) -> Result<Session, Error> {
+        let credentials = &self.inner.credentials;
+        let body = Body::Login(tns::LoginElementType {
+            user_name: credentials.user_name.as_str().into(),
+            password: credentials.password.expose().into(),
+        });
+        let generation = self.inner.logins.fetch_add(1, Ordering::SeqCst) + 1;
+        tracing::debug!(user = %credentials.user_name, "logging in");
+        let response = self
+            .exchange("Login", None, &body, Replay::Idempotent)
+            .await?;
+        let id = expect(response, "Login", |b| match b {
+            Body::LoginResponse(r) => Some(r.result.session_id),
+            _ => None,
+        })?;
+        Ok(Session::new(Secret::new(id.into_string()), generation))
+    }
+
+    /// One HTTP exchange: encode, send, decode.
+    async fn exchange(
+        &self,
+        operation: &'static str,
+        session: Option<&Secret>,
+        body: &Body,
+        replay: Replay,
+    ) -> Result<Body, Error> {
+        let envelope = Envelope::request(session.map(Secret::expose), body.clone());
+        let payload = Encoder::new().encode(&envelope)?;
+        let mut request = Request::new(Bytes::from(payload));
+        *request.method_mut() = Method::POST;
+        *request.uri_mut() = self.inner.endpoint.clone();
+        let headers = request.headers_mut();
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/xml; charset=utf-8"),
+        );
+        headers.insert("SOAPAction", HeaderValue::from_static("\"\""));
+        tracing::debug!(operation, "sending request");
+        let response = self.inner.transport.send(request).await.map_err(|source| {
+            if replay == Replay::Never && source.request_may_have_reached_server() {
+                Error::OutcomeUnknown { operation, source }
+            } else {
+                Error::Transport { operation, source }
+            }
+        })?;
+        let status = response.status();
+        match decode_response(response.body()) {
+            Err(Error::Decode(DecodeError::Xml { .. })) if !status.is_success() => {
+                Err(Error::HttpStatus {
+                    operation,
+                    status: status.as_u16(),
+                    excerpt: excerpt(response.body()),
+                })
+            }
+            other => other,
+        }
+    }
+}
+
+fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    text.chars().take(300).collect()
+}
+
+fn batch_results(body: Body) -> Option<Vec<tns::RecordResultType>> {
+    match body {
+        Body::CreateResponse(r) => Some(r.result),
+        Body::UpdateResponse(r) => Some(r.result),
+        Body::DeleteResponse(r) => Some(r.result),
+        Body::AddRelationshipsResponse(r) | Body::RemoveRelationshipsResponse(r) => Some(r.result),
+        _ => None,
+    }
+}
+
+/// Takes the expected response out of a body, or names what came instead.
+pub(crate) fn expect<T>(
+    body: Body,
+    operation: &'static str,
+    pick: impl FnOnce(Body) -> Option<T>,
+) -> Result<T, Error> {
+    let found = body_name(&body);
+    pick(body).ok_or(Error::UnexpectedResponse { operation, found })
+}
+
+fn body_name(body: &Body) -> String {
+    let debug = format!("{body:?}");
+    debug
+        .split(['(', ' ', '{'])
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Puts requested fields into schema order (required by GetIncremental*), refusing fields
+/// the schema does not declare for the record type.
+///
+/// ```
+/// let ordered = convio::soap::schema_ordered_fields("Constituent", ["PrimaryEmail", "ConsName.MiddleName", "ConsId"]).unwrap();
+/// let ordered: Vec<&str> = ordered.iter().map(|f| f.as_str()).collect();
+/// assert_eq!(ordered, ["ConsId", "ConsName.MiddleName", "PrimaryEmail"]);
+/// assert!(convio::soap::schema_ordered_fields("Constituent", ["NoSuchField"]).is_err());
+/// ```
+pub fn schema_ordered_fields<I, S>(record_type: &str, fields: I) -> Result<Vec<Text>, Error>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let (_, known) = crate::generated::RECORD_FIELDS
+        .iter()
+        .find(|(name, _)| *name == record_type)
+        .ok_or_else(|| Error::InvalidArgument(format!("unknown record type `{record_type}`")))?;
+    let mut positions = Vec::new();
+    for field in fields {
+        let field = field.as_ref().trim();
+        let position = known
+            .iter()
+            .position(|known| *known == field)
+            .ok_or_else(|| {
+                Error::InvalidArgument(format!("`{field}` is not a field of {record_type}"))
+            })?;
+        positions.push(position);
+    }
+    positions.sort_unstable();
+    positions.dedup();
+    Ok(positions
+        .into_iter()
+        .map(|p| Text::from(known[p]))
+        .collect())
+}

@@ -1,0 +1,117 @@
+//! Session state: the token from Login, when it was obtained and last used, and the
+//! secrets that must never be printed.
+
+use std::fmt;
+
+use tokio::time::{Duration, Instant};
+
+/// A value that is never shown by `Debug` or `Display`.
+///
+/// ```
+/// let secret = convio::soap::Secret::new("hunter2");
+/// assert_eq!(format!("{secret:?}"), "<redacted>");
+/// assert_eq!(secret.expose(), "hunter2");
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for putting on the wire.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// API administrator credentials for Login; the password is redacted in `Debug`.
+///
+/// ```
+/// let credentials = convio::soap::Credentials::new("apiuser", "s3cret");
+/// assert!(!format!("{credentials:?}").contains("s3cret"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    /// The API administrator's user name.
+    pub user_name: String,
+    /// The password.
+    pub password: Secret,
+}
+
+impl Credentials {
+    /// Credentials from a user name and a password.
+    pub fn new(user_name: impl Into<String>, password: impl Into<String>) -> Self {
+        Credentials {
+            user_name: user_name.into(),
+            password: Secret::new(password),
+        }
+    }
+}
+
+/// When to log in again before the server would expire the token.
+///
+/// The reference gives the token 30 minutes, in one place of inactivity and in another
+/// absolutely; both limits are honoured with a margin.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPolicy {
+    /// Log in again when the token has been idle this long (default 25 minutes).
+    pub max_idle: Duration,
+    /// Log in again when the token is this old (default 28 minutes).
+    pub max_age: Duration,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        SessionPolicy {
+            max_idle: Duration::from_secs(25 * 60),
+            max_age: Duration::from_secs(28 * 60),
+        }
+    }
+}
+
+/// A live session token.
+#[derive(Debug, Clone)]
+pub(crate) struct Session {
+    pub(crate) id: Secret,
+    /// Increases with every Login, so that a stale failure does not discard a newer token.
+    pub(crate) generation: u64,
+    obtained: Instant,
+    last_used: Instant,
+}
+
+impl Session {
+    pub(crate) fn new(id: Secret, generation: u64) -> Self {
+        let now = Instant::now();
+        Session {
+            id,
+            generation,
+            obtained: now,
+            last_used: now,
+        }
+    }
+
+    pub(crate) fn is_fresh(&self, policy: &SessionPolicy) -> bool {
+        let now = Instant::now();
+        now.duration_since(self.last_used) < policy.max_idle
+            && now.duration_since(self.obtained) < policy.max_age
+    }
+
+    pub(crate) fn touch(&mut self) {
+        self.last_used = Instant::now();
+    }
+}
