@@ -106,24 +106,71 @@ fn generate_crm(schema: &Path) -> Result<String, String> {
     if !schema.exists() {
         return Ok(String::new());
     }
-    let mut roots: Vec<(IdentType, String)> = Vec::new();
     let listing =
         std::fs::read_to_string(schema).map_err(|e| format!("{}: {e}", schema.display()))?;
-    for name in global_element_names(&listing) {
-        roots.push((IdentType::Element, format!("crm:{name}")));
+    let globals = global_elements(&listing);
+    let roots = globals
+        .iter()
+        .map(|(name, _)| (IdentType::Element, format!("crm:{name}")))
+        .collect();
+    let (mut code, struct_fields) = run_pipeline(base_config(schema), roots, &[], None)?;
+    code.push_str(&render_element_table(&globals, &struct_fields));
+    Ok(code)
+}
+
+/// One child element of a generated struct.
+struct ElementInfo {
+    name: String,
+    /// XML type name; a name without an entry of its own is a simple type.
+    type_name: Option<String>,
+    repeated: bool,
+}
+
+/// `ROOT_ELEMENTS` and `ELEMENT_TABLE`: the element structure of the schema, for readers
+/// that must rebuild schema order from unordered input (the Server API's JSON).
+fn render_element_table(
+    globals: &[(String, String)],
+    struct_fields: &BTreeMap<String, Vec<ElementInfo>>,
+) -> String {
+    let mut code = String::from(
+        "\n/// Global elements of the schema and their XML type names.\n\
+         pub const ROOT_ELEMENTS: &[(&str, &str)] = &[\n",
+    );
+    for (name, type_name) in globals {
+        let _ = writeln!(code, "    (\"{name}\", \"{type_name}\"),");
     }
-    run_pipeline(base_config(schema), roots, &[], None)
+    code.push_str(
+        "];\n/// Child elements of every complex type in schema order: (name, type, repeated).\n\
+         pub const ELEMENT_TABLE: &[(&str, &[(&str, &str, bool)])] = &[\n",
+    );
+    for (type_name, fields) in struct_fields {
+        let children: Vec<String> = fields
+            .iter()
+            .map(|f| {
+                format!(
+                    "(\"{}\", \"{}\", {})",
+                    f.name,
+                    f.type_name.as_deref().unwrap_or(""),
+                    f.repeated
+                )
+            })
+            .collect();
+        let _ = writeln!(code, "    (\"{type_name}\", &[{}]),", children.join(", "));
+    }
+    code.push_str("];\n");
+    code
 }
 
 /// The SOAP schemas, generated from the envelope so that one type reads a whole message.
 fn generate_soap(envelope: &Path) -> Result<String, String> {
     let roots = ROOTS.iter().map(|(t, n)| (*t, n.to_string())).collect();
-    run_pipeline(
+    let (code, _) = run_pipeline(
         base_config(envelope),
         roots,
         OPEN_ENUMS,
         Some((NS_OBJECTS, RECORD_BASE)),
-    )
+    )?;
+    Ok(code)
 }
 
 /// Runs xsd-parser stage by stage, with our steps between the stages.
@@ -132,7 +179,7 @@ fn run_pipeline(
     mut roots: Vec<(IdentType, String)>,
     open_enums: &[(&str, &str, &str)],
     record_base: Option<(&str, &str)>,
-) -> Result<String, String> {
+) -> Result<(String, BTreeMap<String, Vec<ElementInfo>>), String> {
     let schemas =
         exec_parser(config.parser.clone()).map_err(|e| format!("parsing schemas: {e}"))?;
 
@@ -190,7 +237,7 @@ fn run_pipeline(
     let derive_default = || ConfigValue::Extend(vec![default_path.clone()]);
     let mut field_elements: Vec<FieldElement> = Vec::new();
     // Element order of every struct, for the record field table.
-    let mut struct_fields: BTreeMap<String, Vec<(String, Option<String>)>> = BTreeMap::new();
+    let mut struct_fields: BTreeMap<String, Vec<ElementInfo>> = BTreeMap::new();
     for (ident, item) in data.items.iter_mut() {
         let DataTypeVariant::Complex(ComplexData::Struct { type_, .. }) = &mut item.variant else {
             continue;
@@ -218,10 +265,14 @@ fn run_pipeline(
                 };
                 (meta.nillable, type_ident)
             };
-            struct_fields.entry(struct_name.clone()).or_default().push((
-                element.s_name.clone(),
-                type_ident.as_ref().map(|t| t.name.to_string()),
-            ));
+            struct_fields
+                .entry(struct_name.clone())
+                .or_default()
+                .push(ElementInfo {
+                    name: element.s_name.clone(),
+                    type_name: type_ident.as_ref().map(|t| t.name.to_string()),
+                    repeated: matches!(element.occurs, Occurs::DynamicList | Occurs::StaticList(_)),
+                });
             if let (Some(base), Some(type_ident)) = (&record_base_ident, &type_ident) {
                 if type_ident == base {
                     element.target_type = record_path.clone();
@@ -257,7 +308,7 @@ fn run_pipeline(
         extra_code.push_str(&render_record_fields(&record_variants, &struct_fields));
     }
     code.push_str(&extra_code);
-    Ok(code)
+    Ok((code, struct_fields))
 }
 
 /// A nillable optional element turned into a plain `Field<T>` struct field.
@@ -410,8 +461,9 @@ fn variant_ident(value: &str) -> String {
         .collect()
 }
 
-/// Names of the top-level `xs:element`s of a schema file (the roots to generate).
-fn global_element_names(schema_text: &str) -> Vec<String> {
+/// The top-level `xs:element`s of a schema file (the roots to generate): name and the local
+/// name of their type.
+fn global_elements(schema_text: &str) -> Vec<(String, String)> {
     let mut names = Vec::new();
     let mut reader = quick_xml::Reader::from_str(schema_text);
     let mut depth = 0usize;
@@ -419,13 +471,13 @@ fn global_element_names(schema_text: &str) -> Vec<String> {
         match reader.read_event() {
             Ok(quick_xml::events::Event::Start(start)) => {
                 if depth == 1 && start.local_name().as_ref() == b"element" {
-                    names.extend(name_attribute(&start));
+                    names.extend(name_and_type(&start));
                 }
                 depth += 1;
             }
             Ok(quick_xml::events::Event::Empty(start)) => {
                 if depth == 1 && start.local_name().as_ref() == b"element" {
-                    names.extend(name_attribute(&start));
+                    names.extend(name_and_type(&start));
                 }
             }
             Ok(quick_xml::events::Event::End(_)) => depth = depth.saturating_sub(1),
@@ -436,12 +488,22 @@ fn global_element_names(schema_text: &str) -> Vec<String> {
     names
 }
 
-fn name_attribute(start: &quick_xml::events::BytesStart<'_>) -> Option<String> {
-    start
-        .attributes()
-        .flatten()
-        .find(|a| a.key.as_ref() == b"name")
-        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+fn name_and_type(start: &quick_xml::events::BytesStart<'_>) -> Option<(String, String)> {
+    let attribute = |key: &[u8]| {
+        start
+            .attributes()
+            .flatten()
+            .find(|a| a.key.as_ref() == key)
+            .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+    };
+    let name = attribute(b"name")?;
+    let type_name = attribute(b"type")?;
+    let local = type_name
+        .rsplit(':')
+        .next()
+        .unwrap_or(&type_name)
+        .to_string();
+    Some((name, local))
 }
 
 /// The open enumeration as an invocation of `convio::open_enum!` (see `src/record.rs`).
@@ -461,26 +523,29 @@ const FIELD_PATH_DEPTH: usize = 3;
 /// dot notation. GetIncremental* requests must list fields in this order.
 fn render_record_fields(
     variants: &[RecordVariant],
-    struct_fields: &BTreeMap<String, Vec<(String, Option<String>)>>,
+    struct_fields: &BTreeMap<String, Vec<ElementInfo>>,
 ) -> String {
     fn walk(
         type_name: &str,
         prefix: &str,
         depth: usize,
-        struct_fields: &BTreeMap<String, Vec<(String, Option<String>)>>,
+        struct_fields: &BTreeMap<String, Vec<ElementInfo>>,
         out: &mut Vec<String>,
     ) {
         let Some(fields) = struct_fields.get(type_name) else {
             return;
         };
-        for (name, element_type) in fields {
+        for ElementInfo {
+            name, type_name, ..
+        } in fields
+        {
             let path = if prefix.is_empty() {
                 name.clone()
             } else {
                 format!("{prefix}.{name}")
             };
             out.push(path.clone());
-            if let Some(element_type) = element_type {
+            if let Some(element_type) = type_name {
                 if depth + 1 < FIELD_PATH_DEPTH {
                     walk(element_type, &path, depth + 1, struct_fields, out);
                 }

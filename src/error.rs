@@ -37,6 +37,18 @@ pub enum Error {
         /// The beginning of the body, for diagnosis.
         excerpt: String,
     },
+    /// The Server API answered with an `errorResponse`.
+    #[error("{method}: Server API error {code}: {message}")]
+    ServerApi {
+        /// The API method, e.g. `createOrUpdate`.
+        method: &'static str,
+        /// The HTTP status it came with (403 normally, 200 with `suppress_response_codes`).
+        status: u16,
+        /// The error code.
+        code: crate::server_api::ErrorCode,
+        /// The server's message.
+        message: String,
+    },
     /// The caller's input cannot be sent (e.g. a page size over the limit, an unknown field).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),

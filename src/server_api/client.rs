@@ -1,0 +1,338 @@
+//! The Server API client: `POST {secure-domain}/{organization}/site/SRConsAPI`.
+
+use std::fmt;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::{Method, Request, Uri};
+use xsd_parser_types::quick_xml::WithDeserializer;
+
+use super::decode::{decode_response, Response, ResponseFormat};
+use super::error_code::ErrorCode;
+use super::generated::crm;
+use super::params::{ConsParams, Lookup};
+use crate::error::{DecodeError, Error};
+use crate::soap::{Credentials, Secret};
+use crate::transport::{check_endpoint, HyperTransport, Transport};
+
+/// Builder for [`ServerApiClient`].
+///
+/// ```
+/// use convio::server_api::{ResponseFormat, ServerApiClient};
+///
+/// let client = ServerApiClient::builder()
+///     .base_url("https://secure2.convio.net/organization")
+///     .api_key("open-api-key")
+///     .credentials("apiadmin", "secret")
+///     .response_format(ResponseFormat::Json)
+///     .build()
+///     .unwrap();
+/// assert!(!format!("{client:?}").contains("secret"));
+/// ```
+#[derive(Default)]
+pub struct ServerApiClientBuilder {
+    base_url: Option<String>,
+    api_key: Option<Secret>,
+    credentials: Option<Credentials>,
+    format: ResponseFormat,
+    transport: Option<Arc<dyn Transport>>,
+    allow_insecure_http: bool,
+}
+
+impl ServerApiClientBuilder {
+    /// The site's secure base, `https://{secure-domain}/{organization}` (no `/site/...`).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The site's Open API key (`api_key`).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(Secret::new(key));
+        self
+    }
+
+    /// API administrator credentials (`login_name`, `login_password`).
+    pub fn credentials(
+        mut self,
+        login_name: impl Into<String>,
+        login_password: impl Into<String>,
+    ) -> Self {
+        self.credentials = Some(Credentials::new(login_name, login_password));
+        self
+    }
+
+    /// XML (default) or JSON responses; both decode into the same types.
+    pub fn response_format(mut self, format: ResponseFormat) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// Sends through `transport` instead of the default [`HyperTransport`].
+    pub fn transport(mut self, transport: impl Transport + 'static) -> Self {
+        self.transport = Some(Arc::new(transport));
+        self
+    }
+
+    /// Shares a transport (and its connection pool) with another client.
+    pub fn shared_transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Permits plain `http://` to a host that is not loopback (default: refused).
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    pub fn build(self) -> Result<ServerApiClient, Error> {
+        let base = self
+            .base_url
+            .ok_or_else(|| Error::Configuration("no base URL".into()))?;
+        let url = format!("{}/site/SRConsAPI", base.trim_end_matches('/'));
+        let endpoint =
+            check_endpoint(&url, self.allow_insecure_http).map_err(|source| Error::Transport {
+                operation: "configure",
+                source,
+            })?;
+        let api_key = self
+            .api_key
+            .ok_or_else(|| Error::Configuration("no API key".into()))?;
+        let transport = match self.transport {
+            Some(transport) => transport,
+            None => Arc::new(
+                HyperTransport::builder()
+                    .allow_insecure_http(self.allow_insecure_http)
+                    .build()
+                    .map_err(|source| Error::Transport {
+                        operation: "configure",
+                        source,
+                    })?,
+            ),
+        };
+        Ok(ServerApiClient {
+            endpoint,
+            api_key,
+            credentials: self.credentials,
+            format: self.format,
+            transport,
+        })
+    }
+}
+
+/// Client for the constituent methods of the Server API (`SRConsAPI`).
+#[derive(Clone)]
+pub struct ServerApiClient {
+    endpoint: Uri,
+    api_key: Secret,
+    credentials: Option<Credentials>,
+    format: ResponseFormat,
+    transport: Arc<dyn Transport>,
+}
+
+impl fmt::Debug for ServerApiClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerApiClient")
+            .field("endpoint", &self.endpoint.to_string())
+            .field("api_key", &self.api_key)
+            .field("credentials", &self.credentials)
+            .field("format", &self.format)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServerApiClient {
+    /// A builder; see [`ServerApiClientBuilder`].
+    pub fn builder() -> ServerApiClientBuilder {
+        ServerApiClientBuilder::default()
+    }
+
+    /// `createOrUpdate`: updates the matching constituent or creates one.
+    ///
+    /// Matching, as the server documents it:
+    /// - `cons_id` given: that record is updated; if it does not exist nothing happens
+    ///   (no record is created).
+    /// - else `member_id`: one match is updated, several are an error, none creates a record.
+    /// - else `primary_email`: one match is updated; several are an error when the site
+    ///   enforces unique email addresses, otherwise a new record is created; none creates one.
+    pub async fn create_or_update(
+        &self,
+        params: &ConsParams,
+    ) -> Result<crm::CreateOrUpdateConsResponseType, Error> {
+        self.call(
+            "createOrUpdate",
+            params.form_pairs()?,
+            &["createOrUpdateConsResponse"],
+        )
+        .await
+    }
+
+    /// `create`: adds a constituent (a primary email is required); error 11 when a matching
+    /// record exists.
+    pub async fn create(&self, params: &ConsParams) -> Result<crm::CreateConsResponseType, Error> {
+        self.call("create", params.form_pairs()?, &["createConsResponse"])
+            .await
+    }
+
+    /// `update`: changes an existing constituent (cons_id, else member_id, else
+    /// primary_email; several matches are error 15, none is error 16).
+    pub async fn update(&self, params: &ConsParams) -> Result<crm::UpdateConsResponseType, Error> {
+        self.call("update", params.form_pairs()?, &["updateConsResponse"])
+            .await
+    }
+
+    /// `getUser`: one constituent; `fields` limits the answer (dot notation). A field left out
+    /// of the answer is disabled or hidden ([`Field::Absent`](crate::Field::Absent)); an empty
+    /// one is nil.
+    pub async fn get_user(
+        &self,
+        lookup: &Lookup,
+        fields: &[&str],
+    ) -> Result<crm::GetConsResponseType, Error> {
+        let mut pairs = vec![lookup.pair()];
+        if !fields.is_empty() {
+            pairs.push(("fields".into(), fields.join(",")));
+        }
+        self.call("getUser", pairs, &["getConsResponse"]).await
+    }
+
+    /// `getUserGroups`: the groups a constituent belongs to.
+    pub async fn get_user_groups(
+        &self,
+        lookup: &Lookup,
+    ) -> Result<crm::GetConsGroupsResponseType, Error> {
+        self.call(
+            "getUserGroups",
+            vec![lookup.pair()],
+            &["getConsGroupsResponse", "getConsGroupResponse"],
+        )
+        .await
+    }
+
+    /// `getUserInterests`: the interests a constituent has.
+    pub async fn get_user_interests(
+        &self,
+        lookup: &Lookup,
+    ) -> Result<crm::GetConsInterestsResponseType, Error> {
+        self.call(
+            "getUserInterests",
+            vec![lookup.pair()],
+            &["getConsInterestsResponse"],
+        )
+        .await
+    }
+
+    /// `listUserFields`: the constituent fields this caller may see (`access=view`) or
+    /// change (`access=update`), optionally with their choices.
+    pub async fn list_user_fields(
+        &self,
+        access: Option<&str>,
+        include_choices: bool,
+    ) -> Result<crm::ListConsFieldsResponseType, Error> {
+        let mut pairs = Vec::new();
+        if let Some(access) = access {
+            pairs.push(("access".into(), access.to_string()));
+        }
+        if include_choices {
+            pairs.push(("include_choices".into(), "true".into()));
+        }
+        self.call("listUserFields", pairs, &["listConsFieldsResponse"])
+            .await
+    }
+
+    /// `listUserFieldChoices`: the allowed values of one field.
+    pub async fn list_user_field_choices(
+        &self,
+        field: &str,
+    ) -> Result<crm::ListConsFieldChoicesResponseType, Error> {
+        self.call(
+            "listUserFieldChoices",
+            vec![("field".into(), field.to_string())],
+            &["listConsFieldChoicesResponse"],
+        )
+        .await
+    }
+
+    /// The exact form body a call sends (secrets included: never log it).
+    pub fn form_body(&self, method: &str, pairs: &[(String, String)]) -> String {
+        let mut form = form_urlencoded::Serializer::new(String::new());
+        form.append_pair("v", "1.0");
+        form.append_pair("api_key", self.api_key.expose());
+        form.append_pair("method", method);
+        form.append_pair("response_format", self.format.as_str());
+        if let Some(credentials) = &self.credentials {
+            form.append_pair("login_name", &credentials.user_name);
+            form.append_pair("login_password", credentials.password.expose());
+        }
+        for (name, value) in pairs {
+            form.append_pair(name, value);
+        }
+        form.finish()
+    }
+
+    async fn call<T: WithDeserializer>(
+        &self,
+        method: &'static str,
+        pairs: Vec<(String, String)>,
+        roots: &[&'static str],
+    ) -> Result<T, Error> {
+        let mut request = Request::new(Bytes::from(self.form_body(method, &pairs)));
+        *request.method_mut() = Method::POST;
+        *request.uri_mut() = self.endpoint.clone();
+        request.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded; charset=UTF-8"),
+        );
+        tracing::debug!(method, "calling the Server API");
+        // A failed exchange may have applied the change (create and update are not idempotent).
+        let response = self.transport.send(request).await.map_err(|source| {
+            if source.request_may_have_reached_server()
+                && method != "getUser"
+                && !method.starts_with("list")
+            {
+                Error::OutcomeUnknown {
+                    operation: method,
+                    source,
+                }
+            } else {
+                Error::Transport {
+                    operation: method,
+                    source,
+                }
+            }
+        })?;
+        let status = response.status().as_u16();
+        match decode_response::<T>(response.body(), self.format, roots) {
+            Ok(Response::Ok(value)) if status == 200 => Ok(value),
+            Ok(Response::Error(error)) => Err(Error::ServerApi {
+                method,
+                status,
+                code: ErrorCode::from(u32::try_from(error.code).unwrap_or(0)),
+                message: error
+                    .message
+                    .into_option()
+                    .map(String::from)
+                    .unwrap_or_default(),
+            }),
+            Ok(Response::Ok(_))
+            | Err(DecodeError::Xml { .. } | DecodeError::UnexpectedBody { .. })
+                if status != 200 =>
+            {
+                Err(Error::HttpStatus {
+                    operation: method,
+                    status,
+                    excerpt: excerpt(response.body()),
+                })
+            }
+            Ok(Response::Ok(value)) => Ok(value),
+            Err(error) => Err(error.into()),
+        }
+    }
+}
+
+fn excerpt(body: &[u8]) -> String {
+    String::from_utf8_lossy(body).chars().take(300).collect()
+}

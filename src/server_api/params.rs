@@ -1,0 +1,300 @@
+//! Parameters of the constituent methods (create, update, createOrUpdate).
+
+use crate::error::Error;
+
+/// Smallest group id the API accepts in `add_group_ids` / `remove_group_ids`: lower ids are
+/// the site's built-in groups, which the API refuses to change.
+pub const MIN_GROUP_ID: u64 = 1000;
+
+/// Names the API reserves for its own parameters; they cannot be used as field names.
+const RESERVED: &[&str] = &[
+    "api_key",
+    "v",
+    "method",
+    "response_format",
+    "login_name",
+    "login_password",
+    "cons_id",
+    "member_id",
+    "primary_email",
+    "source",
+    "sub_source",
+    "no_welcome",
+    "center_id",
+    "suppress_response_codes",
+];
+
+/// Parameters of `create`, `update` and `createOrUpdate`.
+///
+/// Record matching (done by the server; see [`ServerApiClient::create_or_update`](crate::server_api::ServerApiClient::create_or_update)):
+/// `cons_id` first, then `member_id`, then `primary_email`.
+///
+/// ```
+/// use convio::server_api::ConsParams;
+///
+/// let params = ConsParams::new()
+///     .primary_email("ada@example.org")
+///     .field("name.first", "Ada")
+///     .field("primary_address.city", "London")
+///     .add_group_ids([1010, 1013])
+///     .source("spring-gala")
+///     .no_welcome(true);
+/// assert!(params.form_pairs().is_ok());
+/// assert!(ConsParams::new().add_group_ids([42]).form_pairs().is_err());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConsParams {
+    cons_id: Option<u64>,
+    member_id: Option<String>,
+    primary_email: Option<String>,
+    id_lists: Vec<(IdList, Vec<u64>)>,
+    source: Option<String>,
+    sub_source: Option<String>,
+    no_welcome: Option<bool>,
+    interaction: Vec<(&'static str, String)>,
+    fields: Vec<(String, String)>,
+}
+
+/// The comma-separated id list parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdList {
+    /// `add_center_ids`
+    AddCenters,
+    /// `remove_center_ids`
+    RemoveCenters,
+    /// `add_center_opt_in_ids`
+    AddCenterOptIns,
+    /// `remove_center_opt_in_ids`
+    RemoveCenterOptIns,
+    /// `add_group_ids` (ids of 1000 and above)
+    AddGroups,
+    /// `remove_group_ids` (ids of 1000 and above)
+    RemoveGroups,
+    /// `add_interest_ids`
+    AddInterests,
+    /// `remove_interest_ids`
+    RemoveInterests,
+}
+
+impl IdList {
+    /// The form parameter name.
+    pub fn parameter(self) -> &'static str {
+        match self {
+            IdList::AddCenters => "add_center_ids",
+            IdList::RemoveCenters => "remove_center_ids",
+            IdList::AddCenterOptIns => "add_center_opt_in_ids",
+            IdList::RemoveCenterOptIns => "remove_center_opt_in_ids",
+            IdList::AddGroups => "add_group_ids",
+            IdList::RemoveGroups => "remove_group_ids",
+            IdList::AddInterests => "add_interest_ids",
+            IdList::RemoveInterests => "remove_interest_ids",
+        }
+    }
+
+    fn is_group(self) -> bool {
+        matches!(self, IdList::AddGroups | IdList::RemoveGroups)
+    }
+}
+
+impl ConsParams {
+    /// No parameters yet.
+    pub fn new() -> Self {
+        ConsParams::default()
+    }
+
+    /// Luminate's constituent id (the strongest key).
+    pub fn cons_id(mut self, cons_id: u64) -> Self {
+        self.cons_id = Some(cons_id);
+        self
+    }
+
+    /// The caller's own id of the constituent.
+    pub fn member_id(mut self, member_id: impl Into<String>) -> Self {
+        self.member_id = Some(member_id.into());
+        self
+    }
+
+    /// The primary email (needed to create a record).
+    pub fn primary_email(mut self, email: impl Into<String>) -> Self {
+        self.primary_email = Some(email.into());
+        self
+    }
+
+    /// Adds ids to one of the id lists.
+    pub fn ids(mut self, list: IdList, ids: impl IntoIterator<Item = u64>) -> Self {
+        let ids: Vec<u64> = ids.into_iter().collect();
+        match self.id_lists.iter_mut().find(|(l, _)| *l == list) {
+            Some((_, existing)) => existing.extend(ids),
+            None => self.id_lists.push((list, ids)),
+        }
+        self
+    }
+
+    /// `add_center_ids`.
+    pub fn add_center_ids(self, ids: impl IntoIterator<Item = u64>) -> Self {
+        self.ids(IdList::AddCenters, ids)
+    }
+
+    /// `remove_center_ids`.
+    pub fn remove_center_ids(self, ids: impl IntoIterator<Item = u64>) -> Self {
+        self.ids(IdList::RemoveCenters, ids)
+    }
+
+    /// `add_group_ids` (admin only; ids below 1000 are refused).
+    pub fn add_group_ids(self, ids: impl IntoIterator<Item = u64>) -> Self {
+        self.ids(IdList::AddGroups, ids)
+    }
+
+    /// `remove_group_ids` (admin only; ids below 1000 are refused).
+    pub fn remove_group_ids(self, ids: impl IntoIterator<Item = u64>) -> Self {
+        self.ids(IdList::RemoveGroups, ids)
+    }
+
+    /// `add_interest_ids`.
+    pub fn add_interest_ids(self, ids: impl IntoIterator<Item = u64>) -> Self {
+        self.ids(IdList::AddInterests, ids)
+    }
+
+    /// `remove_interest_ids`.
+    pub fn remove_interest_ids(self, ids: impl IntoIterator<Item = u64>) -> Self {
+        self.ids(IdList::RemoveInterests, ids)
+    }
+
+    /// `source`: stamped on records this call creates.
+    pub fn source(mut self, source: impl Into<String>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// `sub_source`: detail for `source`.
+    pub fn sub_source(mut self, sub_source: impl Into<String>) -> Self {
+        self.sub_source = Some(sub_source.into());
+        self
+    }
+
+    /// `no_welcome`: `true` suppresses the welcome autoresponder of a new record.
+    pub fn no_welcome(mut self, no_welcome: bool) -> Self {
+        self.no_welcome = Some(no_welcome);
+        self
+    }
+
+    /// The interaction logged with the change (`interaction_subject`, `interaction_body`).
+    pub fn interaction(mut self, subject: impl Into<String>, body: impl Into<String>) -> Self {
+        self.interaction = vec![
+            ("interaction_subject", subject.into()),
+            ("interaction_body", body.into()),
+        ];
+        self
+    }
+
+    /// A constituent field by its documented name in dot notation (`name.first`,
+    /// `email.accepts_email`, `primary_address.city`; `listUserFields` lists a site's names).
+    /// A later value for the same name replaces the earlier one.
+    pub fn field(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        let name = name.into();
+        let value = value.into();
+        match self.fields.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, existing)) => *existing = value,
+            None => self.fields.push((name, value)),
+        }
+        self
+    }
+
+    /// The form pairs these parameters send, in a fixed order, after checking them.
+    pub fn form_pairs(&self) -> Result<Vec<(String, String)>, Error> {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        let mut push = |name: &str, value: String| pairs.push((name.to_string(), value));
+        if let Some(cons_id) = self.cons_id {
+            push("cons_id", cons_id.to_string());
+        }
+        if let Some(member_id) = &self.member_id {
+            push("member_id", non_empty("member_id", member_id)?);
+        }
+        if let Some(email) = &self.primary_email {
+            push("primary_email", non_empty("primary_email", email)?);
+        }
+        for (list, ids) in &self.id_lists {
+            if ids.is_empty() {
+                continue;
+            }
+            if list.is_group() {
+                if let Some(id) = ids.iter().find(|id| **id < MIN_GROUP_ID) {
+                    return Err(Error::InvalidArgument(format!(
+                        "{}: group id {id} is below {MIN_GROUP_ID}; built-in groups cannot be changed through the API",
+                        list.parameter()
+                    )));
+                }
+            }
+            let joined = ids.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
+            push(list.parameter(), joined);
+        }
+        if let Some(source) = &self.source {
+            push("source", source.clone());
+        }
+        if let Some(sub_source) = &self.sub_source {
+            push("sub_source", sub_source.clone());
+        }
+        if let Some(no_welcome) = self.no_welcome {
+            push("no_welcome", no_welcome.to_string());
+        }
+        for (name, value) in &self.interaction {
+            push(name, value.clone());
+        }
+        for (name, value) in &self.fields {
+            check_field_name(name)?;
+            push(name, value.clone());
+        }
+        Ok(pairs)
+    }
+}
+
+fn non_empty(name: &str, value: &str) -> Result<String, Error> {
+    if value.trim().is_empty() {
+        return Err(Error::InvalidArgument(format!("{name} is empty")));
+    }
+    Ok(value.to_string())
+}
+
+/// Field names are dot-separated segments of letters, digits and `_` (a `[]` suffix is
+/// allowed for repeated custom fields).
+fn check_field_name(name: &str) -> Result<(), Error> {
+    let valid_segment = |segment: &str| {
+        let segment = segment.strip_suffix("[]").unwrap_or(segment);
+        !segment.is_empty()
+            && segment
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    };
+    if !name.split('.').all(valid_segment) {
+        return Err(Error::InvalidArgument(format!(
+            "`{name}` is not a constituent field name"
+        )));
+    }
+    if RESERVED.contains(&name) {
+        return Err(Error::InvalidArgument(format!(
+            "`{name}` is a parameter of its own, not a field"
+        )));
+    }
+    Ok(())
+}
+
+/// How `getUser`, `getUserGroups` and `getUserInterests` find the constituent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// By Luminate's constituent id.
+    ConsId(u64),
+    /// By the caller's member id.
+    MemberId(String),
+    /// By primary email.
+    PrimaryEmail(String),
+}
+
+impl Lookup {
+    pub(crate) fn pair(&self) -> (String, String) {
+        match self {
+            Lookup::ConsId(id) => ("cons_id".into(), id.to_string()),
+            Lookup::MemberId(id) => ("member_id".into(), id.clone()),
+            Lookup::PrimaryEmail(email) => ("primary_email".into(), email.clone()),
+        }
+    }
+}
