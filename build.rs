@@ -124,6 +124,7 @@ struct ElementInfo {
     /// XML type name; a name without an entry of its own is a simple type.
     type_name: Option<String>,
     repeated: bool,
+    nillable: bool,
 }
 
 /// `ROOT_ELEMENTS` and `ELEMENT_TABLE`: the element structure of the schema, for readers
@@ -140,18 +141,19 @@ fn render_element_table(
         let _ = writeln!(code, "    (\"{name}\", \"{type_name}\"),");
     }
     code.push_str(
-        "];\n/// Child elements of every complex type in schema order: (name, type, repeated).\n\
-         pub const ELEMENT_TABLE: &[(&str, &[(&str, &str, bool)])] = &[\n",
+        "];\n/// Child elements of every complex type in schema order: (name, type, repeated, nillable).\n\
+         pub const ELEMENT_TABLE: &[(&str, &[(&str, &str, bool, bool)])] = &[\n",
     );
     for (type_name, fields) in struct_fields {
         let children: Vec<String> = fields
             .iter()
             .map(|f| {
                 format!(
-                    "(\"{}\", \"{}\", {})",
+                    "(\"{}\", \"{}\", {}, {})",
                     f.name,
                     f.type_name.as_deref().unwrap_or(""),
-                    f.repeated
+                    f.repeated,
+                    f.nillable
                 )
             })
             .collect();
@@ -164,12 +166,13 @@ fn render_element_table(
 /// The SOAP schemas, generated from the envelope so that one type reads a whole message.
 fn generate_soap(envelope: &Path) -> Result<String, String> {
     let roots = ROOTS.iter().map(|(t, n)| (*t, n.to_string())).collect();
-    let (code, _) = run_pipeline(
+    let (mut code, struct_fields) = run_pipeline(
         base_config(envelope),
         roots,
         OPEN_ENUMS,
         Some((NS_OBJECTS, RECORD_BASE)),
     )?;
+    code.push_str(&render_element_table(&[], &struct_fields));
     Ok(code)
 }
 
@@ -272,6 +275,7 @@ fn run_pipeline(
                     name: element.s_name.clone(),
                     type_name: type_ident.as_ref().map(|t| t.name.to_string()),
                     repeated: matches!(element.occurs, Occurs::DynamicList | Occurs::StaticList(_)),
+                    nillable,
                 });
             if let (Some(base), Some(type_ident)) = (&record_base_ident, &type_ident) {
                 if type_ident == base {

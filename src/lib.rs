@@ -6,6 +6,8 @@
 //! - [`generated`]: the types `build.rs` generates from `schemas/`.
 #![warn(missing_docs)]
 
+#[cfg(feature = "emulator")]
+pub mod emulator;
 pub mod error;
 pub mod field;
 pub mod generated;

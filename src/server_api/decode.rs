@@ -199,7 +199,7 @@ fn json_to_xml(body: &[u8]) -> Result<String, DecodeError> {
     Ok(xml)
 }
 
-fn children_of(type_name: &str) -> Option<&'static [(&'static str, &'static str, bool)]> {
+fn children_of(type_name: &str) -> Option<&'static [(&'static str, &'static str, bool, bool)]> {
     ELEMENT_TABLE
         .iter()
         .find(|(name, _)| *name == type_name)
@@ -230,14 +230,14 @@ fn write_children(
     };
     if let Some(unknown) = object
         .keys()
-        .find(|key| !children.iter().any(|(name, _, _)| name == key))
+        .find(|key| !children.iter().any(|(name, ..)| name == key))
     {
         return Err(structure_error(
             path,
             format!("unknown element `{unknown}`"),
         ));
     }
-    for (name, child_type, repeated) in children {
+    for (name, child_type, repeated, _) in children {
         let Some(child) = object.get(*name) else {
             continue;
         };

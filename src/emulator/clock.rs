@@ -1,0 +1,139 @@
+//! The emulator's clock: real time, or a manual one tests move forward.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Time source of the emulator (sessions, synchronization windows, change log).
+///
+/// ```
+/// use std::time::Duration;
+/// use convio::emulator::Clock;
+///
+/// let clock = Clock::manual(1_700_000_000);
+/// let before = clock.now();
+/// clock.advance(Duration::from_secs(31 * 60));
+/// assert_eq!(clock.now() - before, Duration::from_secs(31 * 60));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub enum Clock {
+    /// The system clock.
+    #[default]
+    System,
+    /// A clock that only moves when told to (seconds since the Unix epoch).
+    Manual(Arc<Mutex<Duration>>),
+}
+
+impl Clock {
+    /// A manual clock starting at `unix_seconds`.
+    pub fn manual(unix_seconds: u64) -> Self {
+        Clock::Manual(Arc::new(Mutex::new(Duration::from_secs(unix_seconds))))
+    }
+
+    /// Now, as time since the Unix epoch.
+    pub fn now(&self) -> Duration {
+        match self {
+            Clock::System => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default(),
+            Clock::Manual(now) => *now.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
+        }
+    }
+
+    /// Moves a manual clock forward (no effect on the system clock).
+    pub fn advance(&self, by: Duration) {
+        if let Clock::Manual(now) = self {
+            *now.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) += by;
+        }
+    }
+}
+
+/// Formats a time as `xs:dateTime` in UTC, e.g. `2026-11-22T18:13:46Z`.
+///
+/// ```
+/// assert_eq!(convio::emulator::format_date_time(std::time::Duration::from_secs(0)), "1970-01-01T00:00:00Z");
+/// ```
+pub fn format_date_time(since_epoch: Duration) -> String {
+    let seconds = since_epoch.as_secs();
+    let (days, rest) = (seconds / 86_400, seconds % 86_400);
+    let (year, month, day) = civil_from_days(days as i64);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+/// Parses an `xs:dateTime` (`YYYY-MM-DDTHH:MM:SS`, optional fraction, `Z` or `±HH:MM`).
+///
+/// ```
+/// use convio::emulator::{format_date_time, parse_date_time};
+/// let t = parse_date_time("2026-11-22T18:13:46+01:00").unwrap();
+/// assert_eq!(format_date_time(t), "2026-11-22T17:13:46Z");
+/// assert!(parse_date_time("2009-5-1T00:00:00+0000").is_none());
+/// ```
+pub fn parse_date_time(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let (date, time) = text.split_once('T')?;
+    let mut date_parts = date.split('-');
+    let year: i64 = date_parts.next()?.parse().ok()?;
+    let month: u32 = two_digits(date_parts.next()?)?;
+    let day: u32 = two_digits(date_parts.next()?)?;
+    if date_parts.next().is_some() || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let (clock, offset_seconds) = if let Some(clock) = time.strip_suffix('Z') {
+        (clock, 0i64)
+    } else {
+        let split = time.rfind(['+', '-'])?;
+        let (clock, offset) = time.split_at(split);
+        let sign = if offset.starts_with('-') { -1 } else { 1 };
+        let (hours, minutes) = offset[1..].split_once(':')?;
+        (
+            clock,
+            sign * (i64::from(two_digits(hours)?) * 3600 + i64::from(two_digits(minutes)?) * 60),
+        )
+    };
+    let clock = clock.split('.').next()?;
+    let mut clock_parts = clock.split(':');
+    let hour = two_digits(clock_parts.next()?)?;
+    let minute = two_digits(clock_parts.next()?)?;
+    let second = two_digits(clock_parts.next()?)?;
+    if hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    let total = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - offset_seconds;
+    u64::try_from(total).ok().map(Duration::from_secs)
+}
+
+fn two_digits(text: &str) -> Option<u32> {
+    (text.len() == 2 && text.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| text.parse().ok())
+        .flatten()
+}
+
+// Days since 1970-01-01 to a civil date and back (proleptic Gregorian calendar).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let yoe = year.rem_euclid(400);
+    let month = i64::from(month);
+    let mp = if month > 2 { month - 3 } else { month + 9 };
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}

@@ -1,0 +1,729 @@
+//! The Server API side of the emulator: `POST /{site}/site/SRConsAPI`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+
+use super::records::Fields;
+use super::state::{ChangeKind, State};
+use super::xml::escape;
+
+const CRM: &str = "http://convio.com/crm/v1.0";
+
+/// Server API field names (dot notation) and where the emulator stores them.
+pub const FIELD_MAP: &[(&str, &str)] = &[
+    ("member_id", "MemberId"),
+    ("user_name", "UserName"),
+    ("name.title", "ConsName.Title"),
+    ("name.first", "ConsName.FirstName"),
+    ("name.middle", "ConsName.MiddleName"),
+    ("name.last", "ConsName.LastName"),
+    ("name.suffix", "ConsName.Suffix"),
+    ("name.prof_suffix", "ConsName.ProfSuffix"),
+    ("email.primary_address", "PrimaryEmail"),
+    ("email.accepts_email", "AcceptsEmail"),
+    ("email.preferred_format", "EmailFormat"),
+    ("primary_address.street1", "HomeAddress.Street1"),
+    ("primary_address.street2", "HomeAddress.Street2"),
+    ("primary_address.street3", "HomeAddress.Street3"),
+    ("primary_address.city", "HomeAddress.City"),
+    ("primary_address.state", "HomeAddress.State"),
+    ("primary_address.zip", "HomeAddress.Zip"),
+    ("primary_address.county", "HomeAddress.County"),
+    ("primary_address.country", "HomeAddress.Country"),
+    ("home_phone", "HomePhone"),
+    ("work_phone", "WorkPhone"),
+    ("mobile_phone", "MobilePhone"),
+    ("accepts_postal_mail", "AcceptsPostalMail"),
+    ("birth_date", "BirthDate"),
+    ("gender", "Gender"),
+    ("employment.employer", "Employment.Employer"),
+    ("employment.occupation", "Employment.Occupation"),
+    ("employment.position", "Employment.Position"),
+];
+
+/// Parameters that are not constituent fields.
+const CONTROL: &[&str] = &[
+    "api_key",
+    "v",
+    "method",
+    "response_format",
+    "login_name",
+    "login_password",
+    "cons_id",
+    "member_id",
+    "primary_email",
+    "source",
+    "sub_source",
+    "no_welcome",
+    "center_id",
+    "suppress_response_codes",
+    "fields",
+    "access",
+    "include_choices",
+    "interaction_subject",
+    "interaction_body",
+    "interaction_cat_id",
+    "interaction_count",
+    "suppress_cleaning",
+    "field",
+    "add_center_ids",
+    "remove_center_ids",
+    "add_center_opt_in_ids",
+    "remove_center_opt_in_ids",
+    "add_group_ids",
+    "remove_group_ids",
+    "add_interest_ids",
+    "remove_interest_ids",
+];
+
+/// A response document: root element name and content.
+type Document = (&'static str, Vec<(String, Node)>);
+
+struct ApiError {
+    code: u32,
+    message: String,
+}
+
+fn api_error(code: u32, message: impl Into<String>) -> ApiError {
+    ApiError {
+        code,
+        message: message.into(),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Xml,
+    Json,
+}
+
+/// A rendered document: root element name and its content as (name, value) pairs, where a
+/// value is text, nil, a nested list of pairs, or a repeated element.
+#[derive(Debug, Clone)]
+enum Node {
+    Text(String),
+    Nil,
+    Object(Vec<(String, Node)>),
+}
+
+/// Handles one request: (HTTP status, content type, body).
+pub fn handle(
+    state: &Mutex<State>,
+    method: &hyper::Method,
+    body: &[u8],
+) -> (u16, &'static str, String) {
+    let params: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let format = if param("response_format") == Some("json") {
+        Format::Json
+    } else {
+        Format::Xml
+    };
+    let suppress = param("suppress_response_codes") == Some("true");
+    if method != hyper::Method::POST {
+        return (405, "text/plain", "Bad Method".into());
+    }
+    let mut state = state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    match call(&mut state, &params) {
+        Ok((root, content)) => (200, content_type(format), render(format, root, &content)),
+        Err(error) => {
+            let content = vec![
+                ("code".to_string(), Node::Text(error.code.to_string())),
+                ("message".to_string(), Node::Text(error.message)),
+            ];
+            let status = if suppress { 200 } else { 403 };
+            (
+                status,
+                content_type(format),
+                render(format, "errorResponse", &content),
+            )
+        }
+    }
+}
+
+fn content_type(format: Format) -> &'static str {
+    match format {
+        Format::Xml => "text/xml; charset=UTF-8",
+        // As the real service does (a known defect): JSON served as text/plain.
+        Format::Json => "text/plain; charset=UTF-8",
+    }
+}
+
+fn call(state: &mut State, params: &[(String, String)]) -> Result<Document, ApiError> {
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.trim())
+    };
+    if param("api_key") != Some(state.settings.api_key.as_str()) {
+        return Err(api_error(2, "Incorrect API key."));
+    }
+    if param("v") != Some("1.0") {
+        return Err(api_error(9, "Missing parameter was: v"));
+    }
+    let (Some(login), Some(password)) = (
+        param("login_name"),
+        params
+            .iter()
+            .find(|(n, _)| n == "login_password")
+            .map(|(_, v)| v.as_str()),
+    ) else {
+        return Err(api_error(
+            3,
+            "Authentication failed: login_name and login_password are required.",
+        ));
+    };
+    if login != state.settings.admin_user || password != state.settings.admin_password {
+        return Err(api_error(3, "Authentication failed."));
+    }
+    let method = param("method").ok_or_else(|| api_error(6, "No method was specified."))?;
+    match method {
+        "createOrUpdate" => create_or_update(state, params),
+        "create" => create(state, params),
+        "update" => update(state, params),
+        "getUser" => {
+            let cons_id = lookup(state, params)?;
+            let fields = param("fields").map(|f| {
+                f.split(',')
+                    .map(|s| s.trim().to_string())
+                    .collect::<Vec<_>>()
+            });
+            Ok((
+                "getConsResponse",
+                user_document(state, cons_id, fields.as_deref())?,
+            ))
+        }
+        "getUserGroups" => {
+            let cons_id = lookup(state, params)?;
+            let groups = id_list(state, cons_id, "GroupId");
+            Ok((
+                "getConsGroupsResponse",
+                groups
+                    .into_iter()
+                    .map(|id| {
+                        (
+                            "group".to_string(),
+                            Node::Object(vec![
+                                ("id".into(), Node::Text(id.clone())),
+                                ("label".into(), Node::Text(format!("Group {id}"))),
+                            ]),
+                        )
+                    })
+                    .collect(),
+            ))
+        }
+        "getUserInterests" => {
+            let cons_id = lookup(state, params)?;
+            let interests = id_list(state, cons_id, "InterestId");
+            Ok((
+                "getConsInterestsResponse",
+                interests
+                    .into_iter()
+                    .map(|id| {
+                        (
+                            "interest".to_string(),
+                            Node::Object(vec![
+                                ("id".into(), Node::Text(id.clone())),
+                                ("label".into(), Node::Text(format!("Interest {id}"))),
+                                ("path".into(), Node::Text(format!("Interest {id}"))),
+                                ("for_email".into(), Node::Text("true".into())),
+                                ("for_web".into(), Node::Text("true".into())),
+                            ]),
+                        )
+                    })
+                    .collect(),
+            ))
+        }
+        "listUserFields" => Ok((
+            "listConsFieldsResponse",
+            FIELD_MAP
+                .iter()
+                .map(|(name, _)| {
+                    (
+                        "field".to_string(),
+                        Node::Object(vec![
+                            ("name".into(), Node::Text((*name).into())),
+                            ("label".into(), Node::Text(name.replace(['.', '_'], " "))),
+                            (
+                                "valueType".into(),
+                                Node::Text(
+                                    if name.contains("accepts") {
+                                        "BOOLEAN"
+                                    } else {
+                                        "TEXT"
+                                    }
+                                    .into(),
+                                ),
+                            ),
+                        ]),
+                    )
+                })
+                .collect(),
+        )),
+        other => Err(api_error(
+            6,
+            format!("Unknown method: {other} (method names are case-sensitive)."),
+        )),
+    }
+}
+
+fn id_list(state: &State, cons_id: u64, list: &str) -> Vec<String> {
+    state
+        .constituents
+        .get(&cons_id)
+        .and_then(|f| f.lists.get(list))
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Finds the one record a getUser-style call names.
+fn lookup(state: &State, params: &[(String, String)]) -> Result<u64, ApiError> {
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+    };
+    if let Some(cons_id) = param("cons_id") {
+        let id: u64 = cons_id
+            .parse()
+            .map_err(|_| api_error(16, format!("No constituent with cons_id {cons_id}.")))?;
+        return state
+            .constituents
+            .contains_key(&id)
+            .then_some(id)
+            .ok_or_else(|| api_error(16, format!("No constituent with cons_id {id}.")));
+    }
+    let ids = if let Some(member_id) = param("member_id") {
+        state.by_member_id(member_id)
+    } else if let Some(email) = param("primary_email") {
+        state.by_email(email)
+    } else {
+        return Err(api_error(
+            9,
+            "Missing parameter was: cons_id, member_id or primary_email",
+        ));
+    };
+    match ids.as_slice() {
+        [id] => Ok(*id),
+        [] => Err(api_error(16, "No matching constituent.")),
+        _ => Err(api_error(8, "More than one constituent matches.")),
+    }
+}
+
+/// The constituent fields of a request, checked against the known names.
+fn field_values(params: &[(String, String)]) -> Result<Vec<(&'static str, String)>, ApiError> {
+    let mut values = Vec::new();
+    for (name, value) in params {
+        if CONTROL.contains(&name.as_str()) {
+            continue;
+        }
+        let target = FIELD_MAP
+            .iter()
+            .find(|(api, _)| api == name)
+            .map(|(_, stored)| *stored)
+            .ok_or_else(|| api_error(22, format!("Unknown field: {name}")))?;
+        values.push((target, value.clone()));
+    }
+    Ok(values)
+}
+
+fn parse_ids(params: &[(String, String)], name: &str) -> Result<Vec<String>, ApiError> {
+    let Some((_, value)) = params.iter().find(|(n, _)| n == name) else {
+        return Ok(Vec::new());
+    };
+    let mut ids = Vec::new();
+    for id in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let number: u64 = id
+            .parse()
+            .map_err(|_| api_error(22, format!("{name}: `{id}` is not a numeric id")))?;
+        if name.contains("group") && number < 1000 {
+            return Err(api_error(
+                14,
+                format!("{name}: group {number} cannot be changed through the API"),
+            ));
+        }
+        ids.push(number.to_string());
+    }
+    Ok(ids)
+}
+
+/// Applies the fields and id lists of a request to a record. An empty value leaves a field
+/// unchanged, as an empty element does on the SOAP side.
+fn apply_params(fields: &mut Fields, params: &[(String, String)]) -> Result<(), ApiError> {
+    for (target, value) in field_values(params)? {
+        if value.trim().is_empty() {
+            continue;
+        }
+        let value = match target {
+            "AcceptsEmail" | "AcceptsPostalMail" => {
+                match value.trim().to_ascii_lowercase().as_str() {
+                    "true" | "t" | "yes" | "1" => "true".to_string(),
+                    "false" | "f" | "no" | "0" => "false".to_string(),
+                    other => {
+                        return Err(api_error(
+                            22,
+                            format!("{target}: `{other}` is not a boolean"),
+                        ))
+                    }
+                }
+            }
+            _ => value,
+        };
+        fields.values.insert(target.to_string(), value);
+    }
+    for (add, remove, list) in [
+        ("add_group_ids", "remove_group_ids", "GroupId"),
+        ("add_interest_ids", "remove_interest_ids", "InterestId"),
+        ("add_center_ids", "remove_center_ids", "CenterId"),
+    ] {
+        let additions = parse_ids(params, add)?;
+        let removals = parse_ids(params, remove)?;
+        let entry = fields.lists.entry(list.to_string()).or_default();
+        for id in additions {
+            if !entry.contains(&id) {
+                entry.push(id);
+            }
+        }
+        entry.retain(|id| !removals.contains(id));
+    }
+    fields.lists.retain(|_, ids| !ids.is_empty());
+    Ok(())
+}
+
+fn keys(params: &[(String, String)]) -> (Option<&str>, Option<&str>, Option<&str>) {
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+    };
+    (param("cons_id"), param("member_id"), param("primary_email"))
+}
+
+fn unique_error(code: &'static str, message: String) -> ApiError {
+    match code {
+        "DUPLICATE_EMAIL" => api_error(13, message),
+        "DUPLICATE_USER_NAME" => api_error(12, message),
+        _ => api_error(11, message),
+    }
+}
+
+fn store_update(
+    state: &mut State,
+    cons_id: u64,
+    params: &[(String, String)],
+    email: Option<&str>,
+    member_id: Option<&str>,
+) -> Result<(), ApiError> {
+    let mut fields = state
+        .constituents
+        .get(&cons_id)
+        .cloned()
+        .unwrap_or_default();
+    apply_params(&mut fields, params)?;
+    if let Some(email) = email {
+        fields
+            .values
+            .insert("PrimaryEmail".into(), email.to_string());
+    }
+    if let Some(member_id) = member_id {
+        fields
+            .values
+            .insert("MemberId".into(), member_id.to_string());
+    }
+    state
+        .check_unique(cons_id, &fields)
+        .map_err(|(code, message)| unique_error(code, message))?;
+    state.store(cons_id, fields, ChangeKind::Update, "server-api");
+    Ok(())
+}
+
+fn store_new(state: &mut State, params: &[(String, String)]) -> Result<u64, ApiError> {
+    let (_, member_id, email) = keys(params);
+    let email = email
+        .map(str::to_string)
+        .or_else(|| {
+            params
+                .iter()
+                .find(|(n, _)| n == "email.primary_address")
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .filter(|e| !e.is_empty())
+        .ok_or_else(|| api_error(10, "Required fields are missing."))?;
+    let mut fields = Fields::default();
+    apply_params(&mut fields, params)?;
+    fields.values.insert("PrimaryEmail".into(), email);
+    if let Some(member_id) = member_id {
+        fields
+            .values
+            .insert("MemberId".into(), member_id.to_string());
+    }
+    // New records are opted out of email unless the request says otherwise.
+    fields
+        .values
+        .entry("AcceptsEmail".into())
+        .or_insert_with(|| "false".into());
+    let cons_id = state.allocate_cons_id();
+    state
+        .check_unique(cons_id, &fields)
+        .map_err(|(code, message)| unique_error(code, message))?;
+    fields.values.insert("ConsId".into(), cons_id.to_string());
+    state.store(cons_id, fields, ChangeKind::Insert, "server-api");
+    Ok(cons_id)
+}
+
+fn id_document(cons_id: u64, message: &str) -> Vec<(String, Node)> {
+    vec![
+        ("cons_id".into(), Node::Text(cons_id.to_string())),
+        ("message".into(), Node::Text(message.into())),
+    ]
+}
+
+/// createOrUpdate's documented matching rules.
+fn create_or_update(state: &mut State, params: &[(String, String)]) -> Result<Document, ApiError> {
+    let (cons_id, member_id, email) = keys(params);
+    let root = "createOrUpdateConsResponse";
+    if let Some(cons_id) = cons_id {
+        let id: u64 = cons_id
+            .parse()
+            .map_err(|_| api_error(16, format!("No constituent with cons_id {cons_id}.")))?;
+        if !state.constituents.contains_key(&id) {
+            // A cons_id that matches nothing creates nothing.
+            return Err(api_error(16, format!("No constituent with cons_id {id}.")));
+        }
+        store_update(state, id, params, email, member_id)?;
+        return Ok((root, id_document(id, "User updated.")));
+    }
+    if let Some(member_id) = member_id {
+        match state.by_member_id(member_id).as_slice() {
+            [id] => {
+                let id = *id;
+                store_update(state, id, params, email, None)?;
+                return Ok((root, id_document(id, "User updated.")));
+            }
+            [] => {}
+            _ => {
+                return Err(api_error(
+                    15,
+                    format!("More than one constituent has member_id {member_id}."),
+                ))
+            }
+        }
+    } else if let Some(email) = email {
+        match state.by_email(email).as_slice() {
+            [id] => {
+                let id = *id;
+                store_update(state, id, params, None, None)?;
+                return Ok((root, id_document(id, "User updated.")));
+            }
+            [] => {}
+            _ if state.settings.unique_email => {
+                return Err(api_error(
+                    15,
+                    format!("More than one constituent has primary_email {email}."),
+                ))
+            }
+            // Without unique email enforcement, an ambiguous email creates a new record.
+            _ => {}
+        }
+    }
+    let id = store_new(state, params)?;
+    Ok((root, id_document(id, "New user added.")))
+}
+
+fn create(state: &mut State, params: &[(String, String)]) -> Result<Document, ApiError> {
+    let (_, member_id, email) = keys(params);
+    if let Some(member_id) = member_id {
+        if !state.by_member_id(member_id).is_empty() {
+            return Err(api_error(
+                11,
+                format!("A constituent with member_id {member_id} exists."),
+            ));
+        }
+    }
+    if let Some(email) = email {
+        if state.settings.unique_email && !state.by_email(email).is_empty() {
+            return Err(api_error(
+                13,
+                format!("A constituent with primary_email {email} exists."),
+            ));
+        }
+    }
+    let id = store_new(state, params)?;
+    Ok(("createConsResponse", id_document(id, "User added.")))
+}
+
+fn update(state: &mut State, params: &[(String, String)]) -> Result<Document, ApiError> {
+    let (cons_id, member_id, email) = keys(params);
+    let root = "updateConsResponse";
+    if let Some(cons_id) = cons_id {
+        let id: u64 = cons_id
+            .parse()
+            .map_err(|_| api_error(16, format!("No constituent with cons_id {cons_id}.")))?;
+        if !state.constituents.contains_key(&id) {
+            return Err(api_error(16, format!("No constituent with cons_id {id}.")));
+        }
+        store_update(state, id, params, email, member_id)?;
+        return Ok((root, id_document(id, "User updated.")));
+    }
+    if let Some(member_id) = member_id {
+        match state.by_member_id(member_id).as_slice() {
+            [id] => {
+                let id = *id;
+                store_update(state, id, params, email, None)?;
+                return Ok((root, id_document(id, "User updated.")));
+            }
+            [] => {}
+            _ => {
+                return Err(api_error(
+                    15,
+                    format!("More than one constituent has member_id {member_id}."),
+                ))
+            }
+        }
+    }
+    let email = email.ok_or_else(|| api_error(16, "No matching constituent."))?;
+    match state.by_email(email).as_slice() {
+        [id] => {
+            let id = *id;
+            store_update(state, id, params, None, None)?;
+            Ok((root, id_document(id, "User updated.")))
+        }
+        [] => Err(api_error(16, "No matching constituent.")),
+        _ => Err(api_error(
+            15,
+            format!("More than one constituent has primary_email {email}."),
+        )),
+    }
+}
+
+/// getConsResponse for a record, limited to `fields` when given: a field of the site that
+/// has no value is nil; a field not asked for is left out.
+fn user_document(
+    state: &State,
+    cons_id: u64,
+    fields: Option<&[String]>,
+) -> Result<Vec<(String, Node)>, ApiError> {
+    let stored = state
+        .constituents
+        .get(&cons_id)
+        .ok_or_else(|| api_error(16, "No matching constituent."))?;
+    let wanted = |api_name: &str| {
+        fields.is_none_or(|f| {
+            f.iter()
+                .any(|w| w == api_name || api_name.starts_with(&format!("{w}.")))
+        })
+    };
+    let mut document: Vec<(String, Node)> =
+        vec![("cons_id".into(), Node::Text(cons_id.to_string()))];
+    let mut groups: BTreeMap<&str, Vec<(String, Node)>> = BTreeMap::new();
+    let mut order: Vec<&str> = Vec::new();
+    for (api_name, stored_name) in FIELD_MAP {
+        if !wanted(api_name) {
+            continue;
+        }
+        let value = stored
+            .get(stored_name)
+            .map_or(Node::Nil, |v| Node::Text(v.to_string()));
+        match api_name.split_once('.') {
+            Some((group, leaf)) => {
+                if !order.contains(&group) {
+                    order.push(group);
+                }
+                groups
+                    .entry(group)
+                    .or_default()
+                    .push((leaf.to_string(), value));
+            }
+            None => {
+                order.push(api_name);
+                groups
+                    .entry(api_name)
+                    .or_default()
+                    .push((String::new(), value));
+            }
+        }
+    }
+    for group in order {
+        let Some(children) = groups.remove(group) else {
+            continue;
+        };
+        match children.as_slice() {
+            [(leaf, value)] if leaf.is_empty() => document.push((group.to_string(), value.clone())),
+            _ => document.push((group.to_string(), Node::Object(children))),
+        }
+    }
+    Ok(document)
+}
+
+fn render(format: Format, root: &str, content: &[(String, Node)]) -> String {
+    match format {
+        Format::Xml => {
+            let mut out = format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><{root} xmlns="{CRM}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">"#
+            );
+            write_xml(&mut out, content);
+            let _ = write!(out, "</{root}>");
+            out
+        }
+        Format::Json => {
+            let mut top = serde_json::Map::new();
+            top.insert(root.to_string(), json_object(content));
+            serde_json::Value::Object(top).to_string()
+        }
+    }
+}
+
+fn write_xml(out: &mut String, content: &[(String, Node)]) {
+    for (name, node) in content {
+        match node {
+            Node::Text(text) => {
+                let _ = write!(out, "<{name}>{}</{name}>", escape(text));
+            }
+            Node::Nil => {
+                let _ = write!(out, r#"<{name} xsi:nil="true"/>"#);
+            }
+            Node::Object(children) => {
+                let _ = write!(out, "<{name}>");
+                write_xml(out, children);
+                let _ = write!(out, "</{name}>");
+            }
+        }
+    }
+}
+
+/// JSON as the service writes it: every scalar a string, nil as null, a repeated element as
+/// an array only when it occurs more than once.
+fn json_object(content: &[(String, Node)]) -> serde_json::Value {
+    let mut map = serde_json::Map::new();
+    for (name, node) in content {
+        let value = match node {
+            Node::Text(text) => serde_json::Value::String(text.clone()),
+            Node::Nil => serde_json::Value::Null,
+            Node::Object(children) => json_object(children),
+        };
+        match map.get_mut(name) {
+            Some(serde_json::Value::Array(items)) => items.push(value),
+            Some(existing) => {
+                let first = existing.take();
+                *existing = serde_json::Value::Array(vec![first, value]);
+            }
+            None => {
+                map.insert(name.clone(), value);
+            }
+        }
+    }
+    serde_json::Value::Object(map)
+}

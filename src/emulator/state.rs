@@ -1,0 +1,433 @@
+//! The emulator's in-memory site: constituents and their indexes, sessions,
+//! synchronization windows and the change log.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Duration;
+
+use super::clock::Clock;
+use super::records::Fields;
+
+/// Token lifetime without use.
+pub const SESSION_IDLE: Duration = Duration::from_secs(30 * 60);
+
+/// Configuration of an emulated site.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Short name of the site (`/1.0/{site}`, `/{site}/site/SRConsAPI`).
+    pub site: String,
+    /// API administrator user name.
+    pub admin_user: String,
+    /// API administrator password.
+    pub admin_password: String,
+    /// Server API key.
+    pub api_key: String,
+    /// Partitions (id, name); every constituent belongs to each.
+    pub partitions: Vec<(u64, String)>,
+    /// Whether two constituents may not share a primary email.
+    pub unique_email: bool,
+}
+
+/// Kind of change, for the synchronization downloads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// The record was added.
+    Insert,
+    /// The record was changed.
+    Update,
+    /// The record was removed.
+    Delete,
+}
+
+/// One entry of the change log.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// When.
+    pub at: Duration,
+    /// Which record.
+    pub cons_id: u64,
+    /// What happened.
+    pub kind: ChangeKind,
+    /// Who did it (API user name, or `web` for changes from elsewhere).
+    pub by: String,
+}
+
+/// An open or closed synchronization window.
+#[derive(Debug, Clone)]
+pub struct SyncWindow {
+    /// Id of the window.
+    pub sync_id: u64,
+    /// Partition.
+    pub partition: u64,
+    /// API user that opened it.
+    pub user: String,
+    /// Window start.
+    pub start: Duration,
+    /// Window end.
+    pub end: Duration,
+    /// When it was opened.
+    pub created: Duration,
+    /// Whether EndSynchronization closed it.
+    pub completed: bool,
+}
+
+/// One GetIncremental* call, for GetSynchronizationRequestLog.
+#[derive(Debug, Clone)]
+pub struct RequestLogEntry {
+    /// Operation name.
+    pub operation: String,
+    /// Record type.
+    pub record_type: String,
+    /// Size of the whole result set.
+    pub record_count: usize,
+    /// When.
+    pub at: Duration,
+    /// The window.
+    pub sync_id: u64,
+    /// Page asked for.
+    pub page: u64,
+    /// Page size asked for.
+    pub page_size: u64,
+}
+
+/// Outcome of one record, as a result code and message.
+pub type RecordOutcome = Result<(u64, &'static str), (&'static str, String)>;
+
+/// The whole site.
+#[derive(Debug)]
+pub struct State {
+    /// Configuration.
+    pub settings: Settings,
+    /// Time source.
+    pub clock: Clock,
+    next_cons_id: u64,
+    /// Active constituents by ConsId.
+    pub constituents: BTreeMap<u64, Fields>,
+    /// Removed constituents as they were when removed (for GetIncrementalDeletes).
+    pub removed: BTreeMap<u64, Fields>,
+    member_index: HashMap<String, BTreeSet<u64>>,
+    email_index: HashMap<String, BTreeSet<u64>>,
+    user_name_index: HashMap<String, BTreeSet<u64>>,
+    /// Every change, oldest first.
+    pub changes: Vec<Change>,
+    sessions: HashMap<String, (String, Duration)>,
+    next_session: u64,
+    /// Every synchronization window, oldest first.
+    pub windows: Vec<SyncWindow>,
+    /// Every GetIncremental* call made within a window.
+    pub request_log: Vec<RequestLogEntry>,
+}
+
+fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+impl State {
+    /// An empty site.
+    pub fn new(settings: Settings, clock: Clock) -> Self {
+        State {
+            settings,
+            clock,
+            next_cons_id: 1_001_001,
+            constituents: BTreeMap::new(),
+            removed: BTreeMap::new(),
+            member_index: HashMap::new(),
+            email_index: HashMap::new(),
+            user_name_index: HashMap::new(),
+            changes: Vec::new(),
+            sessions: HashMap::new(),
+            next_session: 1,
+            windows: Vec::new(),
+            request_log: Vec::new(),
+        }
+    }
+
+    /// Now, by the emulator's clock.
+    pub fn now(&self) -> Duration {
+        self.clock.now()
+    }
+
+    // ------------------------------------------------------------------ sessions
+
+    /// Checks the administrator's credentials and opens a session.
+    pub fn login(&mut self, user: &str, password: &str) -> Option<String> {
+        if user != self.settings.admin_user || password != self.settings.admin_password {
+            return None;
+        }
+        let now = self.now();
+        let serial = self.next_session;
+        self.next_session += 1;
+        // Shaped like the documented tokens; opaque to clients.
+        let token = format!(
+            "{:040x}:JSESSIONID=emu{serial:06}:{}:{}",
+            serial.wrapping_mul(0x9e37_79b9_7f4a_7c15),
+            10_000_100 + serial,
+            super::clock::format_date_time(now)
+        );
+        self.sessions.insert(token.clone(), (user.to_string(), now));
+        Some(token)
+    }
+
+    /// The user of a live session, refreshing its idle timer; `None` when unknown or expired.
+    pub fn session_user(&mut self, token: &str) -> Option<String> {
+        let now = self.now();
+        let (user, last_used) = self.sessions.get_mut(token.trim())?;
+        if now.saturating_sub(*last_used) >= SESSION_IDLE {
+            self.sessions.remove(token.trim());
+            return None;
+        }
+        *last_used = now;
+        Some(user.clone())
+    }
+
+    /// Ends a session.
+    pub fn logout(&mut self, token: &str) {
+        self.sessions.remove(token.trim());
+    }
+
+    // ------------------------------------------------------------------ lookups
+
+    fn matches(index: &HashMap<String, BTreeSet<u64>>, key: &str) -> Vec<u64> {
+        index
+            .get(key)
+            .map(|ids| ids.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// Constituents with this member id.
+    pub fn by_member_id(&self, member_id: &str) -> Vec<u64> {
+        Self::matches(&self.member_index, member_id.trim())
+    }
+
+    /// Constituents with this primary email (case-insensitive).
+    pub fn by_email(&self, email: &str) -> Vec<u64> {
+        Self::matches(&self.email_index, &email_key(email))
+    }
+
+    fn index(&mut self, cons_id: u64, fields: &Fields, add: bool) {
+        let keys = [
+            (fields.get("MemberId").map(|m| m.trim().to_string()), 0),
+            (fields.get("PrimaryEmail").map(email_key), 1),
+            (fields.get("UserName").map(|u| u.trim().to_lowercase()), 2),
+        ];
+        for (key, which) in keys {
+            let Some(key) = key else { continue };
+            let index = match which {
+                0 => &mut self.member_index,
+                1 => &mut self.email_index,
+                _ => &mut self.user_name_index,
+            };
+            if add {
+                index.entry(key).or_default().insert(cons_id);
+            } else if let Some(ids) = index.get_mut(&key) {
+                ids.remove(&cons_id);
+                if ids.is_empty() {
+                    index.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// Replaces a record, keeping the indexes right, and logs the change.
+    pub fn store(&mut self, cons_id: u64, fields: Fields, kind: ChangeKind, by: &str) {
+        if let Some(old) = self.constituents.remove(&cons_id) {
+            self.index(cons_id, &old, false);
+            if kind == ChangeKind::Delete {
+                self.removed.insert(cons_id, old);
+            }
+        }
+        if kind != ChangeKind::Delete {
+            self.index(cons_id, &fields, true);
+            self.constituents.insert(cons_id, fields);
+        }
+        let at = self.now();
+        self.changes.push(Change {
+            at,
+            cons_id,
+            kind,
+            by: by.to_string(),
+        });
+    }
+
+    /// A new ConsId.
+    pub fn allocate_cons_id(&mut self) -> u64 {
+        let id = self.next_cons_id;
+        self.next_cons_id += 1;
+        id
+    }
+
+    /// Checks that `fields` can be stored for `cons_id` without taking another record's member
+    /// id, email (when unique) or user name.
+    pub fn check_unique(
+        &self,
+        cons_id: u64,
+        fields: &Fields,
+    ) -> Result<(), (&'static str, String)> {
+        let others = |ids: Vec<u64>| ids.into_iter().any(|id| id != cons_id);
+        if let Some(member_id) = fields.get("MemberId") {
+            if others(self.by_member_id(member_id)) {
+                return Err((
+                    "MATCH_EXISTING",
+                    format!("member id {member_id} belongs to another record"),
+                ));
+            }
+        }
+        if self.settings.unique_email {
+            if let Some(email) = fields.get("PrimaryEmail") {
+                if others(self.by_email(email)) {
+                    return Err((
+                        "DUPLICATE_EMAIL",
+                        format!("{email} belongs to another record"),
+                    ));
+                }
+            }
+        }
+        if let Some(user_name) = fields.get("UserName") {
+            if others(Self::matches(
+                &self.user_name_index,
+                &user_name.trim().to_lowercase(),
+            )) {
+                return Err((
+                    "DUPLICATE_USER_NAME",
+                    format!("user name {user_name} is taken"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Locates a record by ConsId, else MemberId, else PrimaryEmail.
+    pub fn locate(
+        &self,
+        cons_id: Option<u64>,
+        member_id: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<u64, (&'static str, String)> {
+        let one = |ids: Vec<u64>, what: &str| match ids.as_slice() {
+            [id] => Ok(*id),
+            [] => Err(("RECORD_NOT_FOUND", format!("no record with {what}"))),
+            _ => Err((
+                "UPDATE_MATCH_AMBIGUOUS",
+                format!("{} records with {what}", ids.len()),
+            )),
+        };
+        if let Some(cons_id) = cons_id {
+            return if self.constituents.contains_key(&cons_id) {
+                Ok(cons_id)
+            } else {
+                Err((
+                    "RECORD_NOT_FOUND",
+                    format!("no record with ConsId {cons_id}"),
+                ))
+            };
+        }
+        if let Some(member_id) = member_id {
+            return one(
+                self.by_member_id(member_id),
+                &format!("MemberId {member_id}"),
+            );
+        }
+        if let Some(email) = email {
+            return one(self.by_email(email), &format!("PrimaryEmail {email}"));
+        }
+        Err((
+            "REQUIRED_FIELDS_MISSING",
+            "the record has no ConsId, MemberId or PrimaryEmail".into(),
+        ))
+    }
+
+    // ------------------------------------------------------------------ synchronization
+
+    /// The open window of `user` on `partition`: the newest one, unless it was ended. A
+    /// forced start leaves older windows unended (for the log) but supersedes them.
+    pub fn active_window(&self, user: &str, partition: u64) -> Option<&SyncWindow> {
+        self.windows
+            .iter()
+            .rev()
+            .find(|w| w.user == user && w.partition == partition)
+            .filter(|w| !w.completed)
+    }
+
+    /// Opens a window; `Err` when one is open already and `force` is not set.
+    pub fn start_sync(
+        &mut self,
+        user: &str,
+        partition: u64,
+        start: Option<Duration>,
+        end: Option<Duration>,
+        force: bool,
+    ) -> Result<SyncWindow, String> {
+        if !self
+            .settings
+            .partitions
+            .iter()
+            .any(|(id, _)| *id == partition)
+        {
+            return Err(format!("unknown partition {partition}"));
+        }
+        if self.active_window(user, partition).is_some() && !force {
+            return Err(format!(
+                "a synchronization is already active for {user} on partition {partition}"
+            ));
+        }
+        let now = self.now();
+        let last_start = self
+            .windows
+            .iter()
+            .rev()
+            .find(|w| w.user == user && w.partition == partition && w.completed)
+            .map(|w| w.start)
+            .unwrap_or_default();
+        let window = SyncWindow {
+            sync_id: self.windows.len() as u64 + 1,
+            partition,
+            user: user.to_string(),
+            start: start.unwrap_or(last_start),
+            end: end.unwrap_or(now),
+            created: now,
+            completed: false,
+        };
+        self.windows.push(window.clone());
+        Ok(window)
+    }
+
+    /// Closes the open window of `user` on `partition`.
+    pub fn end_sync(&mut self, user: &str, partition: u64) -> Result<SyncWindow, String> {
+        let window = self
+            .windows
+            .iter_mut()
+            .rev()
+            .find(|w| w.user == user && w.partition == partition)
+            .filter(|w| !w.completed)
+            .ok_or_else(|| {
+                format!("no active synchronization for {user} on partition {partition}")
+            })?;
+        window.completed = true;
+        Ok(window.clone())
+    }
+
+    /// ConsIds changed in `window` by someone else than its user, by kind: a record added
+    /// and changed counts as added; a removed one only as removed.
+    pub fn window_changes(&self, window: &SyncWindow, kind: ChangeKind) -> Vec<u64> {
+        let mut by_record: BTreeMap<u64, (bool, bool, bool)> = BTreeMap::new();
+        for change in &self.changes {
+            if change.at < window.start || change.at > window.end || change.by == window.user {
+                continue;
+            }
+            let entry = by_record.entry(change.cons_id).or_default();
+            match change.kind {
+                ChangeKind::Insert => entry.0 = true,
+                ChangeKind::Update => entry.1 = true,
+                ChangeKind::Delete => entry.2 = true,
+            }
+        }
+        by_record
+            .into_iter()
+            .filter(|(_, (inserted, updated, deleted))| match kind {
+                ChangeKind::Delete => *deleted,
+                ChangeKind::Insert => *inserted && !*deleted,
+                ChangeKind::Update => *updated && !*inserted && !*deleted,
+            })
+            .map(|(id, _)| id)
+            .collect()
+    }
+}
