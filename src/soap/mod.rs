@@ -10,6 +10,7 @@ pub mod constituent;
 pub mod envelope;
 pub mod fault;
 pub mod pages;
+pub mod paths;
 pub mod results;
 pub mod session;
 
@@ -21,6 +22,7 @@ pub use constituent::{EmailOptIn, NewConstituent};
 pub use envelope::{decode_envelope, decode_response, Encoder};
 pub use fault::{Fault, FaultKind};
 pub use pages::{IncrementalKind, Pages, MAX_PAGE_SIZE};
+pub use paths::{record_from_paths, record_to_paths};
 pub use results::{BatchResults, RecordResult};
 pub use session::{Credentials, Secret, SessionPolicy};
 

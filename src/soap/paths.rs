@@ -1,0 +1,240 @@
+//! Records addressed by field path (`ConsName.MiddleName`), for tools that take field names
+//! at run time (the CLI, configuration-driven syncs).
+//!
+//! Both directions go through the generated reader and writer, so a path is checked against
+//! the schema and a value against its type exactly as on the wire.
+
+use std::collections::BTreeMap;
+
+use quick_xml::events::Event;
+
+use super::envelope::{decode_envelope, Encoder};
+use super::{Body, Envelope};
+use crate::error::{DecodeError, Error};
+use crate::generated::{tns, ELEMENT_TABLE, RECORD_FIELDS};
+use crate::{AnyRecord, Field};
+
+fn children_of(type_name: &str) -> Option<&'static [(&'static str, &'static str, bool, bool)]> {
+    ELEMENT_TABLE
+        .iter()
+        .find(|(name, _)| *name == type_name)
+        .map(|(_, children)| *children)
+}
+
+/// Builds a record of `record_type` from (path, value) pairs: `Value` sets, `Nil` clears,
+/// `Absent` pairs are skipped. Repeated fields take one pair per value.
+///
+/// ```
+/// use convio::soap::record_from_paths;
+/// use convio::{AnyRecord, Field};
+///
+/// let record = record_from_paths("Constituent", &[
+///     ("ConsId".into(), Field::Value("1001081".into())),
+///     ("ConsName.MiddleName".into(), Field::Value("Williamson".into())),
+///     ("ConsName.Suffix".into(), Field::Nil),
+/// ]).unwrap();
+/// let AnyRecord::Constituent(c) = record else { unreachable!() };
+/// assert_eq!(c.cons_id, Some(1001081));
+/// let Field::Value(name) = c.cons_name else { unreachable!() };
+/// assert_eq!(name.middle_name, Field::Value("Williamson".into()));
+/// assert_eq!(name.suffix, Field::Nil);
+///
+/// assert!(record_from_paths("Constituent", &[("ConsName.Nickname".into(), Field::Value("x".into()))]).is_err());
+/// ```
+pub fn record_from_paths(
+    record_type: &str,
+    pairs: &[(String, Field<String>)],
+) -> Result<AnyRecord, Error> {
+    if !RECORD_FIELDS.iter().any(|(name, _)| *name == record_type) {
+        return Err(Error::InvalidArgument(format!(
+            "unknown record type `{record_type}`"
+        )));
+    }
+    // A tree of the requested values, then written out in schema order.
+    #[derive(Default)]
+    struct Node {
+        values: Vec<Field<String>>,
+        children: BTreeMap<String, Node>,
+    }
+    let mut root = Node::default();
+    for (path, value) in pairs {
+        if value.is_absent() {
+            continue;
+        }
+        let mut type_name = record_type;
+        let mut node = &mut root;
+        let segments: Vec<&str> = path.split('.').collect();
+        for (i, segment) in segments.iter().enumerate() {
+            let (_, child_type, repeated, nillable) = children_of(type_name)
+                .and_then(|children| children.iter().find(|(name, ..)| name == segment))
+                .ok_or_else(|| {
+                    Error::InvalidArgument(format!("`{path}` is not a field of {record_type}"))
+                })?;
+            let last = i + 1 == segments.len();
+            if last && children_of(child_type).is_some() && value.is_value() {
+                return Err(Error::InvalidArgument(format!(
+                    "`{path}` has fields of its own; set them one by one"
+                )));
+            }
+            if last && value.is_nil() && !nillable {
+                return Err(Error::InvalidArgument(format!(
+                    "`{path}` cannot be cleared"
+                )));
+            }
+            if last
+                && !repeated
+                && !node
+                    .children
+                    .get(*segment)
+                    .is_none_or(|n| n.values.is_empty())
+            {
+                return Err(Error::InvalidArgument(format!("`{path}` is given twice")));
+            }
+            node = node.children.entry((*segment).to_string()).or_default();
+            type_name = child_type;
+        }
+        node.values.push(value.clone());
+    }
+    fn write(out: &mut String, type_name: &str, node: &Node) {
+        let Some(children) = children_of(type_name) else {
+            return;
+        };
+        for (name, child_type, _, _) in children {
+            let Some(child) = node.children.get(*name) else {
+                continue;
+            };
+            for value in &child.values {
+                match value {
+                    Field::Nil => out.push_str(&format!(r#"<ens:{name} xsi:nil="true"/>"#)),
+                    Field::Value(text) => out.push_str(&format!(
+                        "<ens:{name}>{}</ens:{name}>",
+                        quick_xml::escape::escape(text.as_str())
+                    )),
+                    Field::Absent => {}
+                }
+            }
+            if !child.children.is_empty() {
+                out.push_str(&format!("<ens:{name}>"));
+                write(out, child_type, child);
+                out.push_str(&format!("</ens:{name}>"));
+            }
+        }
+    }
+    let mut fields = String::new();
+    write(&mut fields, record_type, &root);
+    let document = format!(
+        r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:tns="urn:soap.convio.com" xmlns:ens="urn:object.soap.convio.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><tns:QueryResponse><tns:Record xsi:type="ens:{record_type}">{fields}</tns:Record></tns:QueryResponse></soapenv:Body></soapenv:Envelope>"#
+    );
+    let envelope = decode_envelope(document.as_bytes()).map_err(|error| match error {
+        DecodeError::Xml { message, .. } => {
+            Error::InvalidArgument(format!("invalid value: {message}"))
+        }
+        other => Error::Decode(other),
+    })?;
+    match envelope.body {
+        Body::QueryResponse(mut response) if response.record.len() == 1 => {
+            Ok(response.record.remove(0))
+        }
+        _ => Err(Error::InvalidArgument(
+            "the record could not be built".into(),
+        )),
+    }
+}
+
+/// The fields of a record as (path, value) pairs in schema order; nil fields are `Nil`,
+/// repeated fields appear once per value.
+///
+/// ```
+/// use convio::soap::{record_from_paths, record_to_paths};
+/// use convio::Field;
+///
+/// let pairs = vec![
+///     ("ConsId".to_string(), Field::Value("7".to_string())),
+///     ("ConsName.FirstName".to_string(), Field::Value("Ada".to_string())),
+///     ("ConsName.MiddleName".to_string(), Field::Nil),
+/// ];
+/// let record = record_from_paths("Constituent", &pairs).unwrap();
+/// assert_eq!(record_to_paths(&record).unwrap(), pairs);
+/// ```
+pub fn record_to_paths(record: &AnyRecord) -> Result<Vec<(String, Field<String>)>, Error> {
+    let body = Body::QueryResponse(tns::QueryResponseElementType {
+        record: vec![record.clone()],
+    });
+    let bytes = Encoder::new().encode(&Envelope::request(None, body))?;
+    let mut reader = quick_xml::Reader::from_reader(bytes.as_slice());
+    let mut stack: Vec<String> = Vec::new();
+    let mut pairs = Vec::new();
+    let mut text = String::new();
+    let mut inside = false;
+    let local = |name: &[u8]| {
+        let name = name.rsplit(|b| *b == b':').next().unwrap_or(name);
+        String::from_utf8_lossy(name).into_owned()
+    };
+    let decode_error = |message: String| {
+        Error::Decode(DecodeError::Xml {
+            message,
+            position: None,
+            path: Vec::new(),
+        })
+    };
+    loop {
+        match reader
+            .read_event()
+            .map_err(|e| decode_error(e.to_string()))?
+        {
+            Event::Start(start) => {
+                if inside {
+                    stack.push(local(start.name().as_ref()));
+                    text.clear();
+                } else if local(start.name().as_ref()) == "Record" {
+                    inside = true;
+                }
+            }
+            Event::Empty(start) if inside => {
+                let nil = start
+                    .attributes()
+                    .flatten()
+                    .any(|a| a.key.as_ref().ends_with(b":nil") && a.value.as_ref() == b"true");
+                let mut path = stack.clone();
+                path.push(local(start.name().as_ref()));
+                pairs.push((
+                    path.join("."),
+                    if nil {
+                        Field::Nil
+                    } else {
+                        Field::Value(String::new())
+                    },
+                ));
+            }
+            Event::Text(content) if inside => {
+                text.push_str(&content.decode().map_err(|e| decode_error(e.to_string()))?)
+            }
+            Event::GeneralRef(reference) if inside => {
+                if let Ok(Some(c)) = reference.resolve_char_ref() {
+                    text.push(c);
+                } else {
+                    let name = reference
+                        .decode()
+                        .map_err(|e| decode_error(e.to_string()))?;
+                    text.push_str(
+                        quick_xml::escape::resolve_predefined_entity(&name).unwrap_or_default(),
+                    );
+                }
+            }
+            Event::End(_) if inside => {
+                if stack.is_empty() {
+                    break;
+                }
+                let leaf = !text.is_empty();
+                let path = stack.join(".");
+                stack.pop();
+                if leaf {
+                    pairs.push((path, Field::Value(std::mem::take(&mut text))));
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    Ok(pairs)
+}

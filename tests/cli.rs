@@ -1,0 +1,254 @@
+//! The `convio` binary: the README's demo, query formats, exit codes, resumable sync.
+#![cfg(feature = "emulator")]
+
+use std::process::{Command, Output};
+
+use convio::emulator::Emulator;
+use convio::soap::{Client, SyncOptions};
+
+fn convio(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_convio"))
+        .args(args)
+        .env_remove("CONVIO_SOAP_URL")
+        .env_remove("CONVIO_PASSWORD")
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn demo_walks_through_the_mission() {
+    let output = convio(&["demo"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = stdout(&output);
+    for expected in [
+        "OK: User added.",
+        "ConsName.MiddleName  \"King\"",
+        "ConsName.Suffix      nil",
+        "has an empty value, which the server would ignore",
+        "Server API createOrUpdate (xml)",
+        "Server API createOrUpdate (json)",
+        "User updated. (cons_id",
+        "SOAP fault SYNCHRONIZATION",
+        "record 0: RECORD_NOT_FOUND",
+    ] {
+        assert!(
+            text.contains(expected),
+            "demo output lacks `{expected}`:\n{text}"
+        );
+    }
+    // The session token is never printed.
+    assert!(!text.contains("JSESSIONID"), "{text}");
+}
+
+#[test]
+fn query_formats() {
+    let csv = stdout(&convio(&[
+        "query",
+        "select ConsId, ConsName.FirstName from Constituent where ConsId = 1001001",
+        "--format",
+        "csv",
+    ]));
+    assert_eq!(csv, "ConsId,ConsName.FirstName\n1001001,Ada\n");
+    let json = stdout(&convio(&[
+        "query",
+        "select ConsId, ConsName.MiddleName from Constituent where ConsId = 1001002",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(
+        json.trim(),
+        r#"{"ConsId":"1001002","ConsName.MiddleName":null}"#
+    );
+    let table = stdout(&convio(&[
+        "query",
+        "select ConsId from Constituent",
+        "--page-size",
+        "10",
+    ]));
+    assert!(table.starts_with("ConsId\n-------\n1001001\n"), "{table}");
+    assert!(table.ends_with("(25 records)\n"), "{table}");
+}
+
+#[test]
+fn exit_codes() {
+    let ok = convio(&[
+        "update",
+        "--cons-id",
+        "1001001",
+        "--set",
+        "ConsName.MiddleName=Williamson",
+        "--nil",
+        "ConsName.Suffix",
+    ]);
+    assert_eq!(ok.status.code(), Some(0));
+    assert_eq!(stdout(&ok), "OK: User updated.\n");
+
+    let unknown_field = convio(&[
+        "update",
+        "--cons-id",
+        "1001001",
+        "--set",
+        "ConsName.Nickname=x",
+    ]);
+    assert_eq!(unknown_field.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown_field.stderr)
+        .contains("`ConsName.Nickname` is not a field of Constituent"));
+
+    let empty = convio(&[
+        "update",
+        "--cons-id",
+        "1001001",
+        "--set",
+        "ConsName.MiddleName=",
+    ]);
+    assert_eq!(empty.status.code(), Some(2));
+
+    let bad_id = convio(&[
+        "update",
+        "--cons-id",
+        "not-a-number",
+        "--set",
+        "ConsName.MiddleName=x",
+    ]);
+    assert_eq!(bad_id.status.code(), Some(2));
+
+    let missing = convio(&[
+        "update",
+        "--cons-id",
+        "42",
+        "--set",
+        "ConsName.MiddleName=x",
+    ]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stdout(&missing).starts_with("RECORD_NOT_FOUND"));
+
+    let unreachable = convio(&["login", "--endpoint", "http://127.0.0.1:1/1.0/site"]);
+    assert_eq!(unreachable.status.code(), Some(3));
+
+    let insecure = convio(&[
+        "login",
+        "--endpoint",
+        "http://webservices.example.org/1.0/site",
+    ]);
+    assert_eq!(insecure.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&insecure.stderr).contains("plain http"));
+}
+
+#[test]
+fn create_or_update_via_the_server_api() {
+    let output = convio(&[
+        "create-or-update",
+        "--email",
+        "new@example.org",
+        "--field",
+        "name.first=Ada",
+        "--response-format",
+        "json",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout(&output).ends_with(": New user added.\n"),
+        "{}",
+        stdout(&output)
+    );
+    let low_group = convio(&[
+        "create-or-update",
+        "--email",
+        "new@example.org",
+        "--add-group-ids",
+        "12",
+    ]);
+    assert_eq!(low_group.status.code(), Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_writes_ndjson_and_resumes_from_its_state_file() {
+    let emulator = Emulator::builder()
+        .seed(30)
+        .start("127.0.0.1:0")
+        .await
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("convio-cli-sync-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("changes.ndjson");
+    let endpoint = emulator.soap_url();
+
+    let (full_out, full_endpoint) = (out.clone(), endpoint.clone());
+    let full = tokio::task::spawn_blocking(move || {
+        convio(&[
+            "sync",
+            "--endpoint",
+            &full_endpoint,
+            "--out",
+            full_out.to_str().unwrap(),
+        ])
+    })
+    .await
+    .unwrap();
+    assert!(
+        full.status.success(),
+        "{}",
+        String::from_utf8_lossy(&full.stderr)
+    );
+    let lines = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(lines.lines().count(), 30);
+    let first: serde_json::Value = serde_json::from_str(lines.lines().next().unwrap()).unwrap();
+    assert_eq!(first["change"], "insert");
+    assert_eq!(first["fields"]["ConsId"], "1001001");
+    assert!(!dir.join("changes.ndjson.state").exists());
+
+    // An interrupted run: a window is open, the inserts were written, a partial line follows.
+    let client = Client::builder()
+        .endpoint(&endpoint)
+        .credentials("apiuser", "secret")
+        .partition(1001)
+        .build()
+        .unwrap();
+    let window = client
+        .start_synchronization(SyncOptions::default())
+        .await
+        .unwrap();
+    std::fs::write(&out, "{\"change\":\"insert\"}\n{\"partial").unwrap();
+    let state = serde_json::json!({"sync_id": window.sync_id, "phase": 1, "next_page": 1, "bytes": 20, "records": 1});
+    std::fs::write(dir.join("changes.ndjson.state"), state.to_string()).unwrap();
+    let resumed_out = out.clone();
+    let resumed = tokio::task::spawn_blocking(move || {
+        convio(&[
+            "sync",
+            "--endpoint",
+            &endpoint,
+            "--out",
+            resumed_out.to_str().unwrap(),
+        ])
+    })
+    .await
+    .unwrap();
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    assert!(String::from_utf8_lossy(&resumed.stderr)
+        .contains(&format!("resuming synchronization {}", window.sync_id)));
+    // The partial line is gone; nothing was downloaded twice.
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "{\"change\":\"insert\"}\n"
+    );
+    assert!(!dir.join("changes.ndjson.state").exists());
+    assert!(emulator.with_state(|s| s.active_window("apiuser", 1001).is_none()));
+    std::fs::remove_dir_all(&dir).unwrap();
+    emulator.shutdown().await;
+}
