@@ -474,3 +474,80 @@ async fn metadata_and_relationships() {
     client.logout().await.unwrap();
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn deletes_by_others_are_downloaded_and_user_names_are_unique() {
+    let emulator = Emulator::builder()
+        .seed(3)
+        .start("127.0.0.1:0")
+        .await
+        .unwrap();
+    let client = client(&emulator);
+    // A removal made elsewhere during the window.
+    let window = client
+        .start_synchronization(SyncOptions {
+            start: Some("1970-01-01T00:00:00Z".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    client.end_synchronization(None).await.unwrap();
+    emulator.with_state(|state| {
+        let fields = state.constituents.get(&1_001_002).cloned().unwrap();
+        state.store(
+            1_001_002,
+            fields,
+            convio::emulator::state::ChangeKind::Delete,
+            "web",
+        );
+    });
+    let window2 = client
+        .start_synchronization(SyncOptions {
+            start: Some("1970-01-01T00:00:00Z".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(window2.sync_id > window.sync_id);
+    let mut deletes = client
+        .incremental_deletes("Constituent", ["MemberId", "ConsId"])
+        .unwrap();
+    let page = deletes.next_page().await.unwrap().expect("one removal");
+    assert_eq!(page.len(), 1);
+    assert_eq!(constituent(&page[0]).cons_id, Some(1_001_002));
+    assert_eq!(
+        constituent(&page[0]).member_id,
+        Field::Value("SEED-000001".into())
+    );
+    // The removed record is no longer an insert of this window.
+    let mut inserts = client
+        .incremental_inserts("Constituent", ["ConsId"])
+        .unwrap();
+    let inserted = inserts.next_page().await.unwrap().unwrap();
+    assert_eq!(
+        inserted
+            .iter()
+            .map(|r| constituent(r).cons_id.unwrap())
+            .collect::<Vec<_>>(),
+        [1_001_001, 1_001_003]
+    );
+    client.end_synchronization(None).await.unwrap();
+
+    let with_user_name = |email: &str| {
+        AnyRecord::Constituent(ens::ConstituentType {
+            primary_email: Field::Value(email.into()),
+            user_name: Field::Value("albus".into()),
+            ..Default::default()
+        })
+    };
+    let results = client
+        .create([
+            with_user_name("a1@example.org"),
+            with_user_name("a2@example.org"),
+        ])
+        .await
+        .unwrap();
+    let codes: Vec<ResultCode> = results.iter().map(|r| r.code.clone()).collect();
+    assert_eq!(codes, [ResultCode::Ok, ResultCode::DuplicateUserName]);
+    emulator.shutdown().await;
+}
