@@ -97,7 +97,9 @@ fn base_config(schema: &Path) -> Config {
         .with_optimizer_flags(OptimizerFlags::all() - OptimizerFlags::REMOVE_DUPLICATES)
         .with_generator_flags(GeneratorFlags::USE_MODULES | GeneratorFlags::FLATTEN_CONTENT)
         .with_nillable_type("crate::field::Field")
-        .with_quick_xml()
+        .with_quick_xml_serialize()
+        // Boxed: each parser state is moved on every event; boxing keeps the moves small.
+        .with_quick_xml_deserialize_config(true)
         .with_derive(["Debug", "Clone", "PartialEq"])
 }
 
@@ -332,7 +334,8 @@ impl FieldElement {
             element,
             field,
         } = self;
-        let impl_marker = format!("for {deserializer} {{");
+        // Boxed deserializers implement the trait for `Box<...>`.
+        let impl_marker = format!("for Box < {deserializer} > {{");
         let needle = format!("helper . finish_element (\"{element}\" , self . {field}) ?");
         let replacement = format!("self . {field} . unwrap_or_default ()");
         let mut search_from = 0;

@@ -1,0 +1,338 @@
+//! Codec throughput, with the baselines the performance issue names, all on the same bytes:
+//! - typed decode of a GetIncrementalUpdates page of 200 Constituents (20, 50, 200 populated
+//!   fields each) vs (a) the raw quick-xml `NsReader` event loop and (c) quick-xml's serde
+//!   `from_str` into plain structs;
+//! - encode of an Update of 50 records vs the raw quick-xml `Writer` writing the same events;
+//! - Server API JSON and XML decode;
+//! - a full Query round trip of 200 records through the emulator on loopback.
+//!
+//! The pages are also written to `target/bench/` for the zeep baseline
+//! (`python3 benches/zeep_decode.py`).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use quick_xml::events::Event;
+use quick_xml::Writer;
+use xsd_parser_types::quick_xml::{Serializer, WithSerializer};
+
+use convio::generated::{tns, RECORD_FIELDS};
+use convio::server_api::generated::crm;
+use convio::server_api::{decode_response as decode_crm, ResponseFormat};
+use convio::soap::{decode_response, record_from_paths, Body, Encoder, Envelope};
+use convio::{AnyRecord, Field};
+
+const RECORDS: usize = 200;
+
+/// Leaf fields of a Constituent in schema order (no containers).
+fn leaf_paths() -> Vec<&'static str> {
+    let (_, paths) = RECORD_FIELDS
+        .iter()
+        .find(|(name, _)| *name == "Constituent")
+        .expect("Constituent");
+    let containers = ["ConsName", "HomeAddress", "OtherAddress", "Employment"];
+    paths
+        .iter()
+        .copied()
+        .filter(|p| !containers.contains(p) && !["CenterId", "InterestId", "GroupId"].contains(p))
+        .collect()
+}
+
+fn value_for(path: &str, record: usize) -> Field<String> {
+    match path {
+        "ConsId" | "SiteId" | "HardBounceCount" | "SoftBounceCount" => {
+            Field::Value((1_000_000 + record).to_string())
+        }
+        "AcceptsEmail" | "AcceptsPostalMail" | "MatchedDonor" => {
+            Field::Value((record % 2 == 0).to_string())
+        }
+        "BirthDate" => Field::Value(format!(
+            "19{:02}-0{}-1{}",
+            record % 100,
+            record % 9 + 1,
+            record % 9
+        )),
+        "ConsName.MiddleName" if record % 5 == 0 => Field::Nil,
+        "PrimaryEmail" => Field::Value(format!("donor.{record}@example.org")),
+        other => Field::Value(format!(
+            "{} {record} & <Co> \"quoted\"",
+            other.rsplit('.').next().unwrap_or(other)
+        )),
+    }
+}
+
+/// A Constituent with `populated` fields: leaves first, then repeated group/interest ids.
+fn record(record: usize, populated: usize) -> AnyRecord {
+    let mut pairs: Vec<(String, Field<String>)> = Vec::new();
+    for path in leaf_paths().into_iter().take(populated) {
+        pairs.push((path.to_string(), value_for(path, record)));
+    }
+    let mut extra = 0;
+    while pairs.len() < populated {
+        let list = ["CenterId", "InterestId", "GroupId"][extra % 3];
+        pairs.push((list.to_string(), Field::Value((1000 + extra).to_string())));
+        extra += 1;
+    }
+    // Schema order for the repeated lists: all CenterIds, then InterestIds, then GroupIds.
+    pairs.sort_by_key(|(path, _)| match path.as_str() {
+        "CenterId" => 1,
+        "InterestId" => 2,
+        "GroupId" => 3,
+        _ => 0,
+    });
+    record_from_paths("Constituent", &pairs).expect("valid record")
+}
+
+fn page(populated: usize) -> Vec<u8> {
+    let records = (0..RECORDS).map(|n| record(n, populated)).collect();
+    let body = Body::GetIncrementalUpdatesResponse(tns::RecordPageType { record: records });
+    Encoder::new()
+        .encode(&Envelope::request(None, body))
+        .expect("encodes")
+}
+
+fn raw_event_loop(bytes: &[u8]) -> usize {
+    let mut reader = quick_xml::NsReader::from_reader(bytes);
+    let mut count = 0;
+    loop {
+        match reader.read_resolved_event() {
+            Ok((_, Event::Eof)) => return count,
+            Ok((_, Event::Text(text))) => count += text.len(),
+            Ok(_) => count += 1,
+            Err(error) => panic!("{error}"),
+        }
+    }
+}
+
+mod plain {
+    //! Plain serde structs for the same page (baseline c).
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    pub struct Envelope {
+        #[serde(rename = "Body")]
+        pub body: Body,
+    }
+    #[derive(Deserialize)]
+    pub struct Body {
+        #[serde(rename = "GetIncrementalUpdatesResponse")]
+        pub response: Page,
+    }
+    #[derive(Deserialize)]
+    pub struct Page {
+        #[serde(rename = "Record", default)]
+        pub records: Vec<Constituent>,
+    }
+    #[derive(Deserialize, Default)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct Name {
+        pub title: Option<String>,
+        pub first_name: Option<String>,
+        pub middle_name: Option<String>,
+        pub last_name: Option<String>,
+        pub suffix: Option<String>,
+        pub prof_suffix: Option<String>,
+    }
+    #[derive(Deserialize, Default)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct Address {
+        pub street1: Option<String>,
+        pub street2: Option<String>,
+        pub street3: Option<String>,
+        pub city: Option<String>,
+        pub county: Option<String>,
+        pub state: Option<String>,
+        pub zip: Option<String>,
+        pub country: Option<String>,
+    }
+    #[derive(Deserialize, Default)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct Employment {
+        pub employer: Option<String>,
+        pub occupation: Option<String>,
+        pub position: Option<String>,
+    }
+    #[derive(Deserialize, Default)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct Constituent {
+        pub cons_id: Option<u64>,
+        pub site_id: Option<u64>,
+        pub member_id: Option<String>,
+        pub cons_name: Option<Name>,
+        pub user_name: Option<String>,
+        pub primary_email: Option<String>,
+        pub accepts_email: Option<String>,
+        pub email_format: Option<String>,
+        pub home_address: Option<Address>,
+        pub other_address: Option<Address>,
+        pub home_phone: Option<String>,
+        pub work_phone: Option<String>,
+        pub mobile_phone: Option<String>,
+        pub birth_date: Option<String>,
+        pub gender: Option<String>,
+        pub employment: Option<Employment>,
+        pub accepts_postal_mail: Option<String>,
+        pub email_opt_in_status: Option<String>,
+        pub email_status: Option<String>,
+        pub hard_bounce_count: Option<String>,
+        pub soft_bounce_count: Option<String>,
+        pub matched_donor: Option<String>,
+        pub affiliate_assignment: Option<String>,
+        pub center_id: Vec<u64>,
+        pub interest_id: Vec<u64>,
+        pub group_id: Vec<u64>,
+    }
+}
+
+fn bench_decode(c: &mut Criterion) {
+    std::fs::create_dir_all("target/bench").expect("target/bench");
+    let mut group = c.benchmark_group("decode_page_200_records");
+    for populated in [20, 50, 200] {
+        let bytes = page(populated);
+        std::fs::write(format!("target/bench/page-{populated}.xml"), &bytes).expect("write page");
+        let text = String::from_utf8(bytes.clone()).expect("utf-8");
+        group.throughput(Throughput::Bytes(bytes.len() as u64));
+        group.bench_with_input(BenchmarkId::new("typed", populated), &bytes, |b, bytes| {
+            b.iter(|| match decode_response(black_box(bytes)) {
+                Ok(Body::GetIncrementalUpdatesResponse(page)) => page.record.len(),
+                other => panic!("{other:?}"),
+            })
+        });
+        group.bench_with_input(
+            BenchmarkId::new("raw_quick_xml_events", populated),
+            &bytes,
+            |b, bytes| b.iter(|| raw_event_loop(black_box(bytes))),
+        );
+        group.bench_with_input(
+            BenchmarkId::new("quick_xml_serde_plain", populated),
+            &text,
+            |b, text| {
+                b.iter(|| {
+                    let envelope: plain::Envelope =
+                        quick_xml::de::from_str(black_box(text)).expect("serde decode");
+                    envelope.body.response.records.len()
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+fn update_of_50() -> Envelope {
+    let records = (0..50).map(|n| record(n, 50)).collect();
+    Envelope::request(
+        Some("0123456789abcdef:JSESSIONID=bench:1:2026-11-22T00:00:00Z"),
+        Body::Update(tns::UpdateElementType {
+            partition_id: Some(1001),
+            force: None,
+            record: records,
+        }),
+    )
+}
+
+fn bench_encode(c: &mut Criterion) {
+    let envelope = update_of_50();
+    let bytes = Encoder::new().encode(&envelope).expect("encodes");
+    let events: Vec<Event<'static>> = envelope
+        .serializer(Some("soapenv:Envelope"), true)
+        .expect("serializer")
+        .into_iter()
+        .map(|event| event.expect("event").into_owned())
+        .collect();
+    let mut group = c.benchmark_group("encode_update_50_records");
+    group.throughput(Throughput::Bytes(bytes.len() as u64));
+    group.bench_function("typed", |b| {
+        b.iter(|| {
+            Encoder::new()
+                .encode(black_box(&envelope))
+                .expect("encodes")
+                .len()
+        })
+    });
+    group.bench_function("raw_quick_xml_writer", |b| {
+        b.iter(|| {
+            let mut writer = Writer::new(Vec::with_capacity(1024));
+            for event in black_box(&events) {
+                writer.write_event(event.borrow()).expect("write");
+            }
+            writer.into_inner().len()
+        })
+    });
+    group.finish();
+}
+
+fn bench_server_api(c: &mut Criterion) {
+    let xml = std::fs::read("tests/fixtures/crm/getUser.xml").expect("fixture");
+    let json = std::fs::read("tests/fixtures/crm/getUser.json").expect("fixture");
+    let mut group = c.benchmark_group("server_api_get_user");
+    group.bench_function("xml", |b| {
+        b.iter(|| {
+            decode_crm::<crm::GetConsResponseType>(
+                black_box(&xml),
+                ResponseFormat::Xml,
+                &["getConsResponse"],
+            )
+            .expect("decodes")
+        })
+    });
+    group.bench_function("json", |b| {
+        b.iter(|| {
+            decode_crm::<crm::GetConsResponseType>(
+                black_box(&json),
+                ResponseFormat::Json,
+                &["getConsResponse"],
+            )
+            .expect("decodes")
+        })
+    });
+    group.finish();
+}
+
+fn bench_round_trip(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (emulator, client) = runtime.block_on(async {
+        let emulator = convio::emulator::Emulator::builder()
+            .seed(RECORDS)
+            .start("127.0.0.1:0")
+            .await
+            .expect("emulator");
+        let client = convio::soap::Client::builder()
+            .endpoint(emulator.soap_url())
+            .credentials("apiuser", "secret")
+            .partition(1001)
+            .build()
+            .expect("client");
+        client.login().await.expect("login");
+        (emulator, client)
+    });
+    let mut group = c.benchmark_group("emulator_round_trip");
+    group.throughput(Throughput::Elements(RECORDS as u64));
+    group.bench_function("query_page_of_200", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                let mut pages = client.query(
+                    "select ConsId, ConsName, PrimaryEmail, HomeAddress.City from Constituent",
+                );
+                pages
+                    .next_page()
+                    .await
+                    .expect("query")
+                    .map_or(0, |page| page.len())
+            })
+        })
+    });
+    group.finish();
+    runtime.block_on(emulator.shutdown());
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1)).sample_size(30);
+    targets = bench_decode, bench_encode, bench_server_api, bench_round_trip
+}
+criterion_main!(benches);
