@@ -744,9 +744,9 @@ fn incremental(state: &mut State, user: &str, op: &Element) -> Result<String, Fa
         _ => ChangeKind::Delete,
     };
     let ids = if record_type == "Constituent" {
-        state.window_changes(&window, kind)
+        state.window_changes_cached(&window, kind)
     } else {
-        Vec::new()
+        std::sync::Arc::new(Vec::new())
     };
     let range = page_bounds(page, page_size, ids.len())?;
     let mut out = String::new();

@@ -115,6 +115,9 @@ pub struct State {
     pub windows: Vec<SyncWindow>,
     /// Every GetIncremental* call made within a window.
     pub request_log: Vec<RequestLogEntry>,
+    /// Change sets per (window, kind), with the change-log length they were computed at:
+    /// a download pages through one set instead of rescanning the log for every page.
+    window_cache: HashMap<(u64, u8), (usize, std::sync::Arc<Vec<u64>>)>,
 }
 
 fn email_key(email: &str) -> String {
@@ -138,6 +141,7 @@ impl State {
             next_session: 1,
             windows: Vec::new(),
             request_log: Vec::new(),
+            window_cache: HashMap::new(),
         }
     }
 
@@ -407,6 +411,19 @@ impl State {
 
     /// ConsIds changed in `window` by someone else than its user, by kind: a record added
     /// and changed counts as added; a removed one only as removed.
+    pub fn window_changes_cached(&mut self, window: &SyncWindow, kind: ChangeKind) -> std::sync::Arc<Vec<u64>> {
+        let key = (window.sync_id, kind as u8);
+        if let Some((length, ids)) = self.window_cache.get(&key) {
+            if *length == self.changes.len() {
+                return std::sync::Arc::clone(ids);
+            }
+        }
+        let ids = std::sync::Arc::new(self.window_changes(window, kind));
+        self.window_cache.insert(key, (self.changes.len(), std::sync::Arc::clone(&ids)));
+        ids
+    }
+
+    /// ConsIds changed in `window` by someone else than its user, by kind (uncached).
     pub fn window_changes(&self, window: &SyncWindow, kind: ChangeKind) -> Vec<u64> {
         let mut by_record: BTreeMap<u64, (bool, bool, bool)> = BTreeMap::new();
         for change in &self.changes {
