@@ -92,6 +92,9 @@ pub struct RequestLogEntry {
 /// Outcome of one record, as a result code and message.
 pub type RecordOutcome = Result<(u64, &'static str), (&'static str, String)>;
 
+/// A window's change set and the change-log length it was computed at.
+type CachedChanges = (usize, std::sync::Arc<Vec<u64>>);
+
 /// The whole site.
 #[derive(Debug)]
 pub struct State {
@@ -117,7 +120,7 @@ pub struct State {
     pub request_log: Vec<RequestLogEntry>,
     /// Change sets per (window, kind), with the change-log length they were computed at:
     /// a download pages through one set instead of rescanning the log for every page.
-    window_cache: HashMap<(u64, u8), (usize, std::sync::Arc<Vec<u64>>)>,
+    window_cache: HashMap<(u64, u8), CachedChanges>,
 }
 
 fn email_key(email: &str) -> String {
@@ -411,7 +414,11 @@ impl State {
 
     /// ConsIds changed in `window` by someone else than its user, by kind: a record added
     /// and changed counts as added; a removed one only as removed.
-    pub fn window_changes_cached(&mut self, window: &SyncWindow, kind: ChangeKind) -> std::sync::Arc<Vec<u64>> {
+    pub fn window_changes_cached(
+        &mut self,
+        window: &SyncWindow,
+        kind: ChangeKind,
+    ) -> std::sync::Arc<Vec<u64>> {
         let key = (window.sync_id, kind as u8);
         if let Some((length, ids)) = self.window_cache.get(&key) {
             if *length == self.changes.len() {
@@ -419,7 +426,8 @@ impl State {
             }
         }
         let ids = std::sync::Arc::new(self.window_changes(window, kind));
-        self.window_cache.insert(key, (self.changes.len(), std::sync::Arc::clone(&ids)));
+        self.window_cache
+            .insert(key, (self.changes.len(), std::sync::Arc::clone(&ids)));
         ids
     }
 

@@ -101,7 +101,7 @@ pub fn parse(bytes: &[u8]) -> Result<Element, ParseError> {
                 let element = open_element(&reader, &start).map_err(|m| error(&reader, m))?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(element),
-                    None => return Ok(element),
+                    None => return finish(reader, element),
                 }
             }
             Event::End(_) => {
@@ -110,11 +110,18 @@ pub fn parse(bytes: &[u8]) -> Result<Element, ParseError> {
                     .ok_or_else(|| error(&reader, "unbalanced end tag".into()))?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(element),
-                    None => return Ok(element),
+                    None => return finish(reader, element),
                 }
             }
             Event::Text(text) => {
                 let decoded = text.decode().map_err(|e| error(&reader, e.to_string()))?;
+                // XML 1.0 (production [14] CharData): a literal `]]>` may not occur in content.
+                if decoded.contains("]]>") {
+                    return Err(error(
+                        &reader,
+                        "`]]>` is not allowed in character data".into(),
+                    ));
+                }
                 match stack.last_mut() {
                     Some(parent) => parent.text.push_str(&decoded),
                     None if decoded.trim().is_empty() => {}
@@ -154,6 +161,26 @@ pub fn parse(bytes: &[u8]) -> Result<Element, ParseError> {
                 ))
             }
             _ => {}
+        }
+    }
+}
+
+/// Reads the rest of the document after the root element closed: only whitespace,
+/// comments and processing instructions may follow (a second element or text is not
+/// well-formed).
+fn finish(mut reader: NsReader<&[u8]>, root: Element) -> Result<Element, ParseError> {
+    loop {
+        let position = reader.buffer_position();
+        let error = |message: String| ParseError { message, position };
+        match reader.read_event() {
+            Ok(Event::Eof) => return Ok(root),
+            Ok(Event::Comment(_) | Event::PI(_)) => {}
+            Ok(Event::Text(text))
+                if text
+                    .iter()
+                    .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) => {}
+            Ok(_) => return Err(error("content after the root element".into())),
+            Err(e) => return Err(error(e.to_string())),
         }
     }
 }
