@@ -243,11 +243,28 @@ fn run_pipeline(
     let mut field_elements: Vec<FieldElement> = Vec::new();
     // Element order of every struct, for the record field table.
     let mut struct_fields: BTreeMap<String, Vec<ElementInfo>> = BTreeMap::new();
+    let mut fast_structs: Vec<FastStruct> = Vec::new();
     for (ident, item) in data.items.iter_mut() {
         let DataTypeVariant::Complex(ComplexData::Struct { type_, .. }) = &mut item.variant else {
             continue;
         };
         let struct_name = ident.name.to_string();
+        let module_prefix = meta
+            .modules
+            .get(&ident.ns)
+            .and_then(|m| m.prefix.as_ref())
+            .map(|p| p.to_string())
+            .unwrap_or_default();
+        let mut fast = FastStruct {
+            rust_path: format!(
+                "crate::generated::{module_prefix}::{}",
+                type_.base.type_ident
+            ),
+            module_prefix: module_prefix.clone(),
+            xml_name: struct_name.clone(),
+            fields: Vec::new(),
+            eligible: type_.attributes.is_empty(),
+        };
         let deserializer = type_.base.deserializer_ident.to_string();
         let attributes_optional = type_.attributes.iter().all(|a| a.is_option);
         let elements = match &mut type_.mode {
@@ -285,6 +302,30 @@ fn run_pipeline(
                     element.target_is_dynamic = false;
                 }
             }
+            let kind = match element.occurs {
+                Occurs::Optional if nillable => "field",
+                Occurs::Optional => "opt",
+                Occurs::DynamicList => "vec",
+                Occurs::Single => "one",
+                Occurs::None | Occurs::StaticList(_) => {
+                    fast.eligible = false;
+                    "one"
+                }
+            };
+            let value_path = if kind == "field" {
+                element.target_type.generics.first().cloned()
+            } else {
+                Some(element.target_type.path.clone())
+            };
+            match value_path {
+                Some(path) => fast.fields.push(FastField {
+                    ident: element.field_ident.to_string(),
+                    element: element.s_name.clone(),
+                    kind,
+                    rust_type: resolve_type_path(&path, &element.target_type.usings),
+                }),
+                None => fast.eligible = false,
+            }
             if nillable && element.occurs == Occurs::Optional {
                 element.occurs = Occurs::Single;
                 field_elements.push(FieldElement {
@@ -301,6 +342,7 @@ fn run_pipeline(
         if all_defaultable && attributes_optional {
             item.derive = derive_default();
         }
+        fast_structs.push(fast);
     }
 
     let module = exec_render(config.renderer, &data).map_err(|e| format!("rendering code: {e}"))?;
@@ -310,11 +352,79 @@ fn run_pipeline(
     }
 
     if !record_variants.is_empty() {
+        extra_code.push_str(&render_fast_decoders(&fast_structs));
         extra_code.push_str(&render_record_enum(&record_variants));
         extra_code.push_str(&render_record_fields(&record_variants, &struct_fields));
     }
     code.push_str(&extra_code);
     Ok((code, struct_fields))
+}
+
+/// A struct for which a direct reader is generated (see `src/soap/fast.rs`).
+struct FastStruct {
+    rust_path: String,
+    module_prefix: String,
+    xml_name: String,
+    fields: Vec<FastField>,
+    eligible: bool,
+}
+
+struct FastField {
+    ident: String,
+    element: String,
+    /// `field` (Field<T>), `opt` (Option<T>), `vec` (Vec<T>) or `one` (T).
+    kind: &'static str,
+    rust_type: String,
+}
+
+/// The Rust path of a generated type reference: module-qualified paths live under
+/// `crate::generated`, included ones are named by their `use`, the rest are built in.
+fn resolve_type_path(path: &IdentPath, usings: &[String]) -> String {
+    let text = path.to_string().replace(' ', "");
+    if text.contains("::") {
+        return format!("crate::generated::{text}");
+    }
+    usings
+        .iter()
+        .find(|using| using.ends_with(&format!("::{text}")))
+        .cloned()
+        .unwrap_or(text)
+}
+
+/// Direct readers for record pages: every struct of the record namespace and the two page
+/// types, as invocations of `convio::fast_decoder!`. Scalars are the built-in and custom
+/// simple types; everything else under `crate::generated` is decoded structurally.
+fn render_fast_decoders(structs: &[FastStruct]) -> String {
+    const PAGES: &[&str] = &["RecordPage", "QueryResponse"];
+    let mut code = String::new();
+    for fast in structs {
+        let wanted = fast.module_prefix == "ens" || PAGES.iter().any(|p| fast.xml_name == *p);
+        if !wanted || !fast.eligible {
+            continue;
+        }
+        let namespace = match fast.module_prefix.as_str() {
+            "ens" => "crate::soap::fast::Ns::Objects",
+            "tns" => "crate::soap::fast::Ns::Messages",
+            _ => continue,
+        };
+        let _ = writeln!(
+            code,
+            "\ncrate::fast_decoder! {{ {} , {namespace} , {{",
+            fast.rust_path
+        );
+        for field in &fast.fields {
+            let scalar = !(field.rust_type.starts_with("crate::generated::")
+                && field.rust_type != "crate::generated::ResultCode");
+            let class = if scalar { "scalar" } else { "complex" };
+            let _ = writeln!(
+                code,
+                "    {} : b\"{}\" => {} {class} {},",
+                field.ident, field.element, field.kind, field.rust_type
+            );
+        }
+        code.push_str("} }\n");
+    }
+    code
 }
 
 /// A nillable optional element turned into a plain `Field<T>` struct field.

@@ -214,6 +214,21 @@ macro_rules! any_record {
             type Deserializer = AnyRecordDeserializer;
         }
 
+        /// The direct reader's dispatch on the `xsi:type` local name.
+        #[doc(hidden)]
+        pub fn decode_any_record_fast(
+            type_name: &[u8],
+            reader: &mut $crate::soap::fast::FastReader<'_>,
+            element: &$crate::soap::fast::Child<'_>,
+        ) -> Result<AnyRecord, $crate::soap::fast::FastError> {
+            $(
+                if type_name == stringify!($name).as_bytes() {
+                    return <$type as $crate::soap::fast::FastDecode>::decode(reader, element).map(AnyRecord::$name);
+                }
+            )+
+            Err($crate::soap::fast::FastError)
+        }
+
         /// Reads a record whose concrete type is named by `xsi:type`.
         #[derive(Debug)]
         pub enum AnyRecordDeserializer {

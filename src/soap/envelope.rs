@@ -203,6 +203,12 @@ pub fn decode_envelope(bytes: &[u8]) -> Result<EnvelopeType, DecodeError> {
 /// assert_eq!(response.result.time, "2008-12-12T17:19:58Z");
 /// ```
 pub fn decode_response(bytes: &[u8]) -> Result<BodyType, Error> {
+    // Pages of records take the direct reader; anything it does not accept goes the long way.
+    if !contains(bytes, b"<!DOCTYPE") {
+        if let Some(body) = super::fast::decode_page(bytes) {
+            return Ok(body);
+        }
+    }
     match decode_envelope(bytes) {
         Ok(EnvelopeType {
             body: BodyType::Fault(fault),

@@ -8,6 +8,7 @@
 pub mod client;
 pub mod constituent;
 pub mod envelope;
+pub mod fast;
 pub mod fault;
 pub mod pages;
 pub mod paths;

@@ -1,0 +1,137 @@
+//! The direct page reader agrees with the generated reader on every page, and hands over
+//! whatever it does not accept.
+
+use convio::generated::{ens, tns};
+use convio::soap::{decode_envelope, decode_response, fast, Body, Encoder, Envelope};
+use convio::{AnyRecord, Decimal, Field, Text};
+use proptest::prelude::*;
+
+fn text() -> impl Strategy<Value = Text> {
+    "[a-zA-Z0-9<>&'\"\\]\\[ ;:/é中🙂]{1,16}"
+        .prop_filter("trimmed", |s| s.trim() == s && !s.is_empty())
+        .prop_map(Text::from)
+}
+
+fn field<T: std::fmt::Debug + Clone>(
+    value: impl Strategy<Value = T>,
+) -> impl Strategy<Value = Field<T>> {
+    prop_oneof![
+        Just(Field::Absent),
+        Just(Field::Nil),
+        value.prop_map(Field::Value)
+    ]
+}
+
+fn constituent() -> impl Strategy<Value = AnyRecord> {
+    (
+        proptest::option::of(0usize..10_000_000),
+        field(text()),
+        (field(text()), field(text()), field(text())),
+        field(any::<bool>()),
+        field(0usize..500),
+        proptest::collection::vec(1000usize..2000, 0..4),
+    )
+        .prop_map(
+            |(cons_id, member_id, (first, middle, city), accepts_email, bounces, group_id)| {
+                let cons_name = if first.is_absent() && middle.is_absent() {
+                    Field::Absent
+                } else {
+                    Field::Value(ens::NameType {
+                        first_name: first,
+                        middle_name: middle,
+                        ..Default::default()
+                    })
+                };
+                let home_address = if city.is_absent() {
+                    Field::Nil
+                } else {
+                    Field::Value(ens::AddressType {
+                        city,
+                        ..Default::default()
+                    })
+                };
+                AnyRecord::Constituent(ens::ConstituentType {
+                    cons_id,
+                    member_id,
+                    cons_name,
+                    accepts_email,
+                    home_address,
+                    hard_bounce_count: bounces,
+                    group_id,
+                    ..Default::default()
+                })
+            },
+        )
+}
+
+fn donation() -> impl Strategy<Value = AnyRecord> {
+    (0usize..1000, "[0-9]{1,6}\\.[0-9]{2}").prop_map(|(id, amount)| {
+        AnyRecord::Donation(ens::DonationType {
+            transaction_id: Some(id),
+            tax_deductible_value: Field::Value(amount.parse::<Decimal>().expect("decimal")),
+            receipt_number: vec!["R-1".into(), "R-2".into()],
+            ..Default::default()
+        })
+    })
+}
+
+fn page_bytes(records: Vec<AnyRecord>, incremental: bool) -> Vec<u8> {
+    let body = if incremental {
+        Body::GetIncrementalUpdatesResponse(tns::RecordPageType { record: records })
+    } else {
+        Body::QueryResponse(tns::QueryResponseElementType { record: records })
+    };
+    Encoder::new()
+        .encode(&Envelope::request(None, body))
+        .expect("encodes")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn direct_and_generated_readers_agree(
+        records in proptest::collection::vec(prop_oneof![constituent(), donation()], 0..20),
+        incremental in any::<bool>(),
+    ) {
+        let bytes = page_bytes(records, incremental);
+        let direct = fast::decode_page(&bytes).expect("the direct reader accepts our own pages");
+        let generated = decode_envelope(&bytes).expect("the generated reader accepts them").body;
+        prop_assert_eq!(direct, generated);
+    }
+}
+
+#[test]
+fn documented_page_takes_the_direct_path() {
+    let bytes = std::fs::read("tests/fixtures/docs/getincrementalupdates-response.xml").unwrap();
+    let direct = fast::decode_page(&bytes).expect("direct");
+    assert_eq!(direct, decode_envelope(&bytes).unwrap().body);
+}
+
+#[test]
+fn pages_the_direct_reader_refuses_go_to_the_generated_reader() {
+    let unknown_field = br#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>
+<QueryResponse xmlns="urn:soap.convio.com" xmlns:ens="urn:object.soap.convio.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<Record xsi:type="ens:Constituent"><ens:ConsId>1</ens:ConsId><ens:Nickname>x</ens:Nickname></Record></QueryResponse></soap:Body></soap:Envelope>"#;
+    assert!(fast::decode_page(unknown_field).is_none());
+    assert!(
+        decode_response(unknown_field).is_err(),
+        "the generated reader reports the unknown field"
+    );
+
+    let not_a_page = br#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>
+<GetServerTimeResponse xmlns="urn:soap.convio.com"><Result><Time>2026-11-22T17:19:58Z</Time></Result></GetServerTimeResponse></soap:Body></soap:Envelope>"#;
+    assert!(fast::decode_page(not_a_page).is_none());
+    assert!(matches!(
+        decode_response(not_a_page),
+        Ok(Body::GetServerTimeResponse(_))
+    ));
+
+    let trailing = br#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><QueryResponse xmlns="urn:soap.convio.com"/></soap:Body></soap:Envelope><extra/>"#;
+    assert!(fast::decode_page(trailing).is_none());
+
+    let nil_identifier = br#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>
+<QueryResponse xmlns="urn:soap.convio.com" xmlns:ens="urn:object.soap.convio.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<Record xsi:type="ens:Constituent"><ens:ConsId xsi:nil="true"/></Record></QueryResponse></soap:Body></soap:Envelope>"#;
+    assert!(fast::decode_page(nil_identifier).is_none());
+}
