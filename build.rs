@@ -418,7 +418,7 @@ fn render_fast_decoders(structs: &[FastStruct]) -> String {
             let class = if scalar { "scalar" } else { "complex" };
             let _ = writeln!(
                 code,
-                "    {} : b\"{}\" => {} {class} {},",
+                "    {} : \"{}\" => {} {class} {},",
                 field.ident, field.element, field.kind, field.rust_type
             );
         }

@@ -214,6 +214,17 @@ macro_rules! any_record {
             type Deserializer = AnyRecordDeserializer;
         }
 
+        /// The direct writer's dispatch to the concrete record type.
+        #[doc(hidden)]
+        pub fn encode_any_record_fast(
+            record: &AnyRecord,
+            out: &mut String,
+        ) -> Result<(), $crate::soap::fast::WriteError> {
+            match record {
+                $(AnyRecord::$name(record) => $crate::soap::fast::FastEncode::write_children(record, out),)+
+            }
+        }
+
         /// The direct reader's dispatch on the `xsi:type` local name.
         #[doc(hidden)]
         pub fn decode_any_record_fast(

@@ -14,7 +14,7 @@ use quick_xml::name::{QName, ResolveResult};
 use quick_xml::NsReader;
 
 use crate::generated::tns;
-use crate::soap::Body;
+use crate::soap::{Body, Envelope};
 use crate::{AnyRecord, Field};
 
 /// The namespaces the reader tells apart.
@@ -364,14 +364,59 @@ macro_rules! fast_decoder {
                     if child.ns() != $ns {
                         return Err($crate::soap::fast::FastError);
                     }
-                    match child.local() {
-                        $( $name => $crate::fast_decoder!(@store reader, child, $field, $kind, $class, $ty), )*
-                        _ => return Err($crate::soap::fast::FastError),
-                    }
+                    let local = child.local();
+                    $(
+                        if local == $name.as_bytes() {
+                            $crate::fast_decoder!(@store reader, child, $field, $kind, $class, $ty);
+                            continue;
+                        }
+                    )*
+                    return Err($crate::soap::fast::FastError);
                 }
                 Ok(Self { $( $field: $crate::fast_decoder!(@finish $field, $kind), )* })
             }
         }
+
+        impl $crate::soap::fast::FastEncode for $type {
+            #[allow(unused_variables)]
+            fn write_children(&self, out: &mut String) -> Result<(), $crate::soap::fast::WriteError> {
+                let prefix = $crate::soap::fast::prefix_of($ns);
+                $( $crate::fast_decoder!(@write out, prefix, self.$field, $name, $kind, $class, $ty); )*
+                Ok(())
+            }
+        }
+    };
+    (@write $out:ident, $prefix:ident, $value:expr, $name:literal, field, scalar, $ty:ty) => {
+        $crate::soap::fast::write_field_scalar($out, $prefix, $name, &$value)?
+    };
+    (@write $out:ident, $prefix:ident, $value:expr, $name:literal, field, complex, $ty:ty) => {
+        $crate::soap::fast::write_field_complex($out, $prefix, $name, &$value)?
+    };
+    (@write $out:ident, $prefix:ident, $value:expr, $name:literal, vec, scalar, $ty:ty) => {
+        for item in &$value {
+            $crate::soap::fast::write_scalar($out, $prefix, $name, item)?;
+        }
+    };
+    (@write $out:ident, $prefix:ident, $value:expr, $name:literal, vec, complex, $ty:ty) => {
+        for item in &$value {
+            $crate::soap::fast::write_element($out, $prefix, $name, item)?;
+        }
+    };
+    (@write $out:ident, $prefix:ident, $value:expr, $name:literal, opt, scalar, $ty:ty) => {
+        if let Some(item) = &$value {
+            $crate::soap::fast::write_scalar($out, $prefix, $name, item)?;
+        }
+    };
+    (@write $out:ident, $prefix:ident, $value:expr, $name:literal, opt, complex, $ty:ty) => {
+        if let Some(item) = &$value {
+            $crate::soap::fast::write_element($out, $prefix, $name, item)?;
+        }
+    };
+    (@write $out:ident, $prefix:ident, $value:expr, $name:literal, one, scalar, $ty:ty) => {
+        $crate::soap::fast::write_scalar($out, $prefix, $name, &$value)?
+    };
+    (@write $out:ident, $prefix:ident, $value:expr, $name:literal, one, complex, $ty:ty) => {
+        $crate::soap::fast::write_element($out, $prefix, $name, &$value)?
     };
     (@init field $ty:ty) => { $crate::Field::<$ty>::Absent };
     (@init opt $ty:ty) => { None::<$ty> };
@@ -401,4 +446,361 @@ macro_rules! fast_decoder {
     }};
     (@finish $field:ident, one) => { $field.ok_or($crate::soap::fast::FastError)? };
     (@finish $field:ident, $kind:ident) => { $field };
+}
+
+// ------------------------------------------------------------------ direct writer
+
+/// Why the direct writer refused a value, with the element path collected on the way out.
+#[derive(Debug)]
+pub struct WriteError {
+    /// Element names, innermost first.
+    path: Vec<&'static str>,
+    kind: WriteErrorKind,
+}
+
+#[derive(Debug)]
+enum WriteErrorKind {
+    Empty,
+    Illegal(u32),
+}
+
+impl WriteError {
+    /// Adds the enclosing element's name.
+    pub fn within(mut self, name: &'static str) -> Self {
+        self.path.push(name);
+        self
+    }
+
+    /// The encode error, with the path from the envelope down.
+    pub fn into_encode_error(self, outer: &[&str]) -> crate::error::EncodeError {
+        let mut path: Vec<&str> = outer.to_vec();
+        path.extend(self.path.iter().rev());
+        let element = path.join("/");
+        match self.kind {
+            WriteErrorKind::Empty => crate::error::EncodeError::EmptyValue { element },
+            WriteErrorKind::Illegal(code_point) => crate::error::EncodeError::IllegalCharacter {
+                element,
+                code_point,
+            },
+        }
+    }
+}
+
+fn empty(name: &'static str) -> WriteError {
+    WriteError {
+        path: vec![name],
+        kind: WriteErrorKind::Empty,
+    }
+}
+
+/// Simple values as element text.
+pub trait FastScalarWrite {
+    /// Appends the escaped text.
+    fn write_text(&self, out: &mut String) -> Result<(), WriteError>;
+}
+
+/// Appends `text` escaped as quick-xml escapes it, with `\r` as `&#13;`; refuses characters
+/// XML 1.0 cannot carry.
+pub fn escape_into(out: &mut String, text: &str) -> Result<(), WriteError> {
+    let bytes = text.as_bytes();
+    let mut run_start = 0;
+    let mut i = 0;
+    while let Some(offset) = bytes[i..].iter().position(|&b| SPECIAL[usize::from(b)]) {
+        i += offset;
+        let byte = bytes[i];
+        let replacement = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'\'' => "&apos;",
+            b'"' => "&quot;",
+            b'\r' => "&#13;",
+            // U+FFFE and U+FFFF are EF BF BE / EF BF BF in UTF-8; other EF sequences are fine.
+            0xEF => {
+                if bytes.get(i + 1) == Some(&0xBF) && matches!(bytes.get(i + 2), Some(0xBE | 0xBF))
+                {
+                    let code_point = if bytes[i + 2] == 0xBE { 0xFFFE } else { 0xFFFF };
+                    return Err(WriteError {
+                        path: Vec::new(),
+                        kind: WriteErrorKind::Illegal(code_point),
+                    });
+                }
+                i += 1;
+                continue;
+            }
+            _ => {
+                return Err(WriteError {
+                    path: Vec::new(),
+                    kind: WriteErrorKind::Illegal(u32::from(byte)),
+                })
+            }
+        };
+        out.push_str(&text[run_start..i]);
+        out.push_str(replacement);
+        i += 1;
+        run_start = i;
+    }
+    out.push_str(&text[run_start..]);
+    Ok(())
+}
+
+/// Bytes `escape_into` must look at: markup characters, `\r`, control characters (tab and
+/// line feed excepted) and the lead byte of U+FFFE/U+FFFF.
+const SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = b != 0x09 && b != 0x0A;
+        b += 1;
+    }
+    table[b'&' as usize] = true;
+    table[b'<' as usize] = true;
+    table[b'>' as usize] = true;
+    table[b'\'' as usize] = true;
+    table[b'"' as usize] = true;
+    table[0xEF] = true;
+    table
+};
+
+impl FastScalarWrite for crate::Text {
+    fn write_text(&self, out: &mut String) -> Result<(), WriteError> {
+        escape_into(out, self.as_str())
+    }
+}
+
+impl FastScalarWrite for String {
+    fn write_text(&self, out: &mut String) -> Result<(), WriteError> {
+        escape_into(out, self)
+    }
+}
+
+macro_rules! display_scalars {
+    ($($type:ty),*) => {$(
+        impl FastScalarWrite for $type {
+            fn write_text(&self, out: &mut String) -> Result<(), WriteError> {
+                use std::fmt::Write as _;
+                let _ = write!(out, "{self}");
+                Ok(())
+            }
+        }
+    )*};
+}
+
+display_scalars!(usize, u64, u32, i64, i32, bool);
+
+impl FastScalarWrite for crate::Decimal {
+    fn write_text(&self, out: &mut String) -> Result<(), WriteError> {
+        escape_into(out, self.as_str())
+    }
+}
+
+impl FastScalarWrite for crate::ResultCode {
+    fn write_text(&self, out: &mut String) -> Result<(), WriteError> {
+        escape_into(out, self.as_str())
+    }
+}
+
+/// Complex values: their child elements.
+pub trait FastEncode {
+    /// Appends the child elements (prefix `prefix` for their tags).
+    fn write_children(&self, out: &mut String) -> Result<(), WriteError>;
+}
+
+fn open(out: &mut String, prefix: &str, name: &str) {
+    out.push('<');
+    out.push_str(prefix);
+    out.push(':');
+    out.push_str(name);
+    out.push('>');
+}
+
+fn close(out: &mut String, prefix: &str, name: &str) {
+    out.push_str("</");
+    out.push_str(prefix);
+    out.push(':');
+    out.push_str(name);
+    out.push('>');
+}
+
+/// `<p:name>text</p:name>`.
+pub fn write_scalar<T: FastScalarWrite>(
+    out: &mut String,
+    prefix: &str,
+    name: &'static str,
+    value: &T,
+) -> Result<(), WriteError> {
+    open(out, prefix, name);
+    value.write_text(out).map_err(|e| e.within(name))?;
+    close(out, prefix, name);
+    Ok(())
+}
+
+/// A complex element (written with an end tag even when empty, as the generated writer does);
+/// returns the length of its content.
+pub fn write_complex<T: FastEncode>(
+    out: &mut String,
+    prefix: &str,
+    name: &'static str,
+    value: &T,
+) -> Result<usize, WriteError> {
+    open(out, prefix, name);
+    let content_start = out.len();
+    value.write_children(out).map_err(|e| e.within(name))?;
+    let written = out.len() - content_start;
+    close(out, prefix, name);
+    Ok(written)
+}
+
+fn write_nil(out: &mut String, prefix: &str, name: &str) {
+    out.push('<');
+    out.push_str(prefix);
+    out.push(':');
+    out.push_str(name);
+    out.push_str(r#" xsi:nil="true"/>"#);
+}
+
+/// A nillable simple element: nothing, nil, or a value that must not be empty.
+pub fn write_field_scalar<T: FastScalarWrite>(
+    out: &mut String,
+    prefix: &str,
+    name: &'static str,
+    field: &Field<T>,
+) -> Result<(), WriteError> {
+    match field {
+        Field::Absent => Ok(()),
+        Field::Nil => {
+            write_nil(out, prefix, name);
+            Ok(())
+        }
+        Field::Value(value) => {
+            let before = out.len();
+            open(out, prefix, name);
+            let content_start = out.len();
+            value.write_text(out).map_err(|e| e.within(name))?;
+            if out.len() == content_start {
+                out.truncate(before);
+                return Err(empty(name));
+            }
+            close(out, prefix, name);
+            Ok(())
+        }
+    }
+}
+
+/// A nillable complex element: nothing, nil, or a value that must have content.
+pub fn write_field_complex<T: FastEncode>(
+    out: &mut String,
+    prefix: &str,
+    name: &'static str,
+    field: &Field<T>,
+) -> Result<(), WriteError> {
+    match field {
+        Field::Absent => Ok(()),
+        Field::Nil => {
+            write_nil(out, prefix, name);
+            Ok(())
+        }
+        Field::Value(value) => {
+            if write_complex(out, prefix, name, value)? == 0 {
+                return Err(empty(name));
+            }
+            Ok(())
+        }
+    }
+}
+
+impl FastEncode for AnyRecord {
+    fn write_children(&self, out: &mut String) -> Result<(), WriteError> {
+        crate::generated::encode_any_record_fast(self, out)
+    }
+}
+
+/// The tag prefix of a namespace, as the generated writer declares them.
+pub fn prefix_of(ns: Ns) -> &'static str {
+    match ns {
+        Ns::Objects => "ens",
+        Ns::Messages => "tns",
+        Ns::Envelope => "soapenv",
+        Ns::Other => "",
+    }
+}
+
+/// A complex child element, or a record when the child is a record.
+pub fn write_element<T: FastEncode + 'static>(
+    out: &mut String,
+    prefix: &str,
+    name: &'static str,
+    value: &T,
+) -> Result<(), WriteError> {
+    if let Some(record) = (value as &dyn std::any::Any).downcast_ref::<AnyRecord>() {
+        return write_record(out, record);
+    }
+    write_complex(out, prefix, name, value).map(|_| ())
+}
+
+/// `<tns:Record xsi:type="ens:{type}">...</tns:Record>`.
+pub fn write_record(out: &mut String, record: &AnyRecord) -> Result<(), WriteError> {
+    out.push_str(r#"<tns:Record xsi:type="ens:"#);
+    out.push_str(record.type_name());
+    out.push_str(r#"">"#);
+    record.write_children(out).map_err(|e| e.within("Record"))?;
+    out.push_str("</tns:Record>");
+    Ok(())
+}
+
+const ENVELOPE_OPEN: &str = concat!(
+    r#"<?xml version="1.0" encoding="UTF-8"?>"#,
+    r#"<soapenv:Envelope xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:tns="urn:soap.convio.com" xmlns:ens="urn:object.soap.convio.com">"#
+);
+
+/// Writes a whole request whose body is a batch of records (Create, Update, Delete,
+/// Add/RemoveRelationships) byte for byte as the generated writer does; `None` for other
+/// bodies.
+pub fn encode_batch(envelope: &Envelope) -> Option<Result<Vec<u8>, crate::error::EncodeError>> {
+    let (operation, partition, force, records) = match &envelope.body {
+        Body::Create(b) => ("Create", b.partition_id, None, &b.record),
+        Body::Update(b) => ("Update", b.partition_id, b.force, &b.record),
+        Body::Delete(b) => ("Delete", b.partition_id, b.force, &b.record),
+        Body::AddRelationships(b) => ("AddRelationships", b.partition_id, b.force, &b.record),
+        Body::RemoveRelationships(b) => ("RemoveRelationships", b.partition_id, b.force, &b.record),
+        _ => return None,
+    };
+    // Generous: a record with many fields runs to a few KiB; regrowing the buffer costs more.
+    let mut out = String::with_capacity(1024 + records.len() * 4096);
+    out.push_str(ENVELOPE_OPEN);
+    let result = (|| {
+        if let Some(header) = &envelope.header {
+            out.push_str("<soapenv:Header>");
+            if let Some(session) = &header.session {
+                out.push_str("<tns:Session>");
+                write_scalar(&mut out, "tns", "SessionId", &session.session_id)
+                    .map_err(|e| e.into_encode_error(&["Envelope", "Header", "Session"]))?;
+                out.push_str("</tns:Session>");
+            } else {
+                out.pop();
+                out.push_str("/>");
+            }
+            if header.session.is_some() {
+                out.push_str("</soapenv:Header>");
+            }
+        }
+        let outer = ["Envelope", "Body", operation];
+        out.push_str("<soapenv:Body>");
+        open(&mut out, "tns", operation);
+        if let Some(partition) = partition {
+            write_scalar(&mut out, "tns", "PartitionId", &partition)
+                .map_err(|e| e.into_encode_error(&outer))?;
+        }
+        if let Some(force) = force {
+            write_scalar(&mut out, "tns", "Force", &force)
+                .map_err(|e| e.into_encode_error(&outer))?;
+        }
+        for record in records {
+            write_record(&mut out, record).map_err(|e| e.into_encode_error(&outer))?;
+        }
+        close(&mut out, "tns", operation);
+        out.push_str("</soapenv:Body></soapenv:Envelope>");
+        Ok(())
+    })();
+    Some(result.map(|()| out.into_bytes()))
 }

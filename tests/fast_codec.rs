@@ -135,3 +135,61 @@ fn pages_the_direct_reader_refuses_go_to_the_generated_reader() {
 <Record xsi:type="ens:Constituent"><ens:ConsId xsi:nil="true"/></Record></QueryResponse></soap:Body></soap:Envelope>"#;
     assert!(fast::decode_page(nil_identifier).is_none());
 }
+
+fn any_text() -> impl Strategy<Value = Text> {
+    // Includes empty values, control characters and carriage returns: errors must agree too.
+    "[a-z<>&'\" \r\u{1}]{0,6}".prop_map(Text::from)
+}
+
+fn loose_constituent() -> impl Strategy<Value = AnyRecord> {
+    (
+        proptest::option::of(0usize..100),
+        field(any_text()),
+        field(any_text()),
+        proptest::collection::vec(1000usize..1010, 0..3),
+    )
+        .prop_map(|(cons_id, middle, email, group_id)| {
+            AnyRecord::Constituent(ens::ConstituentType {
+                cons_id,
+                primary_email: email,
+                cons_name: if middle.is_absent() {
+                    Field::Absent
+                } else {
+                    Field::Value(ens::NameType {
+                        middle_name: middle,
+                        ..Default::default()
+                    })
+                },
+                group_id,
+                ..Default::default()
+            })
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn direct_and_generated_writers_write_the_same_bytes(
+        records in proptest::collection::vec(prop_oneof![loose_constituent(), constituent(), donation()], 0..8),
+        operation in 0usize..5,
+        partition in proptest::option::of(0usize..2000),
+        force in proptest::option::of(any::<bool>()),
+        session in proptest::option::of("[a-z0-9:&]{0,12}"),
+    ) {
+        let body = match operation {
+            0 => Body::Create(tns::CreateElementType { partition_id: partition, record: records }),
+            1 => Body::Update(tns::UpdateElementType { partition_id: partition, force, record: records }),
+            2 => Body::Delete(tns::DeleteElementType { partition_id: partition, force, record: records }),
+            3 => Body::AddRelationships(tns::RecordBatchType { partition_id: partition, force, record: records }),
+            _ => Body::RemoveRelationships(tns::RecordBatchType { partition_id: partition, force, record: records }),
+        };
+        let envelope = Envelope::request(session.as_deref(), body);
+        let direct = Encoder::new().encode(&envelope);
+        let generated = Encoder::new().direct_writer(false).encode(&envelope);
+        match (&direct, &generated) {
+            (Ok(a), Ok(b)) => prop_assert_eq!(String::from_utf8_lossy(a), String::from_utf8_lossy(b)),
+            _ => prop_assert_eq!(direct, generated),
+        }
+    }
+}
