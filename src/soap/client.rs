@@ -42,6 +42,7 @@ pub struct ClientBuilder {
     transport: Option<Arc<dyn Transport>>,
     allow_insecure_http: bool,
     policy: SessionPolicy,
+    retry: RetryPolicy,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -96,6 +97,13 @@ impl ClientBuilder {
         self
     }
 
+    /// How often to retry a request that certainly did not reach the server (default: 3
+    /// attempts, 200 ms backoff doubling).
+    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
     /// Checks the configuration and builds the client. Nothing is sent yet: Login happens
     /// on the first call.
     pub fn build(self) -> Result<Client, Error> {
@@ -130,10 +138,37 @@ impl ClientBuilder {
                 partition: self.partition,
                 transport,
                 policy: self.policy,
+                retry: self.retry,
                 session: tokio::sync::Mutex::new(None),
                 logins: AtomicU64::new(0),
             }),
         })
+    }
+}
+
+/// Retries of requests that certainly did not reach the server (no connection could be
+/// made), for every operation: such a retry cannot apply anything twice. Failures after the
+/// request may have been sent are never retried here (see [`Error::OutcomeUnknown`]).
+///
+/// ```
+/// use std::time::Duration;
+/// let retry = convio::soap::RetryPolicy { attempts: 5, backoff: Duration::from_millis(100) };
+/// # let _ = retry;
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (1 = no retry).
+    pub attempts: u32,
+    /// Wait before the first retry; doubles for each further one.
+    pub backoff: std::time::Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 3,
+            backoff: std::time::Duration::from_millis(200),
+        }
     }
 }
 
@@ -200,6 +235,7 @@ struct Inner {
     partition: Option<usize>,
     transport: Arc<dyn Transport>,
     policy: SessionPolicy,
+    retry: RetryPolicy,
     session: tokio::sync::Mutex<Option<Session>>,
     logins: AtomicU64,
 }
@@ -720,14 +756,29 @@ impl Client {
             HeaderValue::from_static("text/xml; charset=utf-8"),
         );
         headers.insert("SOAPAction", HeaderValue::from_static("\"\""));
-        tracing::debug!(operation, "sending request");
-        let response = self.inner.transport.send(request).await.map_err(|source| {
-            if replay == Replay::Never && source.request_may_have_reached_server() {
-                Error::OutcomeUnknown { operation, source }
-            } else {
-                Error::Transport { operation, source }
+        let mut attempt = 1;
+        let mut backoff = self.inner.retry.backoff;
+        let response = loop {
+            tracing::debug!(operation, attempt, "sending request");
+            match self.inner.transport.send(request.clone()).await {
+                Ok(response) => break response,
+                Err(source)
+                    if !source.request_may_have_reached_server()
+                        && attempt < self.inner.retry.attempts =>
+                {
+                    tracing::warn!(operation, attempt, error = %source, "request not sent; retrying");
+                    tokio::time::sleep(backoff).await;
+                    backoff = backoff.saturating_mul(2);
+                    attempt += 1;
+                }
+                Err(source)
+                    if replay == Replay::Never && source.request_may_have_reached_server() =>
+                {
+                    return Err(Error::OutcomeUnknown { operation, source })
+                }
+                Err(source) => return Err(Error::Transport { operation, source }),
             }
-        })?;
+        };
         let status = response.status();
         match decode_response(response.body()) {
             Err(Error::Decode(DecodeError::Xml { .. })) if !status.is_success() => {

@@ -16,7 +16,7 @@ pub mod results;
 pub mod session;
 
 pub use client::{
-    schema_ordered_fields, Client, ClientBuilder, SyncOptions, WriteOptions,
+    schema_ordered_fields, Client, ClientBuilder, RetryPolicy, SyncOptions, WriteOptions,
     MAX_RECORDS_PER_REQUEST,
 };
 pub use constituent::{EmailOptIn, NewConstituent};
