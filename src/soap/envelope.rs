@@ -208,6 +208,12 @@ fn encode_error(path: &[String], error: XmlError) -> EncodeError {
 /// assert!(matches!(envelope.body, convio::soap::Body::GetServerTime(_)));
 /// ```
 pub fn decode_envelope(bytes: &[u8]) -> Result<EnvelopeType, DecodeError> {
+    check_characters(bytes)?;
+    decode_checked(bytes)
+}
+
+/// [`decode_envelope`] for bytes whose characters were checked already.
+fn decode_checked(bytes: &[u8]) -> Result<EnvelopeType, DecodeError> {
     if contains(bytes, b"<!DOCTYPE") {
         return Err(DecodeError::Doctype);
     }
@@ -230,13 +236,14 @@ pub fn decode_envelope(bytes: &[u8]) -> Result<EnvelopeType, DecodeError> {
 /// assert_eq!(response.result.time, "2008-12-12T17:19:58Z");
 /// ```
 pub fn decode_response(bytes: &[u8]) -> Result<BodyType, Error> {
+    check_characters(bytes)?;
     // Pages of records take the direct reader; anything it does not accept goes the long way.
     if !contains(bytes, b"<!DOCTYPE") {
         if let Some(body) = super::fast::decode_page(bytes) {
             return Ok(body);
         }
     }
-    match decode_envelope(bytes) {
+    match decode_checked(bytes) {
         Ok(EnvelopeType {
             body: BodyType::Fault(fault),
             ..
@@ -248,6 +255,45 @@ pub fn decode_response(bytes: &[u8]) -> Result<BodyType, Error> {
             None => Err(error.into()),
         },
     }
+}
+
+/// Refuses characters XML 1.0 does not allow anywhere in a document: raw control characters
+/// (other than tab, line feed and carriage return) and character references to them.
+pub(crate) fn check_characters(bytes: &[u8]) -> Result<(), DecodeError> {
+    let illegal = |position: usize, code_point: u32| DecodeError::Xml {
+        message: format!("character U+{code_point:04X} is not allowed in XML 1.0"),
+        position: Some(position as u64),
+        path: Vec::new(),
+    };
+    if let Some(position) = bytes
+        .iter()
+        .position(|b| *b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+    {
+        return Err(illegal(position, u32::from(bytes[position])));
+    }
+    let mut from = 0;
+    while let Some(offset) = bytes[from..].windows(2).position(|w| w == b"&#") {
+        let start = from + offset;
+        let rest = &bytes[start + 2..];
+        let end = rest
+            .iter()
+            .position(|b| *b == b';')
+            .unwrap_or(rest.len())
+            .min(12);
+        let digits = std::str::from_utf8(&rest[..end]).unwrap_or("");
+        let value = match digits.strip_prefix('x') {
+            Some(hex) => u32::from_str_radix(hex, 16).ok(),
+            None => digits.parse::<u32>().ok(),
+        };
+        if let Some(value) = value {
+            let allowed = matches!(value, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF);
+            if !allowed {
+                return Err(illegal(start, value));
+            }
+        }
+        from = start + 2;
+    }
+    Ok(())
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

@@ -156,6 +156,8 @@ fn kind_from_code(code: &str) -> FaultKind {
 /// Reads a fault that the typed decoder refused (e.g. a detail element with children
 /// this schema does not list): code, message and the detail element's name are enough
 /// to act on, and losing the fault would hide the server's explanation.
+const MAX_FAULT_DEPTH: usize = 16;
+
 pub(crate) fn lenient_fault(bytes: &[u8]) -> Option<Fault> {
     let mut reader = NsReader::from_reader(bytes);
     let mut path: Vec<Vec<u8>> = Vec::new();
@@ -170,6 +172,12 @@ pub(crate) fn lenient_fault(bytes: &[u8]) -> Option<Fault> {
     loop {
         match reader.read_event().ok()? {
             Event::Start(start) => {
+                // A fault sits at depth 3 with its detail a few levels below; a document
+                // nested deeper is not one (and quick-xml's namespace stack must not be
+                // driven towards its limit).
+                if path.len() >= MAX_FAULT_DEPTH {
+                    return None;
+                }
                 let local = start.local_name().as_ref().to_vec();
                 if local == b"Fault" && path.last().is_some_and(|p| p == b"Body") {
                     in_fault = true;
