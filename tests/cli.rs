@@ -252,3 +252,40 @@ async fn sync_writes_ndjson_and_resumes_from_its_state_file() {
     std::fs::remove_dir_all(&dir).unwrap();
     emulator.shutdown().await;
 }
+
+#[test]
+fn a_full_demo_run_with_trace_logging_prints_no_secret() {
+    let output = Command::new(env!("CARGO_BIN_EXE_convio"))
+        .arg("demo")
+        .env("RUST_LOG", "trace")
+        .output()
+        .expect("the binary runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let everything = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        everything.contains("sending request"),
+        "trace logging was on: {everything}"
+    );
+    for secret in [
+        "demo-Pa55w0rd-never-printed",
+        "demo-api-key-never-printed",
+        // Every session token the emulator hands out contains this.
+        "JSESSIONID=emu",
+        // The form field names that carry the Server API secrets.
+        "login_password=",
+        "api_key=",
+    ] {
+        assert!(
+            !everything.contains(secret),
+            "`{secret}` appeared in the output"
+        );
+    }
+}

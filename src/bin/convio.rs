@@ -228,6 +228,14 @@ fn io_failure(error: io::Error) -> Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Diagnostics go to stderr, filtered by RUST_LOG (default: warnings only). Secrets never
+    // reach the log: the client logs operation names, not messages.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -702,9 +710,14 @@ fn save(path: &Path, position: &SyncPosition) -> Result<(), Failure> {
     fs::write(path, text).map_err(io_failure)
 }
 
+/// The demo's secrets: distinctive, so that a test can check they are never printed.
+const DEMO_PASSWORD: &str = "demo-Pa55w0rd-never-printed";
+const DEMO_API_KEY: &str = "demo-api-key-never-printed";
+
 async fn demo() -> Result<(), Failure> {
     let emulator = Emulator::builder()
-        .admin("apiuser", "secret")
+        .admin("apiuser", DEMO_PASSWORD)
+        .api_key(DEMO_API_KEY)
         .seed(3)
         .start("127.0.0.1:0")
         .await
@@ -715,7 +728,7 @@ async fn demo() -> Result<(), Failure> {
     );
     let client = Client::builder()
         .endpoint(emulator.soap_url())
-        .credentials("apiuser", "secret")
+        .credentials("apiuser", DEMO_PASSWORD)
         .partition(1001)
         .build()?;
 
@@ -803,8 +816,8 @@ async fn demo() -> Result<(), Failure> {
         println!("\n== Server API createOrUpdate ({})", format.as_str());
         let server_api = ServerApiClient::builder()
             .base_url(emulator.server_api_base())
-            .api_key("demo-api-key")
-            .credentials("apiuser", "secret")
+            .api_key(DEMO_API_KEY)
+            .credentials("apiuser", DEMO_PASSWORD)
             .response_format(format)
             .build()?;
         let email = format!("grace.{}@example.org", format.as_str());
