@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+#[cfg(feature = "emulator")]
+pub mod load;
 pub mod scripted;
 
 use convio::generated::ens;
