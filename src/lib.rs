@@ -16,6 +16,7 @@ pub mod server_api;
 pub mod soap;
 pub mod transport;
 pub mod types;
+pub mod wsdl;
 
 pub use error::{DecodeError, EncodeError, Error};
 pub use field::Field;

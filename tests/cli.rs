@@ -289,3 +289,48 @@ fn a_full_demo_run_with_trace_logging_prints_no_secret() {
         );
     }
 }
+
+#[test]
+fn wsdl_diff_lists_a_site_s_custom_fields() {
+    let output = convio(&[
+        "wsdl",
+        "diff",
+        "schemas/soap/convio.wsdl",
+        "tests/fixtures/site/site.wsdl",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = stdout(&output);
+    assert!(
+        text.contains("+ field Constituent.CustomIsVolunteer: xs:boolean 0..1 nillable"),
+        "{text}"
+    );
+    assert!(text.ends_with("6 change(s)\n"), "{text}");
+    let same = convio(&[
+        "wsdl",
+        "diff",
+        "tests/fixtures/site/site.wsdl",
+        "tests/fixtures/site/site.wsdl",
+    ]);
+    assert_eq!(stdout(&same), "0 change(s)\n");
+}
+
+#[test]
+fn wsdl_fetch_saves_the_served_wsdl() {
+    let out = std::env::temp_dir().join(format!("convio-fetched-{}.wsdl", std::process::id()));
+    let output = convio(&["wsdl", "fetch", "--out", out.to_str().unwrap()]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let wsdl = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        wsdl.contains("<wsdl:portType") && wsdl.contains("location=\"http://127.0.0.1:"),
+        "{wsdl}"
+    );
+    std::fs::remove_file(&out).unwrap();
+}

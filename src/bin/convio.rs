@@ -102,6 +102,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = WireFormat::Xml)]
         response_format: WireFormat,
     },
+    /// Fetch a site's WSDL, or compare two.
+    #[command(subcommand)]
+    Wsdl(WsdlCommand),
     /// Download the changes of a synchronization window to NDJSON (resumable).
     Sync {
         #[command(flatten)]
@@ -119,6 +122,26 @@ enum Command {
             default_value = "ConsId,MemberId,ConsName.FirstName,ConsName.LastName,PrimaryEmail"
         )]
         fields: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum WsdlCommand {
+    /// Download `{endpoint}/wsdl` to a file (without --endpoint: the in-process emulator's).
+    Fetch {
+        /// SOAP endpoint `https://webservices.clusterN.convio.net/1.0/{site}` [env: CONVIO_SOAP_URL].
+        #[arg(long, env = "CONVIO_SOAP_URL")]
+        endpoint: Option<String>,
+        /// Where to write the WSDL.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// List the operations, types and fields added, removed or changed from OLD to NEW.
+    Diff {
+        /// The current WSDL.
+        old: PathBuf,
+        /// The new WSDL.
+        new: PathBuf,
     },
 }
 
@@ -148,6 +171,9 @@ struct EmulatorArgs {
     /// Let two constituents share a primary email.
     #[arg(long)]
     allow_duplicate_emails: bool,
+    /// Serve this WSDL (e.g. a site's own) at `/wsdl`, with the emulator's address in it.
+    #[arg(long)]
+    wsdl: Option<PathBuf>,
 }
 
 #[derive(Args, Clone)]
@@ -409,6 +435,17 @@ async fn run(command: Command) -> Result<(), Failure> {
             );
             Ok(())
         }
+        Command::Wsdl(WsdlCommand::Fetch { endpoint, out }) => wsdl_fetch(endpoint, &out).await,
+        Command::Wsdl(WsdlCommand::Diff { old, new }) => {
+            let old = convio::wsdl::WsdlSummary::parse_file(&old)?;
+            let new = convio::wsdl::WsdlSummary::parse_file(&new)?;
+            let changes = old.diff(&new);
+            for change in &changes {
+                println!("{change}");
+            }
+            println!("{} change(s)", changes.len());
+            Ok(())
+        }
         Command::Sync {
             connection,
             out,
@@ -421,8 +458,68 @@ async fn run(command: Command) -> Result<(), Failure> {
     }
 }
 
+/// Downloads `{endpoint}/wsdl` (the in-process emulator's without an endpoint).
+async fn wsdl_fetch(endpoint: Option<String>, out: &Path) -> Result<(), Failure> {
+    let (endpoint, _emulator) = match endpoint {
+        Some(endpoint) => (endpoint, None),
+        None => {
+            let emulator = Emulator::builder()
+                .start("127.0.0.1:0")
+                .await
+                .map_err(|e| Failure {
+                    status: 3,
+                    message: format!("cannot start the emulator: {e}"),
+                })?;
+            (emulator.soap_url(), Some(emulator))
+        }
+    };
+    let url = format!("{}/wsdl", endpoint.trim_end_matches('/'));
+    let transport_error = |source| Error::Transport {
+        operation: "wsdl fetch",
+        source,
+    };
+    convio::transport::check_endpoint(&url, false).map_err(transport_error)?;
+    let transport = convio::transport::HyperTransport::builder()
+        .build()
+        .map_err(transport_error)?;
+    let mut request = hyper::Request::new(bytes::Bytes::new());
+    *request.uri_mut() = url.parse().map_err(|e| usage(format!("{url}: {e}")))?;
+    let response = convio::transport::Transport::send(&transport, request)
+        .await
+        .map_err(transport_error)?;
+    if !response.status().is_success() {
+        return Err(Failure {
+            status: 3,
+            message: format!("{url}: HTTP {}", response.status()),
+        });
+    }
+    // Refuse to save something that is not a WSDL.
+    let summary = convio::wsdl::WsdlSummary::parse(response.body())?;
+    if summary.operations.is_empty() {
+        return Err(Failure {
+            status: 1,
+            message: format!("{url} did not return a WSDL with operations"),
+        });
+    }
+    fs::write(out, response.body()).map_err(io_failure)?;
+    println!(
+        "{} bytes from {url} written to {} ({} operations)",
+        response.body().len(),
+        out.display(),
+        summary.operations.len()
+    );
+    Ok(())
+}
+
 async fn serve_emulator(args: EmulatorArgs) -> Result<(), Failure> {
-    let emulator = Emulator::builder()
+    let mut builder = Emulator::builder();
+    if let Some(path) = &args.wsdl {
+        let text =
+            fs::read_to_string(path).map_err(|e| usage(format!("{}: {e}", path.display())))?;
+        convio::wsdl::WsdlSummary::parse(text.as_bytes())?;
+        builder = builder.wsdl(text);
+    }
+    let emulator = builder
         .site(&args.site)
         .admin(&args.admin_user, &args.admin_password)
         .partition(args.partition)

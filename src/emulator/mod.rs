@@ -48,7 +48,8 @@ use state::ChangeKind;
 /// Largest request body the emulator reads.
 pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
 
-const WSDL: &str = include_str!("../../schemas/soap/convio.wsdl");
+/// The WSDL the build used: the bundled one, or the site WSDL given with `CONVIO_WSDL`.
+const WSDL: &str = include_str!(concat!(env!("OUT_DIR"), "/served.wsdl"));
 const MESSAGES_XSD: &str = include_str!("../../schemas/soap/messages.xsd");
 const OBJECTS_XSD: &str = include_str!("../../schemas/soap/objects.xsd");
 
@@ -58,6 +59,7 @@ pub struct EmulatorBuilder {
     settings: Settings,
     clock: Clock,
     seed: usize,
+    wsdl: Option<String>,
 }
 
 impl Default for EmulatorBuilder {
@@ -73,6 +75,7 @@ impl Default for EmulatorBuilder {
             },
             clock: Clock::System,
             seed: 0,
+            wsdl: None,
         }
     }
 }
@@ -112,6 +115,15 @@ impl EmulatorBuilder {
     /// The clock (default: the system clock); [`Clock::manual`] for tests of expiry.
     pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// Serves this WSDL text instead of the one the crate was built with (its
+    /// `soap:address` is rewritten to the emulator's). The fields the emulator accepts are
+    /// those of the schemas the crate was generated from: build with `CONVIO_WSDL` pointing at
+    /// the same file for a site's custom fields.
+    pub fn wsdl(mut self, wsdl: impl Into<String>) -> Self {
+        self.wsdl = Some(wsdl.into());
         self
     }
 
@@ -157,6 +169,7 @@ impl EmulatorBuilder {
         let listener = TcpListener::bind(address).await?;
         let local = listener.local_addr()?;
         let shared = Arc::new(Shared {
+            wsdl: self.wsdl.clone().unwrap_or_else(|| WSDL.to_string()),
             state: Mutex::new(self.build_state()),
             site: self.settings.site.clone(),
             address: local,
@@ -190,6 +203,7 @@ const SAMPLE_CITY: &[&str] = &[
 ];
 
 struct Shared {
+    wsdl: String,
     state: Mutex<State>,
     site: String,
     address: SocketAddr,
@@ -270,6 +284,23 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stopped: watch::R
     }
 }
 
+/// Rewrites the `location` of the WSDL's `soap:address` to `address`.
+fn with_address(wsdl: &str, address: &str) -> String {
+    let Some(element) = wsdl.find(":address ").or_else(|| wsdl.find("<address ")) else {
+        return wsdl.to_string();
+    };
+    let Some(attribute) = wsdl[element..]
+        .find("location=\"")
+        .map(|o| element + o + "location=\"".len())
+    else {
+        return wsdl.to_string();
+    };
+    let Some(end) = wsdl[attribute..].find('"').map(|o| attribute + o) else {
+        return wsdl.to_string();
+    };
+    format!("{}{address}{}", &wsdl[..attribute], &wsdl[end..])
+}
+
 fn reply(status: u16, content_type: &str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(body.into()));
     *response.status_mut() =
@@ -302,8 +333,11 @@ async fn handle(
         reply(status, "text/xml; charset=utf-8", xml)
     } else if path == format!("{soap_path}/wsdl") && method == Method::GET {
         let address = format!("http://{}{soap_path}", shared.address);
-        let wsdl = WSDL.replace("https://webservices.cluster.convio.net/1.0/site", &address);
-        reply(200, "text/xml; charset=utf-8", wsdl)
+        reply(
+            200,
+            "text/xml; charset=utf-8",
+            with_address(&shared.wsdl, &address),
+        )
     } else if path == format!("{soap_path}/messages.xsd") && method == Method::GET {
         reply(200, "text/xml; charset=utf-8", MESSAGES_XSD)
     } else if path == format!("{soap_path}/objects.xsd") && method == Method::GET {
