@@ -159,6 +159,21 @@ fn is_loopback(host: &str) -> bool {
         || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
+/// The transport a client builder was given, or a default [`HyperTransport`].
+pub(crate) fn given_or_default(
+    given: Option<Arc<dyn Transport>>,
+    allow_insecure_http: bool,
+) -> Result<Arc<dyn Transport>, TransportError> {
+    match given {
+        Some(transport) => Ok(transport),
+        None => Ok(Arc::new(
+            HyperTransport::builder()
+                .allow_insecure_http(allow_insecure_http)
+                .build()?,
+        )),
+    }
+}
+
 /// Which certificate authorities HTTPS trusts.
 #[derive(Debug, Clone, Default)]
 pub enum RootCertificates {

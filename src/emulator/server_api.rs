@@ -491,37 +491,48 @@ fn id_document(cons_id: u64, message: &str) -> Vec<(String, Node)> {
     ]
 }
 
+/// The record a cons_id or member_id names, for update and createOrUpdate: a cons_id must
+/// exist; a member_id must not be ambiguous; `None` when neither decides.
+fn locate_by_keys(
+    state: &State,
+    cons_id: Option<&str>,
+    member_id: Option<&str>,
+) -> Result<Option<u64>, ApiError> {
+    if let Some(cons_id) = cons_id {
+        let not_found = || api_error(16, format!("No constituent with cons_id {cons_id}."));
+        let id: u64 = cons_id.parse().map_err(|_| not_found())?;
+        // A cons_id that matches nothing creates nothing.
+        return state
+            .constituents
+            .contains_key(&id)
+            .then_some(Some(id))
+            .ok_or_else(not_found);
+    }
+    let Some(member_id) = member_id else {
+        return Ok(None);
+    };
+    match state.by_member_id(member_id).as_slice() {
+        [id] => Ok(Some(*id)),
+        [] => Ok(None),
+        _ => Err(api_error(
+            15,
+            format!("More than one constituent has member_id {member_id}."),
+        )),
+    }
+}
+
 /// createOrUpdate's documented matching rules.
 fn create_or_update(state: &mut State, params: &[(String, String)]) -> Result<Document, ApiError> {
     let (cons_id, member_id, email) = keys(params);
     let root = "createOrUpdateConsResponse";
-    if let Some(cons_id) = cons_id {
-        let id: u64 = cons_id
-            .parse()
-            .map_err(|_| api_error(16, format!("No constituent with cons_id {cons_id}.")))?;
-        if !state.constituents.contains_key(&id) {
-            // A cons_id that matches nothing creates nothing.
-            return Err(api_error(16, format!("No constituent with cons_id {id}.")));
-        }
-        store_update(state, id, params, email, member_id)?;
+    if let Some(id) = locate_by_keys(state, cons_id, member_id)? {
+        // The locating key stays; a member_id given with a cons_id is updated.
+        let new_member_id = if cons_id.is_some() { member_id } else { None };
+        store_update(state, id, params, email, new_member_id)?;
         return Ok((root, id_document(id, "User updated.")));
     }
-    if let Some(member_id) = member_id {
-        match state.by_member_id(member_id).as_slice() {
-            [id] => {
-                let id = *id;
-                store_update(state, id, params, email, None)?;
-                return Ok((root, id_document(id, "User updated.")));
-            }
-            [] => {}
-            _ => {
-                return Err(api_error(
-                    15,
-                    format!("More than one constituent has member_id {member_id}."),
-                ))
-            }
-        }
-    } else if let Some(email) = email {
+    // A member_id that matches nothing creates a record; only without one does the email decide.
+    if let (None, Some(email)) = (member_id, email) {
         match state.by_email(email).as_slice() {
             [id] => {
                 let id = *id;
@@ -568,31 +579,10 @@ fn create(state: &mut State, params: &[(String, String)]) -> Result<Document, Ap
 fn update(state: &mut State, params: &[(String, String)]) -> Result<Document, ApiError> {
     let (cons_id, member_id, email) = keys(params);
     let root = "updateConsResponse";
-    if let Some(cons_id) = cons_id {
-        let id: u64 = cons_id
-            .parse()
-            .map_err(|_| api_error(16, format!("No constituent with cons_id {cons_id}.")))?;
-        if !state.constituents.contains_key(&id) {
-            return Err(api_error(16, format!("No constituent with cons_id {id}.")));
-        }
-        store_update(state, id, params, email, member_id)?;
+    if let Some(id) = locate_by_keys(state, cons_id, member_id)? {
+        let new_member_id = if cons_id.is_some() { member_id } else { None };
+        store_update(state, id, params, email, new_member_id)?;
         return Ok((root, id_document(id, "User updated.")));
-    }
-    if let Some(member_id) = member_id {
-        match state.by_member_id(member_id).as_slice() {
-            [id] => {
-                let id = *id;
-                store_update(state, id, params, email, None)?;
-                return Ok((root, id_document(id, "User updated.")));
-            }
-            [] => {}
-            _ => {
-                return Err(api_error(
-                    15,
-                    format!("More than one constituent has member_id {member_id}."),
-                ))
-            }
-        }
     }
     let email = email.ok_or_else(|| api_error(16, "No matching constituent."))?;
     match state.by_email(email).as_slice() {

@@ -14,7 +14,7 @@ use super::generated::crm;
 use super::params::{ConsParams, Lookup};
 use crate::error::{DecodeError, Error};
 use crate::soap::{Credentials, Secret};
-use crate::transport::{check_endpoint, HyperTransport, Transport};
+use crate::transport::{check_endpoint, Transport};
 
 /// Builder for [`ServerApiClient`].
 ///
@@ -101,18 +101,13 @@ impl ServerApiClientBuilder {
         let api_key = self
             .api_key
             .ok_or_else(|| Error::Configuration("no API key".into()))?;
-        let transport = match self.transport {
-            Some(transport) => transport,
-            None => Arc::new(
-                HyperTransport::builder()
-                    .allow_insecure_http(self.allow_insecure_http)
-                    .build()
-                    .map_err(|source| Error::Transport {
-                        operation: "configure",
-                        source,
-                    })?,
-            ),
-        };
+        let transport =
+            crate::transport::given_or_default(self.transport, self.allow_insecure_http).map_err(
+                |source| Error::Transport {
+                    operation: "configure",
+                    source,
+                },
+            )?;
         Ok(ServerApiClient {
             endpoint,
             api_key,

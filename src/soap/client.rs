@@ -15,7 +15,7 @@ use crate::soap::pages::{IncrementalKind, Pages};
 use crate::soap::results::{BatchResults, RecordResult};
 use crate::soap::session::{Credentials, Secret, Session, SessionPolicy};
 use crate::soap::{Body, Envelope};
-use crate::transport::{check_endpoint, HyperTransport, Transport};
+use crate::transport::{check_endpoint, Transport};
 use crate::{AnyRecord, Text};
 
 /// Most records one Create, Update or Delete request may carry.
@@ -119,18 +119,13 @@ impl ClientBuilder {
         let credentials = self
             .credentials
             .ok_or_else(|| Error::Configuration("no credentials".into()))?;
-        let transport = match self.transport {
-            Some(transport) => transport,
-            None => Arc::new(
-                HyperTransport::builder()
-                    .allow_insecure_http(self.allow_insecure_http)
-                    .build()
-                    .map_err(|source| Error::Transport {
-                        operation: "configure",
-                        source,
-                    })?,
-            ),
-        };
+        let transport =
+            crate::transport::given_or_default(self.transport, self.allow_insecure_http).map_err(
+                |source| Error::Transport {
+                    operation: "configure",
+                    source,
+                },
+            )?;
         Ok(Client {
             inner: Arc::new(Inner {
                 endpoint,
