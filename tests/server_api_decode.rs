@@ -243,3 +243,21 @@ fn the_documented_samples_with_mistakes_are_rejected_not_guessed() {
         );
     }
 }
+
+#[test]
+fn a_document_ending_inside_an_end_tag_is_an_error_not_a_panic() {
+    // Found by fuzzing: the root end-tag repair sliced past the end.
+    for body in [
+        &b"<createOrUpdateConsResponse xmlns=\"http://convio.com/crm/v1.0\"><cons_id>1</cons_id></"
+            [..],
+        b"<a></",
+        b"<a>",
+    ] {
+        assert!(decode_response::<crm::CreateOrUpdateConsResponseType>(
+            body,
+            ResponseFormat::Xml,
+            &["createOrUpdateConsResponse"]
+        )
+        .is_err());
+    }
+}

@@ -138,8 +138,9 @@ fn repair_root_end_tag(xml: &str) -> Option<String> {
     let root = root_name(xml).ok()?;
     let trimmed = xml.trim_end();
     let close_start = trimmed.rfind("</")?;
-    let closing = &trimmed[close_start + 2..trimmed.len().checked_sub(1)?];
-    if !trimmed.ends_with('>') || closing.contains(['<', '>']) {
+    // `get` rather than slicing: the document may end inside the tag (`...</`).
+    let closing = trimmed.strip_suffix('>')?.get(close_start + 2..)?;
+    if closing.contains(['<', '>']) {
         return None;
     }
     let local = closing.rsplit(':').next().unwrap_or(closing).trim();
