@@ -1,0 +1,95 @@
+//! Replays the fuzzing corpora (`fuzz/corpus/<target>/`) through the same public functions
+//! the cargo-fuzz targets in `fuzz/fuzz_targets/` call, on stable and without a fuzz build.
+//! Only "no panic" is checked: every decoder may answer `Ok` or `Err`.
+
+use std::path::{Path, PathBuf};
+
+use convio::server_api::generated::crm::{CreateOrUpdateConsResponseType, GetConsResponseType};
+use convio::server_api::{decode_response, ResponseFormat};
+
+/// The files of one target's corpus, sorted; each read into memory.
+fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus")
+        .join(target);
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_file())
+        .collect();
+    paths.sort();
+    assert!(!paths.is_empty(), "{} is empty", dir.display());
+    paths
+        .into_iter()
+        .map(|path| {
+            let data = std::fs::read(&path).unwrap();
+            (path, data)
+        })
+        .collect()
+}
+
+/// Runs `check` on every file of the corpus, naming the file if it panics.
+fn replay(target: &str, check: impl Fn(&[u8])) {
+    for (path, data) in corpus(target) {
+        eprintln!("{target}: {}", path.display());
+        check(&data);
+    }
+}
+
+fn crm(data: &[u8], format: ResponseFormat) {
+    let _ = decode_response::<GetConsResponseType>(data, format, &["getConsResponse"]);
+    let _ = decode_response::<CreateOrUpdateConsResponseType>(
+        data,
+        format,
+        &["createOrUpdateConsResponse"],
+    );
+}
+
+#[test]
+fn soap_response_corpus() {
+    replay("soap_response", |data| {
+        let _ = convio::soap::decode_response(data);
+        let _ = convio::soap::decode_envelope(data);
+        let _ = convio::soap::fast::decode_page(data);
+    });
+}
+
+#[test]
+fn crm_xml_corpus() {
+    replay("crm_xml", |data| crm(data, ResponseFormat::Xml));
+}
+
+#[test]
+fn crm_json_corpus() {
+    replay("crm_json", |data| crm(data, ResponseFormat::Json));
+}
+
+#[cfg(feature = "emulator")]
+#[test]
+fn emulator_request_corpus() {
+    use convio::emulator::{Clock, Emulator, State};
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    // As in fuzz/fuzz_targets/emulator_request.rs: one session and one synchronization
+    // window open, on a manual clock, so the session token is always the same.
+    fn state() -> State {
+        let clock = Clock::manual(1_234_567_890);
+        let mut state = Emulator::builder()
+            .seed(2)
+            .clock(clock.clone())
+            .build_state();
+        let _session = state.login("apiuser", "secret");
+        clock.advance(Duration::from_secs(60));
+        let _window = state.start_sync("apiuser", 1001, None, None, false);
+        state
+    }
+
+    replay("emulator_request", |data| {
+        let _ = convio::emulator::xml::parse(data);
+        let soap = Mutex::new(state());
+        let _ = convio::emulator::soap::handle(&soap, data);
+        let server_api = Mutex::new(state());
+        let _ = convio::emulator::server_api::handle(&server_api, &hyper::Method::POST, data);
+    });
+}
