@@ -334,3 +334,38 @@ fn wsdl_fetch_saves_the_served_wsdl() {
     );
     std::fs::remove_file(&out).unwrap();
 }
+
+#[test]
+fn emulator_serves_a_site_wsdl_and_names_its_custom_fields() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_convio"))
+        .args([
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--wsdl",
+            "tests/fixtures/site/site.wsdl",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let stdout = child.stdout.take().expect("piped");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut custom = None;
+    for line in lines.by_ref().take(10) {
+        let line = line.expect("utf-8 output");
+        if let Some(rest) = line.strip_prefix("Custom fields:") {
+            custom = Some(rest.trim().to_string());
+            break;
+        }
+    }
+    child.kill().expect("stops");
+    let _ = child.wait();
+    assert_eq!(
+        custom.as_deref(),
+        Some(
+            "Constituent: CustomFavoriteColor, CustomIsVolunteer, CustomFirstGiftDate, \
+             CustomLifetimeGifts, CustomHouseholdSize, CustomNickname"
+        )
+    );
+}

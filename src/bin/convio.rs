@@ -171,7 +171,8 @@ struct EmulatorArgs {
     /// Let two constituents share a primary email.
     #[arg(long)]
     allow_duplicate_emails: bool,
-    /// Serve this WSDL (e.g. a site's own) at `/wsdl`, with the emulator's address in it.
+    /// Serve this WSDL (e.g. a site's own) at `/wsdl`, with the emulator's address in it, and
+    /// accept the record fields its inline schemas declare (a site's custom fields).
     #[arg(long)]
     wsdl: Option<PathBuf>,
 }
@@ -516,8 +517,7 @@ async fn serve_emulator(args: EmulatorArgs) -> Result<(), Failure> {
     if let Some(path) = &args.wsdl {
         let text =
             fs::read_to_string(path).map_err(|e| usage(format!("{}: {e}", path.display())))?;
-        convio::wsdl::WsdlSummary::parse(text.as_bytes())?;
-        builder = builder.wsdl(text);
+        builder = builder.wsdl(text)?;
     }
     let emulator = builder
         .site(&args.site)
@@ -534,6 +534,10 @@ async fn serve_emulator(args: EmulatorArgs) -> Result<(), Failure> {
         })?;
     println!("SOAP endpoint:   {}", emulator.soap_url());
     println!("WSDL:            {}", emulator.wsdl_url());
+    for (record_type, fields) in emulator.with_state(|state| state.settings.schema.custom_fields())
+    {
+        println!("Custom fields:   {record_type}: {}", fields.join(", "));
+    }
     println!(
         "Server API:      {}/site/SRConsAPI",
         emulator.server_api_base()

@@ -19,6 +19,7 @@
 pub mod clock;
 pub mod query;
 pub mod records;
+pub mod schema;
 pub mod server_api;
 pub mod soap;
 pub mod state;
@@ -40,6 +41,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use clock::{format_date_time, parse_date_time, Clock};
+pub use schema::{FieldDef, Schema};
 pub use state::{Settings, State};
 
 use records::Fields;
@@ -72,6 +74,7 @@ impl Default for EmulatorBuilder {
                 api_key: "demo-api-key".into(),
                 partitions: vec![(1001, "All constituents".into())],
                 unique_email: true,
+                schema: Arc::new(Schema::generated()),
             },
             clock: Clock::System,
             seed: 0,
@@ -119,12 +122,26 @@ impl EmulatorBuilder {
     }
 
     /// Serves this WSDL text instead of the one the crate was built with (its
-    /// `soap:address` is rewritten to the emulator's). The fields the emulator accepts are
-    /// those of the schemas the crate was generated from: build with `CONVIO_WSDL` pointing at
-    /// the same file for a site's custom fields.
-    pub fn wsdl(mut self, wsdl: impl Into<String>) -> Self {
-        self.wsdl = Some(wsdl.into());
-        self
+    /// `soap:address` is rewritten to the emulator's), and accepts the record fields its inline
+    /// schemas declare: a site's custom fields are stored and returned like the standard ones.
+    /// Types the WSDL does not declare inline keep the fields the crate was generated with.
+    ///
+    /// ```
+    /// let wsdl = std::fs::read_to_string("tests/fixtures/site/site.wsdl").unwrap();
+    /// let builder = convio::emulator::Emulator::builder().wsdl(wsdl).unwrap();
+    /// let state = builder.build_state();
+    /// assert!(state.settings.schema.record_fields("Constituent").unwrap().iter().any(|f| f == "CustomNickname"));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Decode`](crate::Error::Decode) when the text is not well-formed XML.
+    pub fn wsdl(mut self, wsdl: impl Into<String>) -> Result<Self, crate::Error> {
+        let text = wsdl.into();
+        let summary = crate::wsdl::WsdlSummary::parse(text.as_bytes())?;
+        self.settings.schema = Arc::new(Schema::from_wsdl(&summary));
+        self.wsdl = Some(text);
+        Ok(self)
     }
 
     /// Adds `count` sample constituents.

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use super::schema::Schema;
 use super::xml::{escape, Element, ENS};
-use crate::generated::ELEMENT_TABLE;
 
 /// Stored fields of one record.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -33,28 +33,6 @@ pub const READ_ONLY: &[&str] = &[
     "AffiliateAssignment",
 ];
 
-/// Children of a complex type in schema order, or `None` for a simple type.
-pub fn children_of(type_name: &str) -> Option<&'static [(&'static str, &'static str, bool, bool)]> {
-    ELEMENT_TABLE
-        .iter()
-        .find(|(name, _)| *name == type_name)
-        .map(|(_, children)| *children)
-}
-
-/// The type of the element at `path` below `type_name`, with its repeated flag.
-pub fn type_at(type_name: &str, path: &str) -> Option<(&'static str, bool)> {
-    let mut current = type_name;
-    let mut found = None;
-    for segment in path.split('.') {
-        let (_, child_type, repeated, _) = children_of(current)?
-            .iter()
-            .find(|(name, ..)| *name == segment)?;
-        found = Some((*child_type, *repeated));
-        current = child_type;
-    }
-    found
-}
-
 /// What an upload does with the repeated id lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ListMode {
@@ -73,16 +51,18 @@ pub enum ListMode {
 /// message (an invalid message, not a per-record result). `skip` lists top-level fields the
 /// caller handles itself (the identifiers).
 pub fn apply(
+    schema: &Schema,
     fields: &mut Fields,
     record: &Element,
     type_name: &str,
     lists: ListMode,
     skip: &[&str],
 ) -> Result<(), String> {
-    apply_level(fields, record, type_name, "", lists, skip)
+    apply_level(schema, fields, record, type_name, "", lists, skip)
 }
 
 fn apply_level(
+    schema: &Schema,
     fields: &mut Fields,
     element: &Element,
     type_name: &str,
@@ -90,7 +70,9 @@ fn apply_level(
     lists: ListMode,
     skip: &[&str],
 ) -> Result<(), String> {
-    let children = children_of(type_name).ok_or_else(|| format!("{type_name} has no fields"))?;
+    let children = schema
+        .fields(type_name)
+        .ok_or_else(|| format!("{type_name} has no fields"))?;
     let mut last_position = 0;
     for child in &element.children {
         if child.namespace.as_deref() != Some(ENS) {
@@ -98,7 +80,7 @@ fn apply_level(
         }
         let position = children
             .iter()
-            .position(|(name, ..)| *name == child.name)
+            .position(|field| field.name == child.name)
             .ok_or_else(|| format!("`{}` is not a field of {type_name}", child.name))?;
         if position < last_position {
             return Err(format!(
@@ -107,7 +89,12 @@ fn apply_level(
             ));
         }
         last_position = position;
-        let (name, child_type, repeated, _) = children[position];
+        let field = &children[position];
+        let (name, child_type, repeated) = (
+            field.name.as_str(),
+            field.type_name.as_str(),
+            field.repeated,
+        );
         let path = if prefix.is_empty() {
             name.to_string()
         } else {
@@ -131,12 +118,12 @@ fn apply_level(
             }
             continue;
         }
-        if children_of(child_type).is_some() {
+        if schema.fields(child_type).is_some() {
             if child.nil {
                 let nested = format!("{path}.");
                 fields.values.retain(|key, _| !key.starts_with(&nested));
             } else {
-                apply_level(fields, child, child_type, &path, lists, skip)?;
+                apply_level(schema, fields, child, child_type, &path, lists, skip)?;
             }
             continue;
         }
@@ -167,6 +154,7 @@ fn checked_value(element: &Element, type_name: &str, path: &str) -> Result<Optio
             .all(|b| b.is_ascii_digit()),
         "bool" => matches!(text, "true" | "false" | "1" | "0"),
         "decimal" | "Decimal" => text.parse::<crate::Decimal>().is_ok(),
+        "date" => is_date(text),
         _ => true,
     };
     if !valid {
@@ -187,6 +175,23 @@ fn checked_value(element: &Element, type_name: &str, path: &str) -> Result<Optio
     }
 }
 
+/// `YYYY-MM-DD` with a month and day in range (xs:date without a time zone).
+fn is_date(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    let [year, month, day] = parts.as_slice() else {
+        return false;
+    };
+    let number = |s: &str, len: usize| {
+        (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<u32>().ok())
+            .flatten()
+    };
+    matches!(
+        (number(year, 4), number(month, 2), number(day, 2)),
+        (Some(_), Some(1..=12), Some(1..=31))
+    )
+}
+
 /// Which fields a response shows.
 #[derive(Debug, Clone)]
 pub enum Selection<'a> {
@@ -197,39 +202,50 @@ pub enum Selection<'a> {
 }
 
 /// Wildcard children of complex types, for `select ConsName` and `select *`.
-fn wildcard(type_name: &str) -> Vec<&'static str> {
+fn wildcard<'s>(schema: &'s Schema, type_name: &str) -> Vec<&'s str> {
     match type_name {
         "Constituent" => vec!["ConsId", "MemberId", "ConsName", "UserName", "PrimaryEmail"],
         "Name" => vec!["FirstName", "LastName"],
-        _ => children_of(type_name)
-            .map(|c| c.iter().map(|(n, ..)| *n).collect())
+        _ => schema
+            .fields(type_name)
+            .map(|c| c.iter().map(|f| f.name.as_str()).collect())
             .unwrap_or_default(),
     }
 }
 
 /// Expands a selection into the leaf and list paths to show.
-pub fn expand_selection(type_name: &str, paths: &[String]) -> Result<Vec<String>, String> {
+pub fn expand_selection(
+    schema: &Schema,
+    type_name: &str,
+    paths: &[String],
+) -> Result<Vec<String>, String> {
     let mut leaves = Vec::new();
     for path in paths {
         let path = path.trim();
         if path == "*" {
-            for name in wildcard(type_name) {
-                expand_one(type_name, name, &mut leaves)?;
+            for name in wildcard(schema, type_name) {
+                expand_one(schema, type_name, name, &mut leaves)?;
             }
             continue;
         }
         let path = path.strip_suffix(".*").unwrap_or(path);
-        expand_one(type_name, path, &mut leaves)?;
+        expand_one(schema, type_name, path, &mut leaves)?;
     }
     Ok(leaves)
 }
 
-fn expand_one(type_name: &str, path: &str, leaves: &mut Vec<String>) -> Result<(), String> {
-    let (field_type, _) = type_at(type_name, path)
+fn expand_one(
+    schema: &Schema,
+    type_name: &str,
+    path: &str,
+    leaves: &mut Vec<String>,
+) -> Result<(), String> {
+    let (field_type, _) = schema
+        .type_at(type_name, path)
         .ok_or_else(|| format!("`{path}` is not a field of {type_name}"))?;
-    if children_of(field_type).is_some() {
-        for child in wildcard(field_type) {
-            expand_one(type_name, &format!("{path}.{child}"), leaves)?;
+    if schema.fields(field_type).is_some() {
+        for child in wildcard(schema, field_type) {
+            expand_one(schema, type_name, &format!("{path}.{child}"), leaves)?;
         }
     } else if !leaves.iter().any(|l| l == path) {
         leaves.push(path.to_string());
@@ -240,6 +256,7 @@ fn expand_one(type_name: &str, path: &str, leaves: &mut Vec<String>) -> Result<(
 /// Writes a record as `<Record xsi:type="ens:{type}">` with fields in schema order. `cons_id`
 /// style identifiers live in `fields` like any other value.
 pub fn write_record(
+    schema: &Schema,
     out: &mut String,
     element: &str,
     type_name: &str,
@@ -251,21 +268,23 @@ pub fn write_record(
         Selection::All => None,
         Selection::Paths(paths) => Some(paths.iter().map(String::as_str).collect()),
     };
-    write_level(out, type_name, "", fields, selected.as_deref());
+    write_level(schema, out, type_name, "", fields, selected.as_deref());
     let _ = write!(out, "</{element}>");
 }
 
 fn write_level(
+    schema: &Schema,
     out: &mut String,
     type_name: &str,
     prefix: &str,
     fields: &Fields,
     selected: Option<&[&str]>,
 ) {
-    let Some(children) = children_of(type_name) else {
+    let Some(children) = schema.fields(type_name) else {
         return;
     };
-    for (name, child_type, repeated, nillable) in children {
+    for field in children {
+        let (name, child_type) = (&field.name, field.type_name.as_str());
         let path = if prefix.is_empty() {
             (*name).to_string()
         } else {
@@ -280,18 +299,18 @@ fn write_level(
         if !wanted(&path) {
             continue;
         }
-        if *repeated {
+        if field.repeated {
             for value in fields.lists.get(&path).into_iter().flatten() {
                 let _ = write!(out, "<ens:{name}>{}</ens:{name}>", escape(value));
             }
             continue;
         }
-        if children_of(child_type).is_some() {
+        if schema.fields(child_type).is_some() {
             let nested = format!("{path}.");
             let has_values = fields.values.keys().any(|k| k.starts_with(&nested));
             if has_values || selected.is_some() {
                 let _ = write!(out, "<ens:{name}>");
-                write_level(out, child_type, &path, fields, selected);
+                write_level(schema, out, child_type, &path, fields, selected);
                 let _ = write!(out, "</ens:{name}>");
             }
             continue;
@@ -301,7 +320,7 @@ fn write_level(
                 let _ = write!(out, "<ens:{name}>{}</ens:{name}>", escape(value));
             }
             // A selected field without a value is nil where the schema allows it, else left out.
-            None if selected.is_some() && *nillable => {
+            None if selected.is_some() && field.nillable => {
                 let _ = write!(out, r#"<ens:{name} xsi:nil="true"/>"#);
             }
             None => {}

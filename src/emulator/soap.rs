@@ -5,12 +5,9 @@ use std::sync::Mutex;
 
 use super::clock::{format_date_time, parse_date_time};
 use super::query::parse_query;
-use super::records::{
-    apply, children_of, expand_selection, write_record, Fields, ListMode, Selection,
-};
+use super::records::{apply, expand_selection, write_record, Fields, ListMode, Selection};
 use super::state::{ChangeKind, State};
 use super::xml::{escape, parse, Element, ENS, SOAP_ENV, TNS, XSI};
-use crate::generated::RECORD_FIELDS;
 
 /// Most records per write request.
 pub const MAX_RECORDS: usize = 50;
@@ -269,12 +266,14 @@ fn operate(state: &mut State, user: &str, token: &str, op: &Element) -> Result<S
                     ("ParentField", 0, 1),
                 ],
             )?;
-            describe(op.child_text(TNS, "RecordType").unwrap_or_default())
+            describe(state, op.child_text(TNS, "RecordType").unwrap_or_default())
         }
         "ListRecordTypes" => {
             check_sequence(op, &[])?;
-            let types: String = RECORD_FIELDS
-                .iter()
+            let types: String = state
+                .settings
+                .schema
+                .record_types()
                 .map(|(name, _)| format!("<RecordType>{name}</RecordType>"))
                 .collect();
             Ok(response(name, &types))
@@ -423,12 +422,13 @@ fn write_operation(
     op: &Element,
     kind: WriteKind,
 ) -> Result<String, FaultReply> {
+    let schema = std::sync::Arc::clone(&state.settings.schema);
     let records: Vec<&Element> = op.children_named(TNS, "Record").collect();
     // Validate every record before changing anything: a malformed record refuses the message.
     for record in &records {
         match &record.xsi_type {
             Some((Some(ns), name)) if ns == ENS && name == "Constituent" => {}
-            Some((Some(ns), name)) if ns == ENS && children_of(name).is_some() => {
+            Some((Some(ns), name)) if ns == ENS && schema.fields(name).is_some() => {
                 return Err(invalid_request(format!(
                     "{} is not supported for {name} records",
                     op.name
@@ -439,6 +439,7 @@ fn write_operation(
         }
         keys(record)?;
         apply(
+            &schema,
             &mut Fields::default(),
             record,
             "Constituent",
@@ -466,6 +467,7 @@ fn write_operation(
         );
         let identity = identity_fields(state, cons_id, record);
         write_record(
+            &schema,
             &mut results,
             "Record",
             "Constituent",
@@ -516,8 +518,10 @@ fn create(
     user: &str,
     record: &Element,
 ) -> Result<(u64, &'static str), (&'static str, String)> {
+    let schema = std::sync::Arc::clone(&state.settings.schema);
     let mut fields = Fields::default();
     apply(
+        &schema,
         &mut fields,
         record,
         "Constituent",
@@ -579,7 +583,9 @@ fn update(
         (None, Some(_)) => &["ConsId", "MemberId"],
         (None, None) => &["ConsId", "PrimaryEmail"],
     };
-    apply(&mut fields, record, "Constituent", lists, skip).map_err(|m| ("SERVER_ERROR", m))?;
+    let schema = std::sync::Arc::clone(&state.settings.schema);
+    apply(&schema, &mut fields, record, "Constituent", lists, skip)
+        .map_err(|m| ("SERVER_ERROR", m))?;
     state.check_unique(cons_id, &fields)?;
     state.store(cons_id, fields, ChangeKind::Update, user);
     Ok((cons_id, "User updated."))
@@ -628,7 +634,8 @@ fn query_operation(
 ) -> Result<String, FaultReply> {
     let query =
         parse_query(query).map_err(|message| invalid_request(format!("query: {message}")))?;
-    let paths = expand_selection(&query.record_type, &query.fields)
+    let schema = &state.settings.schema;
+    let paths = expand_selection(schema, &query.record_type, &query.fields)
         .map_err(|m| invalid_request(format!("query: {m}")))?;
     let rows: Vec<Fields> = match query.record_type.as_str() {
         "Constituent" => state
@@ -659,9 +666,7 @@ fn query_operation(
                     .all(|(field, value)| condition_holds(fields, field, value))
             })
             .collect(),
-        other if children_of(other).is_some() && RECORD_FIELDS.iter().any(|(n, _)| *n == other) => {
-            Vec::new()
-        }
+        other if schema.record_fields(other).is_some() => Vec::new(),
         other => {
             return Err(invalid_request(format!(
                 "query: unknown record type `{other}`"
@@ -672,6 +677,7 @@ fn query_operation(
     let mut out = String::new();
     for fields in &rows[range] {
         write_record(
+            schema,
             &mut out,
             "Record",
             &query.record_type,
@@ -705,15 +711,12 @@ fn incremental(state: &mut State, user: &str, op: &Element) -> Result<String, Fa
         .children_named(TNS, "Field")
         .map(|f| f.text.trim().to_string())
         .collect();
-    let order = RECORD_FIELDS
-        .iter()
-        .find(|(name, _)| *name == record_type)
-        .map(|(_, fields)| *fields)
-        .ok_or_else(|| {
-            invalid_request(format!(
-                "`{record_type}` is not a synchronizable record type"
-            ))
-        })?;
+    let schema = std::sync::Arc::clone(&state.settings.schema);
+    let order = schema.record_fields(&record_type).ok_or_else(|| {
+        invalid_request(format!(
+            "`{record_type}` is not a synchronizable record type"
+        ))
+    })?;
     let mut last = 0;
     for field in &requested {
         let position = order
@@ -727,7 +730,7 @@ fn incremental(state: &mut State, user: &str, op: &Element) -> Result<String, Fa
         }
         last = position;
     }
-    let paths = expand_selection(&record_type, &requested).map_err(invalid_request)?;
+    let paths = expand_selection(&schema, &record_type, &requested).map_err(invalid_request)?;
     let window = state
         .active_window(user, partition)
         .cloned()
@@ -754,6 +757,7 @@ fn incremental(state: &mut State, user: &str, op: &Element) -> Result<String, Fa
         let fields = state.constituents.get(id).or_else(|| state.removed.get(id));
         if let Some(fields) = fields {
             write_record(
+                &schema,
                 &mut out,
                 "Record",
                 &record_type,
@@ -775,8 +779,11 @@ fn incremental(state: &mut State, user: &str, op: &Element) -> Result<String, Fa
     Ok(response(&op.name, &out))
 }
 
-fn describe(record_type: &str) -> Result<String, FaultReply> {
-    let children = children_of(record_type)
+fn describe(state: &State, record_type: &str) -> Result<String, FaultReply> {
+    let children = state
+        .settings
+        .schema
+        .fields(record_type)
         .ok_or_else(|| invalid_request(format!("unknown record type `{record_type}`")))?;
     let writable_record = record_type == "Constituent";
     let mut out = format!("<Result><Name>{record_type}</Name><SupportedOperations>");
@@ -792,12 +799,12 @@ fn describe(record_type: &str) -> Result<String, FaultReply> {
         let _ = write!(out, "<{operation}>{supported}</{operation}>");
     }
     out.push_str("</SupportedOperations>");
-    for (name, type_name, repeated, nillable) in children {
-        let writable = writable_record && !super::records::READ_ONLY.contains(name);
+    for field in children {
+        let writable = writable_record && !super::records::READ_ONLY.contains(&field.name.as_str());
         let _ = write!(
             out,
-            "<Field><Name>{name}</Name><Writable>{writable}</Writable><Custom>false</Custom><Nillable>{}</Nillable><Multiple>{repeated}</Multiple><Type>{type_name}</Type></Field>",
-            nillable
+            "<Field><Name>{}</Name><Writable>{writable}</Writable><Custom>{}</Custom><Nillable>{}</Nillable><Multiple>{}</Multiple><Type>{}</Type></Field>",
+            field.name, field.custom, field.nillable, field.repeated, field.type_name
         );
     }
     out.push_str("</Result>");

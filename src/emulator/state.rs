@@ -25,6 +25,8 @@ pub struct Settings {
     pub partitions: Vec<(u64, String)>,
     /// Whether two constituents may not share a primary email.
     pub unique_email: bool,
+    /// The record types and fields the site has.
+    pub schema: std::sync::Arc<super::schema::Schema>,
 }
 
 /// Kind of change, for the synchronization downloads.

@@ -5,6 +5,8 @@
 #[cfg(feature = "emulator")]
 pub mod load;
 pub mod scripted;
+#[cfg(feature = "emulator")]
+pub mod wire;
 
 use convio::generated::ens;
 use convio::soap::{Body, Encoder, Envelope};

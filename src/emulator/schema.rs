@@ -1,0 +1,299 @@
+//! The record types the emulator accepts and writes: by default those the crate was generated
+//! from, or those of a site WSDL given at run time (whose custom fields are then stored and
+//! returned like the standard ones, without rebuilding the crate).
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::generated::{ELEMENT_TABLE, RECORD_FIELDS};
+use crate::wsdl::WsdlSummary;
+
+/// How deep nested fields are listed in a record type's field paths, as in the generated
+/// `RECORD_FIELDS` (`Donor.ConsName.FirstName`).
+const FIELD_PATH_DEPTH: usize = 3;
+
+/// One child element of a complex type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldDef {
+    /// Element name.
+    pub name: String,
+    /// A complex type's name, or the simple type's kind (`string`, `bool`, `usize`, `i64`,
+    /// `decimal`; `String` for the generated dates, `date` for a WSDL's custom ones), as in
+    /// the generated element table.
+    pub type_name: String,
+    /// `maxOccurs` above one.
+    pub repeated: bool,
+    /// `nillable="true"`.
+    pub nillable: bool,
+    /// Not in the schemas the crate was generated from (a site's custom field).
+    pub custom: bool,
+}
+
+/// Complex types by name, and the record types with their field paths in schema order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schema {
+    types: HashMap<String, Vec<FieldDef>>,
+    records: Vec<(String, Vec<String>)>,
+}
+
+impl Default for Schema {
+    fn default() -> Self {
+        Self::generated()
+    }
+}
+
+/// The generated table's kind for an XML Schema simple type (by local name); anything not
+/// numeric or boolean is kept as text.
+fn simple_kind(xml_type: &str) -> &'static str {
+    match xml_type {
+        "boolean" => "bool",
+        "nonNegativeInteger" | "positiveInteger" | "unsignedLong" | "unsignedInt"
+        | "unsignedShort" | "unsignedByte" => "usize",
+        "integer" | "long" | "int" | "short" | "byte" | "negativeInteger"
+        | "nonPositiveInteger" => "i64",
+        "decimal" | "double" | "float" => "decimal",
+        "date" => "date",
+        _ => "string",
+    }
+}
+
+fn local_name(qualified: &str) -> &str {
+    qualified.rsplit(':').next().unwrap_or(qualified)
+}
+
+impl Schema {
+    /// The schemas the crate was generated from.
+    ///
+    /// ```
+    /// let schema = convio::emulator::Schema::generated();
+    /// assert!(schema.fields("Constituent").unwrap().iter().any(|f| f.name == "PrimaryEmail"));
+    /// ```
+    pub fn generated() -> Self {
+        let types = ELEMENT_TABLE
+            .iter()
+            .map(|(name, children)| {
+                let fields = children
+                    .iter()
+                    .map(|(name, type_name, repeated, nillable)| FieldDef {
+                        name: (*name).to_string(),
+                        type_name: (*type_name).to_string(),
+                        repeated: *repeated,
+                        nillable: *nillable,
+                        custom: false,
+                    })
+                    .collect();
+                ((*name).to_string(), fields)
+            })
+            .collect();
+        let record_types: Vec<&str> = RECORD_FIELDS.iter().map(|(name, _)| *name).collect();
+        Self::with_records(types, &record_types)
+    }
+
+    /// The generated schemas with the record types (and the types below them) as a site's
+    /// WSDL declares them. A field the generated schemas lack is marked custom.
+    ///
+    /// ```
+    /// let wsdl = std::fs::read("tests/fixtures/site/site.wsdl").unwrap();
+    /// let summary = convio::wsdl::WsdlSummary::parse(&wsdl).unwrap();
+    /// let schema = convio::emulator::Schema::from_wsdl(&summary);
+    /// let fields = schema.fields("Constituent").unwrap();
+    /// assert!(fields.iter().any(|f| f.name == "CustomIsVolunteer" && f.type_name == "bool"));
+    /// ```
+    pub fn from_wsdl(summary: &WsdlSummary) -> Self {
+        let generated = Self::generated();
+        let mut types = generated.types.clone();
+        let record_types: Vec<String> = generated.records.iter().map(|(n, _)| n.clone()).collect();
+        let mut pending: Vec<String> = record_types.clone();
+        let mut replaced = std::collections::BTreeSet::new();
+        while let Some(type_name) = pending.pop() {
+            if !replaced.insert(type_name.clone()) {
+                continue;
+            }
+            let Some(declared) = summary.types.get(&type_name) else {
+                continue;
+            };
+            let known = generated.types.get(&type_name);
+            let fields = declared
+                .iter()
+                .map(|(name, shape)| {
+                    let xml_type = local_name(&shape.type_name);
+                    let complex = summary.types.contains_key(xml_type);
+                    if complex {
+                        pending.push(xml_type.to_string());
+                    }
+                    let generated_field = known.and_then(|k| k.iter().find(|f| &f.name == name));
+                    let (min_max, nillable) = match shape.occurs.split_once(' ') {
+                        Some((occurs, flag)) => (occurs, flag == "nillable"),
+                        None => (shape.occurs.as_str(), false),
+                    };
+                    let max = min_max.split_once("..").map_or("1", |(_, max)| max);
+                    FieldDef {
+                        name: name.clone(),
+                        type_name: match (complex, generated_field) {
+                            (true, _) => xml_type.to_string(),
+                            // Keep the generated kind of a standard field (dates are `String`).
+                            (false, Some(field)) => field.type_name.clone(),
+                            (false, None) => simple_kind(xml_type).to_string(),
+                        },
+                        repeated: max != "1" && max != "0",
+                        nillable,
+                        custom: generated_field.is_none(),
+                    }
+                })
+                .collect();
+            types.insert(type_name, fields);
+        }
+        let record_types: Vec<&str> = record_types.iter().map(String::as_str).collect();
+        Self::with_records(types, &record_types)
+    }
+
+    fn with_records(types: HashMap<String, Vec<FieldDef>>, record_types: &[&str]) -> Self {
+        fn walk(
+            types: &HashMap<String, Vec<FieldDef>>,
+            type_name: &str,
+            prefix: &str,
+            depth: usize,
+            out: &mut Vec<String>,
+        ) {
+            for field in types.get(type_name).into_iter().flatten() {
+                let path = if prefix.is_empty() {
+                    field.name.clone()
+                } else {
+                    format!("{prefix}.{}", field.name)
+                };
+                out.push(path.clone());
+                if depth + 1 < FIELD_PATH_DEPTH {
+                    walk(types, &field.type_name, &path, depth + 1, out);
+                }
+            }
+        }
+        let records = record_types
+            .iter()
+            .map(|name| {
+                let mut paths = Vec::new();
+                walk(&types, name, "", 0, &mut paths);
+                ((*name).to_string(), paths)
+            })
+            .collect();
+        Schema { types, records }
+    }
+
+    /// Children of a complex type in schema order, or `None` for a simple type.
+    pub fn fields(&self, type_name: &str) -> Option<&[FieldDef]> {
+        self.types.get(type_name).map(Vec::as_slice)
+    }
+
+    /// The record types (in schema order) with their field paths in schema order.
+    pub fn record_types(&self) -> impl Iterator<Item = (&str, &[String])> {
+        self.records
+            .iter()
+            .map(|(name, paths)| (name.as_str(), paths.as_slice()))
+    }
+
+    /// The field paths of one record type, in schema order.
+    pub fn record_fields(&self, record_type: &str) -> Option<&[String]> {
+        self.record_types()
+            .find(|(name, _)| *name == record_type)
+            .map(|(_, paths)| paths)
+    }
+
+    /// The type of the element at dot path `path` below `type_name`, with its repeated flag.
+    pub fn type_at(&self, type_name: &str, path: &str) -> Option<(&str, bool)> {
+        let mut current = type_name;
+        let mut found = None;
+        for segment in path.split('.') {
+            let field = self.fields(current)?.iter().find(|f| f.name == segment)?;
+            found = Some((field.type_name.as_str(), field.repeated));
+            current = &field.type_name;
+        }
+        found
+    }
+
+    /// The custom fields of every record type that has any (fields the generated schemas
+    /// lack), for logs and the CLI.
+    ///
+    /// ```
+    /// let schema = convio::emulator::Schema::generated();
+    /// assert!(schema.custom_fields().is_empty());
+    /// ```
+    pub fn custom_fields(&self) -> BTreeMap<String, Vec<String>> {
+        self.record_types()
+            .filter_map(|(name, _)| {
+                let custom: Vec<String> = self
+                    .fields(name)?
+                    .iter()
+                    .filter(|f| f.custom)
+                    .map(|f| f.name.clone())
+                    .collect();
+                (!custom.is_empty()).then(|| (name.to_string(), custom))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_schema_lists_the_same_record_paths_as_the_build() {
+        let schema = Schema::generated();
+        let from_build: Vec<(&str, Vec<String>)> = RECORD_FIELDS
+            .iter()
+            .map(|(n, p)| (*n, p.iter().map(|s| s.to_string()).collect()))
+            .collect();
+        let ours: Vec<(&str, Vec<String>)> = schema
+            .record_types()
+            .map(|(n, p)| (n, p.to_vec()))
+            .collect();
+        assert_eq!(ours, from_build);
+    }
+
+    #[test]
+    fn the_bundled_wsdl_adds_no_custom_fields() {
+        let summary = WsdlSummary::parse_file("schemas/soap/convio.wsdl".as_ref()).unwrap();
+        let schema = Schema::from_wsdl(&summary);
+        assert!(
+            schema.custom_fields().is_empty(),
+            "{:?}",
+            schema.custom_fields()
+        );
+        let generated = Schema::generated();
+        for (name, _) in generated.record_types() {
+            assert_eq!(schema.fields(name), generated.fields(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn site_wsdl_custom_fields_have_their_kinds() {
+        let summary =
+            WsdlSummary::parse(&std::fs::read("tests/fixtures/site/site.wsdl").unwrap()).unwrap();
+        let schema = Schema::from_wsdl(&summary);
+        let kinds: Vec<(String, String, bool)> = schema
+            .fields("Constituent")
+            .unwrap()
+            .iter()
+            .filter(|f| f.name.starts_with("Custom"))
+            .map(|f| (f.name.clone(), f.type_name.clone(), f.nillable))
+            .collect();
+        let expected = [
+            ("CustomFavoriteColor", "string"),
+            ("CustomIsVolunteer", "bool"),
+            ("CustomFirstGiftDate", "date"),
+            ("CustomLifetimeGifts", "decimal"),
+            ("CustomHouseholdSize", "usize"),
+            ("CustomNickname", "string"),
+        ];
+        assert_eq!(
+            kinds,
+            expected
+                .iter()
+                .map(|(n, t)| (n.to_string(), t.to_string(), true))
+                .collect::<Vec<_>>()
+        );
+        assert!(schema
+            .record_fields("Constituent")
+            .unwrap()
+            .iter()
+            .any(|p| p == "CustomLifetimeGifts"));
+    }
+}
