@@ -570,8 +570,8 @@ fn render_fast_decoders(structs: &[FastStruct]) -> String {
         };
         let _ = writeln!(
             code,
-            "\ncrate::fast_decoder! {{ {} , {namespace} , {{",
-            fast.rust_path
+            "\ncrate::fast_decoder! {{ {} , {namespace} , \"{}\" , {{",
+            fast.rust_path, fast.module_prefix
         );
         for field in &fast.fields {
             let scalar = !(field.rust_type.starts_with("crate::generated::")

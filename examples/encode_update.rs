@@ -1,47 +1,30 @@
-//! Encodes an Update of 50 records many times (for profiling):
-//! `cargo run --release --example encode_update -- 2000`.
-use convio::generated::{ens, tns};
-use convio::soap::{Body, Encoder, Envelope};
-use convio::{AnyRecord, Field};
+//! Encodes an Update of the first 50 records of a page file many times (for profiling), the
+//! same records `cargo bench --bench codec` encodes:
+//! `cargo run --release --example encode_update -- target/bench/page-50.xml 2000`.
+use convio::generated::tns;
+use convio::soap::{decode_response, Body, Encoder, Envelope};
 
 fn main() {
-    let times: usize = std::env::args()
-        .nth(1)
-        .map_or(1000, |n| n.parse().expect("count"));
-    let records: Vec<AnyRecord> = (0..50)
-        .map(|n| {
-            AnyRecord::Constituent(ens::ConstituentType {
-                cons_id: Some(1_000_000 + n),
-                member_id: Field::Value(format!("M-{n}").into()),
-                cons_name: Field::Value(ens::NameType {
-                    first_name: Field::Value("Ada & <Co>".into()),
-                    last_name: Field::Value("Lovelace".into()),
-                    middle_name: Field::Nil,
-                    ..Default::default()
-                }),
-                primary_email: Field::Value(format!("d{n}@example.org").into()),
-                home_address: Field::Value(ens::AddressType {
-                    street_1: Field::Value("12 \"Main\" Street".into()),
-                    city: Field::Value("London".into()),
-                    zip: Field::Value("SW1".into()),
-                    ..Default::default()
-                }),
-                group_id: vec![1001, 1002, 1003],
-                ..Default::default()
-            })
-        })
-        .collect();
+    let mut args = std::env::args().skip(1);
+    let path = args
+        .next()
+        .expect("page file (written by cargo bench --bench codec)");
+    let times: usize = args.next().map_or(1000, |n| n.parse().expect("count"));
+    let bytes = std::fs::read(path).expect("read");
+    let Ok(Body::GetIncrementalUpdatesResponse(page)) = decode_response(&bytes) else {
+        panic!("not a GetIncrementalUpdates page")
+    };
     let envelope = Envelope::request(
-        Some("token"),
+        Some("0123456789abcdef:JSESSIONID=bench:1:2026-11-22T00:00:00Z"),
         Body::Update(tns::UpdateElementType {
             partition_id: Some(1001),
             force: None,
-            record: records,
+            record: page.record.into_iter().take(50).collect(),
         }),
     );
-    let mut bytes = 0;
+    let mut total = 0;
     for _ in 0..times {
-        bytes += Encoder::new().encode(&envelope).expect("encodes").len();
+        total += Encoder::new().encode(&envelope).expect("encodes").len();
     }
-    println!("{bytes} bytes");
+    println!("{total} bytes");
 }

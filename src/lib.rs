@@ -20,6 +20,7 @@ pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/soap_types.rs"));
 }
 pub mod record;
+pub(crate) mod scan;
 pub mod server_api;
 pub mod soap;
 pub mod transport;

@@ -218,7 +218,7 @@ macro_rules! any_record {
         #[doc(hidden)]
         pub fn encode_any_record_fast(
             record: &AnyRecord,
-            out: &mut String,
+            out: &mut Vec<u8>,
         ) -> Result<(), $crate::soap::fast::WriteError> {
             match record {
                 $(AnyRecord::$name(record) => $crate::soap::fast::FastEncode::write_children(record, out),)+

@@ -137,8 +137,13 @@ fn pages_the_direct_reader_refuses_go_to_the_generated_reader() {
 }
 
 fn any_text() -> impl Strategy<Value = Text> {
-    // Includes empty values, control characters and carriage returns: errors must agree too.
-    "[a-z<>&'\" \r\u{1}]{0,6}".prop_map(Text::from)
+    // Includes empty values, control characters, carriage returns and U+FFFE/U+FFFF (errors
+    // must agree too), in values short and long enough for the writer's eight-byte words.
+    prop_oneof![
+        "[a-z<>&'\" \r\u{1}]{0,6}",
+        "[a-z0-9 ]{0,12}[<>&'\"\r\t\n\u{1}\u{fffe}\u{ffff}\u{fffd}é]?[a-z0-9 ]{0,12}",
+    ]
+    .prop_map(Text::from)
 }
 
 fn loose_constituent() -> impl Strategy<Value = AnyRecord> {

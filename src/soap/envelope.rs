@@ -265,15 +265,10 @@ pub(crate) fn check_characters(bytes: &[u8]) -> Result<(), DecodeError> {
         position: Some(position as u64),
         path: Vec::new(),
     };
-    if let Some(position) = bytes
-        .iter()
-        .position(|b| *b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
-    {
+    if let Some(position) = crate::scan::first_control_character(bytes) {
         return Err(illegal(position, u32::from(bytes[position])));
     }
-    let mut from = 0;
-    while let Some(offset) = bytes[from..].windows(2).position(|w| w == b"&#") {
-        let start = from + offset;
+    for start in memchr::memmem::find_iter(bytes, b"&#") {
         let rest = &bytes[start + 2..];
         let end = rest
             .iter()
@@ -291,7 +286,6 @@ pub(crate) fn check_characters(bytes: &[u8]) -> Result<(), DecodeError> {
                 return Err(illegal(start, value));
             }
         }
-        from = start + 2;
     }
     Ok(())
 }

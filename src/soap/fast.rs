@@ -137,24 +137,16 @@ impl<'a> FastReader<'a> {
                     if text.is_empty() {
                         text = Cow::Borrowed(chunk);
                     } else {
-                        text.to_mut().push_str(chunk);
+                        owned(&mut text).push_str(chunk);
                     }
                 }
                 Event::GeneralRef(reference) => {
-                    let resolved = match reference.resolve_char_ref().map_err(|_| FastError)? {
-                        Some(c) => c,
-                        None => {
-                            let name = reference.decode().map_err(|_| FastError)?;
-                            let entity = quick_xml::escape::resolve_predefined_entity(&name)
-                                .ok_or(FastError)?;
-                            entity.chars().next().ok_or(FastError)?
-                        }
-                    };
-                    text.to_mut().push(resolved);
+                    let resolved = resolve_reference(&reference).ok_or(FastError)?;
+                    owned(&mut text).push(resolved);
                 }
                 Event::CData(data) => {
                     let data = std::str::from_utf8(&data).map_err(|_| FastError)?;
-                    text.to_mut().push_str(data);
+                    owned(&mut text).push_str(data);
                 }
                 Event::Comment(_) | Event::PI(_) => {}
                 Event::End(_) => break,
@@ -237,6 +229,45 @@ impl<'a> FastReader<'a> {
         }
         Err(FastError)
     }
+}
+
+/// The text as an owned string, with room for what usually follows a reference (the rest of
+/// a short value) so that appending does not reallocate at once.
+fn owned<'t, 'a>(text: &'t mut Cow<'a, str>) -> &'t mut String {
+    if let Cow::Borrowed(borrowed) = *text {
+        let mut string = String::with_capacity(borrowed.len() + 32);
+        string.push_str(borrowed);
+        *text = Cow::Owned(string);
+    }
+    text.to_mut()
+}
+
+/// The character a reference stands for: one of the five predefined entities or a
+/// character reference (`&#38;`, `&#x26;`); `None` for anything else (the generated reader
+/// then decides). Works on the raw name: the document's encoding is UTF-8 here.
+fn resolve_reference(name: &[u8]) -> Option<char> {
+    match name {
+        b"amp" => Some('&'),
+        b"lt" => Some('<'),
+        b"gt" => Some('>'),
+        b"quot" => Some('"'),
+        b"apos" => Some('\''),
+        [b'#', b'x', hex @ ..] => parse_code_point(hex, 16),
+        [b'#', decimal @ ..] => parse_code_point(decimal, 10),
+        _ => None,
+    }
+}
+
+fn parse_code_point(digits: &[u8], radix: u32) -> Option<char> {
+    if digits.is_empty() || digits.len() > 8 {
+        return None;
+    }
+    let mut value: u32 = 0;
+    for &digit in digits {
+        value = value * radix + char::from(digit).to_digit(radix)?;
+    }
+    // Character references to XML 1.0-illegal characters were refused before reading.
+    char::from_u32(value).filter(|c| *c != '\0')
 }
 
 /// Simple types: parsed from an element's text.
@@ -352,7 +383,7 @@ pub fn decode_page(bytes: &[u8]) -> Option<Body> {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! fast_decoder {
-    ($type:path, $ns:path, { $($field:ident : $name:literal => $kind:ident $class:ident $ty:ty,)* }) => {
+    ($type:path, $ns:path, $prefix:literal, { $($field:ident : $name:literal => $kind:ident $class:ident $ty:ty,)* }) => {
         impl $crate::soap::fast::FastDecode for $type {
             #[allow(unused_mut, unused_variables)]
             fn decode(
@@ -379,44 +410,43 @@ macro_rules! fast_decoder {
 
         impl $crate::soap::fast::FastEncode for $type {
             #[allow(unused_variables)]
-            fn write_children(&self, out: &mut String) -> Result<(), $crate::soap::fast::WriteError> {
-                let prefix = $crate::soap::fast::prefix_of($ns);
-                $( $crate::fast_decoder!(@write out, prefix, self.$field, $name, $kind, $class, $ty); )*
+            fn write_children(&self, out: &mut Vec<u8>) -> Result<(), $crate::soap::fast::WriteError> {
+                $( $crate::fast_decoder!(@write out, $crate::fast_tag!($prefix, $name), self.$field, $kind, $class, $ty); )*
                 Ok(())
             }
         }
     };
-    (@write $out:ident, $prefix:ident, $value:expr, $name:literal, field, scalar, $ty:ty) => {
-        $crate::soap::fast::write_field_scalar($out, $prefix, $name, &$value)?
+    (@write $out:ident, $tag:expr, $value:expr, field, scalar, $ty:ty) => {
+        $crate::soap::fast::write_field_scalar($out, $tag, &$value)?
     };
-    (@write $out:ident, $prefix:ident, $value:expr, $name:literal, field, complex, $ty:ty) => {
-        $crate::soap::fast::write_field_complex($out, $prefix, $name, &$value)?
+    (@write $out:ident, $tag:expr, $value:expr, field, complex, $ty:ty) => {
+        $crate::soap::fast::write_field_complex($out, $tag, &$value)?
     };
-    (@write $out:ident, $prefix:ident, $value:expr, $name:literal, vec, scalar, $ty:ty) => {
+    (@write $out:ident, $tag:expr, $value:expr, vec, scalar, $ty:ty) => {
         for item in &$value {
-            $crate::soap::fast::write_scalar($out, $prefix, $name, item)?;
+            $crate::soap::fast::write_scalar($out, $tag, item)?;
         }
     };
-    (@write $out:ident, $prefix:ident, $value:expr, $name:literal, vec, complex, $ty:ty) => {
+    (@write $out:ident, $tag:expr, $value:expr, vec, complex, $ty:ty) => {
         for item in &$value {
-            $crate::soap::fast::write_element($out, $prefix, $name, item)?;
+            $crate::soap::fast::write_element($out, $tag, item)?;
         }
     };
-    (@write $out:ident, $prefix:ident, $value:expr, $name:literal, opt, scalar, $ty:ty) => {
+    (@write $out:ident, $tag:expr, $value:expr, opt, scalar, $ty:ty) => {
         if let Some(item) = &$value {
-            $crate::soap::fast::write_scalar($out, $prefix, $name, item)?;
+            $crate::soap::fast::write_scalar($out, $tag, item)?;
         }
     };
-    (@write $out:ident, $prefix:ident, $value:expr, $name:literal, opt, complex, $ty:ty) => {
+    (@write $out:ident, $tag:expr, $value:expr, opt, complex, $ty:ty) => {
         if let Some(item) = &$value {
-            $crate::soap::fast::write_element($out, $prefix, $name, item)?;
+            $crate::soap::fast::write_element($out, $tag, item)?;
         }
     };
-    (@write $out:ident, $prefix:ident, $value:expr, $name:literal, one, scalar, $ty:ty) => {
-        $crate::soap::fast::write_scalar($out, $prefix, $name, &$value)?
+    (@write $out:ident, $tag:expr, $value:expr, one, scalar, $ty:ty) => {
+        $crate::soap::fast::write_scalar($out, $tag, &$value)?
     };
-    (@write $out:ident, $prefix:ident, $value:expr, $name:literal, one, complex, $ty:ty) => {
-        $crate::soap::fast::write_element($out, $prefix, $name, &$value)?
+    (@write $out:ident, $tag:expr, $value:expr, one, complex, $ty:ty) => {
+        $crate::soap::fast::write_element($out, $tag, &$value)?
     };
     (@init field $ty:ty) => { $crate::Field::<$ty>::Absent };
     (@init opt $ty:ty) => { None::<$ty> };
@@ -493,83 +523,106 @@ fn empty(name: &'static str) -> WriteError {
     }
 }
 
+fn illegal(code_point: u32) -> WriteError {
+    WriteError {
+        path: Vec::new(),
+        kind: WriteErrorKind::Illegal(code_point),
+    }
+}
+
+/// An element's tags, spelled out at compile time (see [`fast_tag!`](crate::fast_tag)) so
+/// that writing one is a single copy of a known length.
+#[derive(Debug)]
+pub struct Tag {
+    /// The local name (for error paths).
+    pub name: &'static str,
+    /// `<p:name>`
+    pub open: &'static str,
+    /// `</p:name>`
+    pub close: &'static str,
+    /// `<p:name xsi:nil="true"/>`
+    pub nil: &'static str,
+}
+
+/// A [`Tag`] from a prefix and a local name, both literals.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! fast_tag {
+    ($prefix:literal, $name:literal) => {
+        &$crate::soap::fast::Tag {
+            name: $name,
+            open: concat!("<", $prefix, ":", $name, ">"),
+            close: concat!("</", $prefix, ":", $name, ">"),
+            nil: concat!("<", $prefix, ":", $name, " xsi:nil=\"true\"/>"),
+        }
+    };
+}
+
 /// Simple values as element text.
 pub trait FastScalarWrite {
     /// Appends the escaped text.
-    fn write_text(&self, out: &mut String) -> Result<(), WriteError>;
+    fn write_text(&self, out: &mut Vec<u8>) -> Result<(), WriteError>;
 }
 
 /// Appends `text` escaped as quick-xml escapes it, with `\r` as `&#13;`; refuses characters
-/// XML 1.0 cannot carry.
-pub fn escape_into(out: &mut String, text: &str) -> Result<(), WriteError> {
+/// XML 1.0 cannot carry. Words of eight bytes with nothing to escape are copied whole.
+pub fn escape_into(out: &mut Vec<u8>, text: &str) -> Result<(), WriteError> {
     let bytes = text.as_bytes();
-    let mut run_start = 0;
-    let mut i = 0;
-    while let Some(offset) = bytes[i..].iter().position(|&b| SPECIAL[usize::from(b)]) {
-        i += offset;
-        let byte = bytes[i];
-        let replacement = match byte {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'\'' => "&apos;",
-            b'"' => "&quot;",
-            b'\r' => "&#13;",
-            // U+FFFE and U+FFFF are EF BF BE / EF BF BF in UTF-8; other EF sequences are fine.
-            0xEF => {
-                if bytes.get(i + 1) == Some(&0xBF) && matches!(bytes.get(i + 2), Some(0xBE | 0xBF))
-                {
-                    let code_point = if bytes[i + 2] == 0xBE { 0xFFFE } else { 0xFFFF };
-                    return Err(WriteError {
-                        path: Vec::new(),
-                        kind: WriteErrorKind::Illegal(code_point),
-                    });
-                }
-                i += 1;
-                continue;
+    out.reserve(bytes.len());
+    let mut at = 0;
+    while at + 8 <= bytes.len() {
+        if crate::scan::word_may_need_escaping(bytes, at) {
+            for index in at..at + 8 {
+                escape_byte(out, bytes, index)?;
             }
-            _ => {
-                return Err(WriteError {
-                    path: Vec::new(),
-                    kind: WriteErrorKind::Illegal(u32::from(byte)),
-                })
-            }
-        };
-        out.push_str(&text[run_start..i]);
-        out.push_str(replacement);
-        i += 1;
-        run_start = i;
+        } else {
+            out.extend_from_slice(&bytes[at..at + 8]);
+        }
+        at += 8;
     }
-    out.push_str(&text[run_start..]);
+    for index in at..bytes.len() {
+        escape_byte(out, bytes, index)?;
+    }
     Ok(())
 }
 
-/// Bytes `escape_into` must look at: markup characters, `\r`, control characters (tab and
-/// line feed excepted) and the lead byte of U+FFFE/U+FFFF.
-const SPECIAL: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        table[b] = b != 0x09 && b != 0x0A;
-        b += 1;
+#[inline(always)]
+fn escape_byte(out: &mut Vec<u8>, bytes: &[u8], index: usize) -> Result<(), WriteError> {
+    let byte = bytes[index];
+    if !crate::scan::escapable(byte) {
+        out.push(byte);
+        return Ok(());
     }
-    table[b'&' as usize] = true;
-    table[b'<' as usize] = true;
-    table[b'>' as usize] = true;
-    table[b'\'' as usize] = true;
-    table[b'"' as usize] = true;
-    table[0xEF] = true;
-    table
-};
+    let replacement: &[u8] = match byte {
+        b'&' => b"&amp;",
+        b'<' => b"&lt;",
+        b'>' => b"&gt;",
+        b'\'' => b"&apos;",
+        b'"' => b"&quot;",
+        b'\r' => b"&#13;",
+        // U+FFFE and U+FFFF are EF BF BE / EF BF BF in UTF-8; other EF sequences are fine.
+        0xEF => match (bytes.get(index + 1), bytes.get(index + 2)) {
+            (Some(0xBF), Some(0xBE)) => return Err(illegal(0xFFFE)),
+            (Some(0xBF), Some(0xBF)) => return Err(illegal(0xFFFF)),
+            _ => {
+                out.push(byte);
+                return Ok(());
+            }
+        },
+        _ => return Err(illegal(u32::from(byte))),
+    };
+    out.extend_from_slice(replacement);
+    Ok(())
+}
 
 impl FastScalarWrite for crate::Text {
-    fn write_text(&self, out: &mut String) -> Result<(), WriteError> {
+    fn write_text(&self, out: &mut Vec<u8>) -> Result<(), WriteError> {
         escape_into(out, self.as_str())
     }
 }
 
 impl FastScalarWrite for String {
-    fn write_text(&self, out: &mut String) -> Result<(), WriteError> {
+    fn write_text(&self, out: &mut Vec<u8>) -> Result<(), WriteError> {
         escape_into(out, self)
     }
 }
@@ -577,8 +630,9 @@ impl FastScalarWrite for String {
 macro_rules! display_scalars {
     ($($type:ty),*) => {$(
         impl FastScalarWrite for $type {
-            fn write_text(&self, out: &mut String) -> Result<(), WriteError> {
-                use std::fmt::Write as _;
+            fn write_text(&self, out: &mut Vec<u8>) -> Result<(), WriteError> {
+                use std::io::Write as _;
+                // Writing to a Vec cannot fail.
                 let _ = write!(out, "{self}");
                 Ok(())
             }
@@ -589,99 +643,85 @@ macro_rules! display_scalars {
 display_scalars!(usize, u64, u32, i64, i32, bool);
 
 impl FastScalarWrite for crate::Decimal {
-    fn write_text(&self, out: &mut String) -> Result<(), WriteError> {
+    fn write_text(&self, out: &mut Vec<u8>) -> Result<(), WriteError> {
         escape_into(out, self.as_str())
     }
 }
 
 impl FastScalarWrite for crate::ResultCode {
-    fn write_text(&self, out: &mut String) -> Result<(), WriteError> {
+    fn write_text(&self, out: &mut Vec<u8>) -> Result<(), WriteError> {
         escape_into(out, self.as_str())
     }
 }
 
 /// Complex values: their child elements.
 pub trait FastEncode {
-    /// Appends the child elements (prefix `prefix` for their tags).
-    fn write_children(&self, out: &mut String) -> Result<(), WriteError>;
+    /// Appends the child elements.
+    fn write_children(&self, out: &mut Vec<u8>) -> Result<(), WriteError>;
 }
 
-fn open(out: &mut String, prefix: &str, name: &str) {
-    out.push('<');
-    out.push_str(prefix);
-    out.push(':');
-    out.push_str(name);
-    out.push('>');
+/// `<tns:name>` for a name known only at run time (the operation).
+fn open_message(out: &mut Vec<u8>, name: &str) {
+    out.extend_from_slice(b"<tns:");
+    out.extend_from_slice(name.as_bytes());
+    out.push(b'>');
 }
 
-fn close(out: &mut String, prefix: &str, name: &str) {
-    out.push_str("</");
-    out.push_str(prefix);
-    out.push(':');
-    out.push_str(name);
-    out.push('>');
+fn close_message(out: &mut Vec<u8>, name: &str) {
+    out.extend_from_slice(b"</tns:");
+    out.extend_from_slice(name.as_bytes());
+    out.push(b'>');
 }
 
 /// `<p:name>text</p:name>`.
 pub fn write_scalar<T: FastScalarWrite>(
-    out: &mut String,
-    prefix: &str,
-    name: &'static str,
+    out: &mut Vec<u8>,
+    tag: &Tag,
     value: &T,
 ) -> Result<(), WriteError> {
-    open(out, prefix, name);
-    value.write_text(out).map_err(|e| e.within(name))?;
-    close(out, prefix, name);
+    out.extend_from_slice(tag.open.as_bytes());
+    value.write_text(out).map_err(|e| e.within(tag.name))?;
+    out.extend_from_slice(tag.close.as_bytes());
     Ok(())
 }
 
 /// A complex element (written with an end tag even when empty, as the generated writer does);
 /// returns the length of its content.
 pub fn write_complex<T: FastEncode>(
-    out: &mut String,
-    prefix: &str,
-    name: &'static str,
+    out: &mut Vec<u8>,
+    tag: &Tag,
     value: &T,
 ) -> Result<usize, WriteError> {
-    open(out, prefix, name);
+    out.extend_from_slice(tag.open.as_bytes());
     let content_start = out.len();
-    value.write_children(out).map_err(|e| e.within(name))?;
+    value.write_children(out).map_err(|e| e.within(tag.name))?;
     let written = out.len() - content_start;
-    close(out, prefix, name);
+    out.extend_from_slice(tag.close.as_bytes());
     Ok(written)
-}
-
-fn write_nil(out: &mut String, prefix: &str, name: &str) {
-    out.push('<');
-    out.push_str(prefix);
-    out.push(':');
-    out.push_str(name);
-    out.push_str(r#" xsi:nil="true"/>"#);
 }
 
 /// A nillable simple element: nothing, nil, or a value that must not be empty.
 pub fn write_field_scalar<T: FastScalarWrite>(
-    out: &mut String,
-    prefix: &str,
-    name: &'static str,
+    out: &mut Vec<u8>,
+    tag: &Tag,
     field: &Field<T>,
 ) -> Result<(), WriteError> {
     match field {
         Field::Absent => Ok(()),
         Field::Nil => {
-            write_nil(out, prefix, name);
+            out.extend_from_slice(tag.nil.as_bytes());
             Ok(())
         }
         Field::Value(value) => {
             let before = out.len();
-            open(out, prefix, name);
+            out.extend_from_slice(tag.open.as_bytes());
             let content_start = out.len();
-            value.write_text(out).map_err(|e| e.within(name))?;
+            value.write_text(out).map_err(|e| e.within(tag.name))?;
             if out.len() == content_start {
                 out.truncate(before);
-                return Err(empty(name));
+                return Err(empty(tag.name));
             }
-            close(out, prefix, name);
+            out.extend_from_slice(tag.close.as_bytes());
             Ok(())
         }
     }
@@ -689,20 +729,19 @@ pub fn write_field_scalar<T: FastScalarWrite>(
 
 /// A nillable complex element: nothing, nil, or a value that must have content.
 pub fn write_field_complex<T: FastEncode>(
-    out: &mut String,
-    prefix: &str,
-    name: &'static str,
+    out: &mut Vec<u8>,
+    tag: &Tag,
     field: &Field<T>,
 ) -> Result<(), WriteError> {
     match field {
         Field::Absent => Ok(()),
         Field::Nil => {
-            write_nil(out, prefix, name);
+            out.extend_from_slice(tag.nil.as_bytes());
             Ok(())
         }
         Field::Value(value) => {
-            if write_complex(out, prefix, name, value)? == 0 {
-                return Err(empty(name));
+            if write_complex(out, tag, value)? == 0 {
+                return Err(empty(tag.name));
             }
             Ok(())
         }
@@ -710,41 +749,30 @@ pub fn write_field_complex<T: FastEncode>(
 }
 
 impl FastEncode for AnyRecord {
-    fn write_children(&self, out: &mut String) -> Result<(), WriteError> {
+    fn write_children(&self, out: &mut Vec<u8>) -> Result<(), WriteError> {
         crate::generated::encode_any_record_fast(self, out)
-    }
-}
-
-/// The tag prefix of a namespace, as the generated writer declares them.
-pub fn prefix_of(ns: Ns) -> &'static str {
-    match ns {
-        Ns::Objects => "ens",
-        Ns::Messages => "tns",
-        Ns::Envelope => "soapenv",
-        Ns::Other => "",
     }
 }
 
 /// A complex child element, or a record when the child is a record.
 pub fn write_element<T: FastEncode + 'static>(
-    out: &mut String,
-    prefix: &str,
-    name: &'static str,
+    out: &mut Vec<u8>,
+    tag: &Tag,
     value: &T,
 ) -> Result<(), WriteError> {
     if let Some(record) = (value as &dyn std::any::Any).downcast_ref::<AnyRecord>() {
         return write_record(out, record);
     }
-    write_complex(out, prefix, name, value).map(|_| ())
+    write_complex(out, tag, value).map(|_| ())
 }
 
 /// `<tns:Record xsi:type="ens:{type}">...</tns:Record>`.
-pub fn write_record(out: &mut String, record: &AnyRecord) -> Result<(), WriteError> {
-    out.push_str(r#"<tns:Record xsi:type="ens:"#);
-    out.push_str(record.type_name());
-    out.push_str(r#"">"#);
+pub fn write_record(out: &mut Vec<u8>, record: &AnyRecord) -> Result<(), WriteError> {
+    out.extend_from_slice(br#"<tns:Record xsi:type="ens:"#);
+    out.extend_from_slice(record.type_name().as_bytes());
+    out.extend_from_slice(br#"">"#);
     record.write_children(out).map_err(|e| e.within("Record"))?;
-    out.push_str("</tns:Record>");
+    out.extend_from_slice(b"</tns:Record>");
     Ok(())
 }
 
@@ -752,6 +780,10 @@ const ENVELOPE_OPEN: &str = concat!(
     r#"<?xml version="1.0" encoding="UTF-8"?>"#,
     r#"<soapenv:Envelope xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:tns="urn:soap.convio.com" xmlns:ens="urn:object.soap.convio.com">"#
 );
+
+const SESSION_ID: &Tag = crate::fast_tag!("tns", "SessionId");
+const PARTITION_ID: &Tag = crate::fast_tag!("tns", "PartitionId");
+const FORCE: &Tag = crate::fast_tag!("tns", "Force");
 
 /// Writes a whole request whose body is a batch of records (Create, Update, Delete,
 /// Add/RemoveRelationships) byte for byte as the generated writer does; `None` for other
@@ -766,41 +798,37 @@ pub fn encode_batch(envelope: &Envelope) -> Option<Result<Vec<u8>, crate::error:
         _ => return None,
     };
     // Generous: a record with many fields runs to a few KiB; regrowing the buffer costs more.
-    let mut out = String::with_capacity(1024 + records.len() * 4096);
-    out.push_str(ENVELOPE_OPEN);
+    let mut out = Vec::with_capacity(1024 + records.len() * 4096);
+    out.extend_from_slice(ENVELOPE_OPEN.as_bytes());
     let result = (|| {
         if let Some(header) = &envelope.header {
-            out.push_str("<soapenv:Header>");
+            out.extend_from_slice(b"<soapenv:Header>");
             if let Some(session) = &header.session {
-                out.push_str("<tns:Session>");
-                write_scalar(&mut out, "tns", "SessionId", &session.session_id)
+                out.extend_from_slice(b"<tns:Session>");
+                write_scalar(&mut out, SESSION_ID, &session.session_id)
                     .map_err(|e| e.into_encode_error(&["Envelope", "Header", "Session"]))?;
-                out.push_str("</tns:Session>");
+                out.extend_from_slice(b"</tns:Session></soapenv:Header>");
             } else {
                 out.pop();
-                out.push_str("/>");
-            }
-            if header.session.is_some() {
-                out.push_str("</soapenv:Header>");
+                out.extend_from_slice(b"/>");
             }
         }
         let outer = ["Envelope", "Body", operation];
-        out.push_str("<soapenv:Body>");
-        open(&mut out, "tns", operation);
+        out.extend_from_slice(b"<soapenv:Body>");
+        open_message(&mut out, operation);
         if let Some(partition) = partition {
-            write_scalar(&mut out, "tns", "PartitionId", &partition)
+            write_scalar(&mut out, PARTITION_ID, &partition)
                 .map_err(|e| e.into_encode_error(&outer))?;
         }
         if let Some(force) = force {
-            write_scalar(&mut out, "tns", "Force", &force)
-                .map_err(|e| e.into_encode_error(&outer))?;
+            write_scalar(&mut out, FORCE, &force).map_err(|e| e.into_encode_error(&outer))?;
         }
         for record in records {
             write_record(&mut out, record).map_err(|e| e.into_encode_error(&outer))?;
         }
-        close(&mut out, "tns", operation);
-        out.push_str("</soapenv:Body></soapenv:Envelope>");
+        close_message(&mut out, operation);
+        out.extend_from_slice(b"</soapenv:Body></soapenv:Envelope>");
         Ok(())
     })();
-    Some(result.map(|()| out.into_bytes()))
+    Some(result.map(|()| out))
 }
