@@ -95,7 +95,7 @@ fn read<T: WithDeserializer>(xml: &str) -> Result<T, DecodeError> {
 }
 
 fn xml_text(body: &[u8]) -> Result<String, DecodeError> {
-    if body.windows(9).any(|w| w == b"<!DOCTYPE") {
+    if memchr::memmem::find(body, b"<!DOCTYPE").is_some() {
         return Err(DecodeError::Doctype);
     }
     std::str::from_utf8(body)

@@ -291,7 +291,5 @@ pub(crate) fn check_characters(bytes: &[u8]) -> Result<(), DecodeError> {
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle)
+    memchr::memmem::find(haystack, needle).is_some()
 }

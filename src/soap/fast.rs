@@ -69,13 +69,26 @@ impl Child<'_> {
 /// The reader: quick-xml's namespace-aware reader over the whole document.
 pub struct FastReader<'a> {
     reader: NsReader<&'a [u8]>,
+    /// The document, checked as UTF-8 once so that text is sliced from it, not re-checked.
+    document: &'a str,
 }
 
 impl<'a> FastReader<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
-        let mut reader = NsReader::from_reader(bytes);
+    fn new(document: &'a str) -> Self {
+        let mut reader = NsReader::from_reader(document.as_bytes());
         reader.config_mut().check_end_names = true;
-        FastReader { reader }
+        FastReader { reader, document }
+    }
+
+    /// `bytes` (borrowed from the document by the XML reader) as the document's text.
+    fn document_text(&self, bytes: &[u8]) -> Result<&'a str, FastError> {
+        let start = (bytes.as_ptr() as usize)
+            .checked_sub(self.document.as_ptr() as usize)
+            .ok_or(FastError)?;
+        // `get` refuses ranges outside the document or off a character boundary.
+        self.document
+            .get(start..start + bytes.len())
+            .ok_or(FastError)
     }
 
     fn child(&self, start: BytesStart<'a>, empty: bool) -> Result<Child<'a>, FastError> {
@@ -129,9 +142,7 @@ impl<'a> FastReader<'a> {
             match self.reader.read_event().map_err(|_| FastError)? {
                 Event::Text(chunk) => {
                     let chunk = match chunk.into_inner() {
-                        Cow::Borrowed(bytes) => {
-                            std::str::from_utf8(bytes).map_err(|_| FastError)?
-                        }
+                        Cow::Borrowed(bytes) => self.document_text(bytes)?,
                         Cow::Owned(_) => return Err(FastError),
                     };
                     if text.is_empty() {
@@ -157,11 +168,19 @@ impl<'a> FastReader<'a> {
             Cow::Borrowed(borrowed) => {
                 Cow::Borrowed(borrowed.trim_matches(|c: char| c.is_ascii_whitespace()))
             }
-            Cow::Owned(owned) => Cow::Owned(
-                owned
-                    .trim_matches(|c: char| c.is_ascii_whitespace())
-                    .to_string(),
-            ),
+            Cow::Owned(mut owned) => {
+                // Trimmed in place: the value keeps its one owned copy.
+                let end = owned
+                    .trim_end_matches(|c: char| c.is_ascii_whitespace())
+                    .len();
+                owned.truncate(end);
+                let start = owned.len()
+                    - owned
+                        .trim_start_matches(|c: char| c.is_ascii_whitespace())
+                        .len();
+                owned.drain(..start);
+                Cow::Owned(owned)
+            }
         })
     }
 
@@ -182,7 +201,7 @@ impl<'a> FastReader<'a> {
             return Err(FastError);
         }
         let text = self.text(element)?;
-        T::parse(&text)
+        T::from_text(text)
     }
 
     /// A nillable scalar element.
@@ -274,6 +293,32 @@ fn parse_code_point(digits: &[u8], radix: u32) -> Option<char> {
 pub trait FastScalar: Sized {
     /// Parses the trimmed text.
     fn parse(text: &str) -> Result<Self, FastError>;
+
+    /// Parses the trimmed text, taking it over when it is already an owned string (text with
+    /// references in it), so that no value is copied twice.
+    fn from_text(text: Cow<'_, str>) -> Result<Self, FastError> {
+        Self::parse(&text)
+    }
+}
+
+impl FastScalar for String {
+    fn parse(text: &str) -> Result<Self, FastError> {
+        Ok(text.to_string())
+    }
+
+    fn from_text(text: Cow<'_, str>) -> Result<Self, FastError> {
+        Ok(text.into_owned())
+    }
+}
+
+impl FastScalar for crate::Text {
+    fn parse(text: &str) -> Result<Self, FastError> {
+        Ok(crate::Text::from(text))
+    }
+
+    fn from_text(text: Cow<'_, str>) -> Result<Self, FastError> {
+        Ok(crate::Text::from(text.into_owned()))
+    }
 }
 
 macro_rules! from_str_scalars {
@@ -286,17 +331,7 @@ macro_rules! from_str_scalars {
     )*};
 }
 
-from_str_scalars!(
-    usize,
-    u64,
-    u32,
-    i64,
-    i32,
-    String,
-    crate::Text,
-    crate::Decimal,
-    crate::ResultCode
-);
+from_str_scalars!(usize, u64, u32, i64, i32, crate::Decimal, crate::ResultCode);
 
 impl FastScalar for bool {
     fn parse(text: &str) -> Result<Self, FastError> {
@@ -324,7 +359,7 @@ impl FastDecode for AnyRecord {
 /// Reads a whole response envelope whose body is a page of records (Query or
 /// GetIncremental*); `None` for anything else or anything unexpected.
 pub fn decode_page(bytes: &[u8]) -> Option<Body> {
-    let mut reader = FastReader::new(bytes);
+    let mut reader = FastReader::new(std::str::from_utf8(bytes).ok()?);
     let envelope = loop {
         match reader.reader.read_event().ok()? {
             Event::Start(start) => break reader.child(start, false).ok()?,
