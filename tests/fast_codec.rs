@@ -136,6 +136,31 @@ fn pages_the_direct_reader_refuses_go_to_the_generated_reader() {
     assert!(fast::decode_page(nil_identifier).is_none());
 }
 
+/// A page whose `o:` prefix is declared on the record, whose nil ConsName declares `p:` and
+/// carries text (so it is read past, not self-closed), and whose UserName uses `{prefix}:`.
+fn scoped_page(prefix: &str) -> String {
+    format!(
+        r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><QueryResponse xmlns="urn:soap.convio.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><Record xsi:type="o:Constituent" xmlns:o="urn:object.soap.convio.com"><o:ConsName xmlns:p="urn:object.soap.convio.com" xsi:nil="true"> </o:ConsName><{prefix}:UserName>ada</{prefix}:UserName></Record></QueryResponse></soap:Body></soap:Envelope>"#
+    )
+}
+
+#[test]
+fn namespace_declarations_end_with_their_element_even_when_it_is_read_past() {
+    let Some(Body::QueryResponse(page)) = fast::decode_page(scoped_page("o").as_bytes()) else {
+        panic!("the direct reader takes a page with prefixes declared below the root")
+    };
+    let AnyRecord::Constituent(constituent) = &page.record[0] else {
+        panic!("{:?}", page.record[0])
+    };
+    assert_eq!(constituent.cons_name, Field::Nil);
+    assert_eq!(constituent.user_name, Field::Value(Text::from("ada")));
+
+    // `p:` went out of scope with the nil ConsName: using it after is an unbound prefix.
+    let leaked = scoped_page("p");
+    assert!(fast::decode_page(leaked.as_bytes()).is_none());
+    assert!(decode_response(leaked.as_bytes()).is_err());
+}
+
 fn any_text() -> impl Strategy<Value = Text> {
     // Includes empty values, control characters, carriage returns and U+FFFE/U+FFFF (errors
     // must agree too), in values short and long enough for the writer's eight-byte words.
@@ -197,4 +222,61 @@ proptest! {
             _ => prop_assert_eq!(direct, generated),
         }
     }
+}
+
+#[test]
+fn both_readers_agree_on_the_ways_a_page_can_spell_its_namespaces() {
+    let envelope = |inner: &str| {
+        format!(
+            r#"<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><GetIncrementalUpdatesResponse xmlns="urn:soap.convio.com" xmlns:i="http://www.w3.org/2001/XMLSchema-instance">{inner}</GetIncrementalUpdatesResponse></s:Body></s:Envelope>"#
+        )
+    };
+    let objects = "urn:object.soap.convio.com";
+    let cases = [
+        // Prefix declared on the record.
+        format!(
+            r#"<Record i:type="q:Constituent" xmlns:q="{objects}"><q:ConsId>7</q:ConsId><q:ConsName><q:FirstName>A &amp; B</q:FirstName></q:ConsName></Record>"#
+        ),
+        // Objects as the default namespace of a nested element.
+        format!(
+            r#"<Record i:type="q:Constituent" xmlns:q="{objects}"><q:ConsId>7</q:ConsId><ConsName xmlns="{objects}"><FirstName>Ada</FirstName><LastName/></ConsName></Record>"#
+        ),
+        // Two records declaring the same prefix for different namespaces in turn.
+        format!(
+            r#"<Record i:type="q:Constituent" xmlns:q="{objects}"><q:ConsId>1</q:ConsId></Record><Record i:type="q:Constituent" xmlns:q="urn:elsewhere"><q:ConsId>2</q:ConsId></Record>"#
+        ),
+        // A prefix shadowed inside the record: the child is in another namespace.
+        format!(
+            r#"<Record i:type="q:Constituent" xmlns:q="{objects}"><q:ConsName xmlns:q="urn:elsewhere"><q:FirstName>Ada</q:FirstName></q:ConsName></Record>"#
+        ),
+        // The instance namespace under another prefix, nil spelled 1.
+        format!(
+            r#"<Record xmlns:x="http://www.w3.org/2001/XMLSchema-instance" x:type="q:Constituent" xmlns:q="{objects}"><q:ConsId>3</q:ConsId><q:UserName x:nil="1"></q:UserName></Record>"#
+        ),
+        // xsi:type naming a type through an undeclared prefix.
+        r#"<Record i:type="z:Constituent"><ConsId>4</ConsId></Record>"#.to_string(),
+        // Comments, CDATA and whitespace inside values.
+        format!(
+            r#"<Record i:type="q:Constituent" xmlns:q="{objects}"><q:UserName>  <!-- c --> a<![CDATA[<b>]]>c  </q:UserName></Record>"#
+        ),
+    ];
+    let mut accepted = Vec::new();
+    for (index, inner) in cases.iter().enumerate() {
+        let document = envelope(inner);
+        let direct = fast::decode_page(document.as_bytes());
+        match decode_envelope(document.as_bytes()) {
+            Ok(generated) => {
+                let direct =
+                    direct.unwrap_or_else(|| panic!("case {index}: direct reader gave up"));
+                assert_eq!(direct, generated.body, "case {index}");
+                accepted.push(index);
+            }
+            Err(error) => assert!(
+                direct.is_none(),
+                "case {index}: direct accepted, generated said {error}"
+            ),
+        }
+    }
+    // The two namespace errors are refused by both readers; everything else is read alike.
+    assert_eq!(accepted, [0, 1, 4, 6]);
 }

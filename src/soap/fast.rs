@@ -6,12 +6,16 @@
 //! emits a [`fast_decoder!`](crate::fast_decoder) invocation per record struct from the same
 //! schema model, so both readers stay in step; any document this reader does not accept is
 //! handed to the generated reader, which decides (and reports) as before.
+//!
+//! It runs quick-xml's plain reader and keeps namespace scopes itself, recording for each
+//! prefix only which of the four namespaces it knows the prefix stands for; text is sliced
+//! from the document (checked as UTF-8 once) and references are resolved on the raw names.
 
 use std::borrow::Cow;
 
+use quick_xml::events::attributes::Attributes;
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::{QName, ResolveResult};
-use quick_xml::NsReader;
+use quick_xml::Reader;
 
 use crate::generated::tns;
 use crate::soap::{Body, Envelope};
@@ -26,17 +30,18 @@ pub enum Ns {
     Messages,
     /// `urn:object.soap.convio.com`
     Objects,
+    /// `http://www.w3.org/2001/XMLSchema-instance`
+    Instance,
     /// Any other namespace, or none.
     Other,
 }
-
-const XSI: &[u8] = b"http://www.w3.org/2001/XMLSchema-instance";
 
 fn classify(namespace: &[u8]) -> Ns {
     match namespace {
         b"http://schemas.xmlsoap.org/soap/envelope/" => Ns::Envelope,
         b"urn:soap.convio.com" => Ns::Messages,
         b"urn:object.soap.convio.com" => Ns::Objects,
+        b"http://www.w3.org/2001/XMLSchema-instance" => Ns::Instance,
         _ => Ns::Other,
     }
 }
@@ -45,6 +50,75 @@ fn classify(namespace: &[u8]) -> Ns {
 #[derive(Debug)]
 pub struct FastError;
 
+/// The namespace declarations in scope: only which of the namespaces we know each prefix
+/// stands for, innermost last.
+#[derive(Debug, Default)]
+struct Scopes<'a> {
+    /// (prefix, namespace, depth of the declaring element); the empty prefix is the default
+    /// namespace.
+    bindings: Vec<(&'a [u8], Ns, usize)>,
+    depth: usize,
+}
+
+impl<'a> Scopes<'a> {
+    /// Enters an element, taking its `xmlns` declarations from its attributes.
+    fn enter(&mut self, attributes: Option<Attributes<'a>>) -> Result<(), FastError> {
+        self.depth += 1;
+        for attribute in attributes.into_iter().flatten() {
+            let attribute = attribute.map_err(|_| FastError)?;
+            let key = attribute.key.into_inner();
+            let prefix = match key {
+                b"xmlns" => &b""[..],
+                _ => match key.strip_prefix(b"xmlns:") {
+                    Some(prefix) => prefix,
+                    None => continue,
+                },
+            };
+            let Cow::Borrowed(value) = attribute.value else {
+                return Err(FastError);
+            };
+            let ns = if value.is_empty() {
+                Ns::Other
+            } else {
+                classify(value)
+            };
+            self.bindings.push((prefix, ns, self.depth));
+        }
+        Ok(())
+    }
+
+    /// Leaves the innermost element, dropping its declarations.
+    fn leave(&mut self) {
+        while self
+            .bindings
+            .last()
+            .is_some_and(|(_, _, depth)| *depth == self.depth)
+        {
+            self.bindings.pop();
+        }
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    /// The namespace of a prefix (the empty prefix: the default namespace, none by default);
+    /// an undeclared prefix is an error.
+    fn resolve(&self, prefix: &[u8]) -> Result<Ns, FastError> {
+        match self.bindings.iter().rev().find(|(p, ..)| *p == prefix) {
+            Some((_, ns, _)) => Ok(*ns),
+            None if prefix.is_empty() => Ok(Ns::Other),
+            None if prefix == b"xml" => Ok(Ns::Other),
+            None => Err(FastError),
+        }
+    }
+
+    /// The namespace and local name of a qualified name.
+    fn split<'n>(&self, qualified: &'n [u8]) -> Result<(Ns, &'n [u8]), FastError> {
+        match memchr::memchr(b':', qualified) {
+            Some(colon) => Ok((self.resolve(&qualified[..colon])?, &qualified[colon + 1..])),
+            None => Ok((self.resolve(b"")?, qualified)),
+        }
+    }
+}
+
 /// A start tag and what the reader needs to know about it.
 #[derive(Debug)]
 pub struct Child<'a> {
@@ -52,6 +126,8 @@ pub struct Child<'a> {
     empty: bool,
     ns: Ns,
     nil: bool,
+    /// The local name of an `xsi:type` in the objects namespace (`Err` for any other).
+    record_type: Option<Result<&'a [u8], FastError>>,
 }
 
 impl Child<'_> {
@@ -66,18 +142,77 @@ impl Child<'_> {
     }
 }
 
-/// The reader: quick-xml's namespace-aware reader over the whole document.
+/// The reader: quick-xml's reader over the whole document, with the namespaces kept by us
+/// (only which known namespace each prefix means) so that a simple element's text can be
+/// taken in one piece.
 pub struct FastReader<'a> {
-    reader: NsReader<&'a [u8]>,
+    reader: Reader<&'a [u8]>,
     /// The document, checked as UTF-8 once so that text is sliced from it, not re-checked.
     document: &'a str,
+    scopes: Scopes<'a>,
 }
 
 impl<'a> FastReader<'a> {
     fn new(document: &'a str) -> Self {
-        let mut reader = NsReader::from_reader(document.as_bytes());
+        let mut reader = Reader::from_str(document);
         reader.config_mut().check_end_names = true;
-        FastReader { reader, document }
+        FastReader {
+            reader,
+            document,
+            scopes: Scopes::default(),
+        }
+    }
+
+    /// Enters a start tag. An empty element is left at once: what the reader needs of its
+    /// attributes is read here, while its declarations are in scope.
+    fn child(&mut self, start: BytesStart<'a>, empty: bool) -> Result<Child<'a>, FastError> {
+        let name_length = start.name().into_inner().len();
+        // Attributes borrowed from the document itself, so that prefixes can be kept.
+        let attributes = if start.attributes_raw().is_empty() {
+            None
+        } else {
+            Some(Attributes::new(self.document_text(&start)?, name_length))
+        };
+        self.scopes.enter(attributes.clone())?;
+        let (ns, _) = self.scopes.split(start.name().into_inner())?;
+        let mut nil = false;
+        let mut record_type = None;
+        if let Some(attributes) = attributes {
+            for attribute in attributes {
+                let attribute = attribute.map_err(|_| FastError)?;
+                let key = attribute.key.into_inner();
+                if key == b"xmlns" || key.starts_with(b"xmlns:") {
+                    continue;
+                }
+                let (attribute_ns, local) = self.scopes.split(key)?;
+                if attribute_ns != Ns::Instance {
+                    continue;
+                }
+                match local {
+                    b"nil" => nil = matches!(attribute.value.as_ref(), b"true" | b"1"),
+                    b"type" => {
+                        record_type = Some(match attribute.value {
+                            Cow::Borrowed(value) => match self.scopes.split(value) {
+                                Ok((Ns::Objects, local)) => Ok(local),
+                                _ => Err(FastError),
+                            },
+                            Cow::Owned(_) => Err(FastError),
+                        });
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if empty {
+            self.scopes.leave();
+        }
+        Ok(Child {
+            start,
+            empty,
+            ns,
+            nil,
+            record_type,
+        })
     }
 
     /// `bytes` (borrowed from the document by the XML reader) as the document's text.
@@ -91,28 +226,15 @@ impl<'a> FastReader<'a> {
             .ok_or(FastError)
     }
 
-    fn child(&self, start: BytesStart<'a>, empty: bool) -> Result<Child<'a>, FastError> {
-        let ns = match self.reader.resolver().resolve_element(start.name()).0 {
-            ResolveResult::Bound(ns) => classify(ns.as_ref()),
-            ResolveResult::Unbound => Ns::Other,
-            ResolveResult::Unknown(_) => return Err(FastError),
-        };
-        let mut nil = false;
-        for attribute in start.attributes() {
-            let attribute = attribute.map_err(|_| FastError)?;
-            let (ns, local) = self.reader.resolver().resolve_attribute(attribute.key);
-            if matches!(ns, ResolveResult::Bound(ns) if ns.as_ref() == XSI)
-                && local.as_ref() == b"nil"
-            {
-                nil = matches!(attribute.value.as_ref(), b"true" | b"1");
+    /// The next event that is not whitespace, a comment or a processing instruction.
+    fn next_event(&mut self) -> Result<Event<'a>, FastError> {
+        loop {
+            match self.reader.read_event().map_err(|_| FastError)? {
+                Event::Text(text) if text.iter().all(u8::is_ascii_whitespace) => {}
+                Event::Comment(_) | Event::PI(_) => {}
+                event => return Ok(event),
             }
         }
-        Ok(Child {
-            start,
-            empty,
-            ns,
-            nil,
-        })
     }
 
     /// The next child element of `parent`, or `None` at its end tag.
@@ -120,19 +242,20 @@ impl<'a> FastReader<'a> {
         if parent.empty {
             return Ok(None);
         }
-        loop {
-            match self.reader.read_event().map_err(|_| FastError)? {
-                Event::Start(start) => return self.child(start, false).map(Some),
-                Event::Empty(start) => return self.child(start, true).map(Some),
-                Event::End(_) => return Ok(None),
-                Event::Text(text) if text.iter().all(u8::is_ascii_whitespace) => {}
-                Event::Comment(_) | Event::PI(_) => {}
-                _ => return Err(FastError),
+        match self.next_event()? {
+            Event::Start(start) => self.child(start, false).map(Some),
+            Event::Empty(start) => self.child(start, true).map(Some),
+            Event::End(_) => {
+                self.scopes.leave();
+                Ok(None)
             }
+            _ => Err(FastError),
         }
     }
 
-    /// The text content of a simple element, trimmed as the generated reader trims it.
+    /// The text content of a simple element, references resolved and trimmed as the
+    /// generated reader trims it: borrowed from the document when it has no references,
+    /// else copied once into an owned string.
     pub fn text(&mut self, element: &Child<'_>) -> Result<Cow<'a, str>, FastError> {
         if element.empty {
             return Ok(Cow::Borrowed(""));
@@ -141,10 +264,7 @@ impl<'a> FastReader<'a> {
         loop {
             match self.reader.read_event().map_err(|_| FastError)? {
                 Event::Text(chunk) => {
-                    let chunk = match chunk.into_inner() {
-                        Cow::Borrowed(bytes) => self.document_text(bytes)?,
-                        Cow::Owned(_) => return Err(FastError),
-                    };
+                    let chunk = self.document_text(&chunk)?;
                     if text.is_empty() {
                         text = Cow::Borrowed(chunk);
                     } else {
@@ -156,29 +276,23 @@ impl<'a> FastReader<'a> {
                     owned(&mut text).push(resolved);
                 }
                 Event::CData(data) => {
-                    let data = std::str::from_utf8(&data).map_err(|_| FastError)?;
-                    owned(&mut text).push_str(data);
+                    owned(&mut text).push_str(self.document_text(&data)?);
                 }
                 Event::Comment(_) | Event::PI(_) => {}
                 Event::End(_) => break,
                 _ => return Err(FastError),
             }
         }
+        self.scopes.leave();
+        let is_space = |c: char| c.is_ascii_whitespace();
         Ok(match text {
-            Cow::Borrowed(borrowed) => {
-                Cow::Borrowed(borrowed.trim_matches(|c: char| c.is_ascii_whitespace()))
-            }
+            Cow::Borrowed(borrowed) => Cow::Borrowed(borrowed.trim_matches(is_space)),
             Cow::Owned(mut owned) => {
                 // Trimmed in place: the value keeps its one owned copy.
-                let end = owned
-                    .trim_end_matches(|c: char| c.is_ascii_whitespace())
-                    .len();
+                let end = owned.trim_end_matches(is_space).len();
                 owned.truncate(end);
-                let start = owned.len()
-                    - owned
-                        .trim_start_matches(|c: char| c.is_ascii_whitespace())
-                        .len();
-                owned.drain(..start);
+                let leading = owned.len() - owned.trim_start_matches(is_space).len();
+                owned.drain(..leading);
                 Cow::Owned(owned)
             }
         })
@@ -191,8 +305,9 @@ impl<'a> FastReader<'a> {
         }
         self.reader
             .read_to_end(element.start.name())
-            .map(|_| ())
-            .map_err(|_| FastError)
+            .map_err(|_| FastError)?;
+        self.scopes.leave();
+        Ok(())
     }
 
     /// A scalar element's value.
@@ -227,32 +342,11 @@ impl<'a> FastReader<'a> {
         }
         T::decode(self, element).map(Field::Value)
     }
-
-    /// The record type an element names with `xsi:type`.
-    fn record_type(&self, element: &Child<'_>) -> Result<Vec<u8>, FastError> {
-        for attribute in element.start.attributes() {
-            let attribute = attribute.map_err(|_| FastError)?;
-            let (ns, local) = self.reader.resolver().resolve_attribute(attribute.key);
-            if matches!(ns, ResolveResult::Bound(ns) if ns.as_ref() == XSI)
-                && local.as_ref() == b"type"
-            {
-                let value = attribute.value.as_ref();
-                let (ns, local) = self.reader.resolver().resolve_element(QName(value));
-                return match ns {
-                    ResolveResult::Bound(ns) if classify(ns.as_ref()) == Ns::Objects => {
-                        Ok(local.as_ref().to_vec())
-                    }
-                    _ => Err(FastError),
-                };
-            }
-        }
-        Err(FastError)
-    }
 }
 
 /// The text as an owned string, with room for what usually follows a reference (the rest of
 /// a short value) so that appending does not reallocate at once.
-fn owned<'t, 'a>(text: &'t mut Cow<'a, str>) -> &'t mut String {
+fn owned<'t>(text: &'t mut Cow<'_, str>) -> &'t mut String {
     if let Cow::Borrowed(borrowed) = *text {
         let mut string = String::with_capacity(borrowed.len() + 32);
         string.push_str(borrowed);
@@ -351,8 +445,11 @@ pub trait FastDecode: Sized {
 
 impl FastDecode for AnyRecord {
     fn decode(reader: &mut FastReader<'_>, element: &Child<'_>) -> Result<Self, FastError> {
-        let type_name = reader.record_type(element)?;
-        crate::generated::decode_any_record_fast(&type_name, reader, element)
+        let type_name = match &element.record_type {
+            Some(Ok(local)) => *local,
+            _ => return Err(FastError),
+        };
+        crate::generated::decode_any_record_fast(type_name, reader, element)
     }
 }
 
@@ -361,10 +458,9 @@ impl FastDecode for AnyRecord {
 pub fn decode_page(bytes: &[u8]) -> Option<Body> {
     let mut reader = FastReader::new(std::str::from_utf8(bytes).ok()?);
     let envelope = loop {
-        match reader.reader.read_event().ok()? {
+        match reader.next_event().ok()? {
             Event::Start(start) => break reader.child(start, false).ok()?,
-            Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
-            Event::Text(text) if text.iter().all(u8::is_ascii_whitespace) => {}
+            Event::Decl(_) => {}
             _ => return None,
         }
     };
@@ -402,13 +498,9 @@ pub fn decode_page(bytes: &[u8]) -> Option<Body> {
     if reader.next_child(&body).ok()?.is_some() || reader.next_child(&envelope).ok()?.is_some() {
         return None;
     }
-    loop {
-        match reader.reader.read_event().ok()? {
-            Event::Eof => return Some(decoded),
-            Event::Comment(_) | Event::PI(_) => {}
-            Event::Text(text) if text.iter().all(u8::is_ascii_whitespace) => {}
-            _ => return None,
-        }
+    match reader.next_event().ok()? {
+        Event::Eof => Some(decoded),
+        _ => None,
     }
 }
 
