@@ -813,13 +813,28 @@ pub(crate) fn expect<T>(
     pick(body).ok_or(Error::UnexpectedResponse { operation, found })
 }
 
+/// The body's variant name: the start of its `Debug` text, formatting stopped right after
+/// the name (a page of records is not formatted just to name it).
 fn body_name(body: &Body) -> String {
-    let debug = format!("{body:?}");
-    debug
-        .split(['(', ' ', '{'])
-        .next()
-        .unwrap_or_default()
-        .to_string()
+    struct FirstWord(String);
+    impl std::fmt::Write for FirstWord {
+        fn write_str(&mut self, text: &str) -> std::fmt::Result {
+            match text.find(['(', ' ', '{']) {
+                Some(end) => {
+                    self.0.push_str(&text[..end]);
+                    Err(std::fmt::Error)
+                }
+                None => {
+                    self.0.push_str(text);
+                    Ok(())
+                }
+            }
+        }
+    }
+    let mut name = FirstWord(String::new());
+    // The error is ours: it stops the formatting once the name is written.
+    let _ = std::fmt::Write::write_fmt(&mut name, format_args!("{body:?}"));
+    name.0
 }
 
 /// Puts requested fields into schema order (required by GetIncremental*), refusing fields
@@ -857,4 +872,27 @@ where
         .into_iter()
         .map(|p| Text::from(known[p]))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generated::tns;
+
+    #[test]
+    fn an_unexpected_body_is_named_by_its_variant() {
+        let page = Body::QueryResponse(tns::QueryResponseElementType {
+            record: vec![crate::AnyRecord::Constituent(Default::default()); 3],
+        });
+        assert_eq!(body_name(&page), "QueryResponse");
+        let error = expect(page, "GetServerTime", |body| match body {
+            Body::GetServerTimeResponse(time) => Some(time),
+            _ => None,
+        })
+        .unwrap_err();
+        assert!(
+            matches!(&error, Error::UnexpectedResponse { operation: "GetServerTime", found } if found == "QueryResponse"),
+            "{error:?}"
+        );
+    }
 }

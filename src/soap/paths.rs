@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 
 use quick_xml::events::Event;
 
-use super::envelope::{decode_envelope, Encoder};
-use super::{Body, Envelope};
+use super::envelope::decode_envelope;
+use super::Body;
 use crate::error::{DecodeError, Error};
-use crate::generated::{tns, ELEMENT_TABLE, RECORD_FIELDS};
+use crate::generated::{ELEMENT_TABLE, RECORD_FIELDS};
 use crate::{AnyRecord, Field};
 
 fn children_of(type_name: &str) -> Option<&'static [(&'static str, &'static str, bool, bool)]> {
@@ -157,10 +157,10 @@ pub fn record_from_paths(
 /// assert_eq!(record_to_paths(&record).unwrap(), pairs);
 /// ```
 pub fn record_to_paths(record: &AnyRecord) -> Result<Vec<(String, Field<String>)>, Error> {
-    let body = Body::QueryResponse(tns::QueryResponseElementType {
-        record: vec![record.clone()],
-    });
-    let bytes = Encoder::new().encode(&Envelope::request(None, body))?;
+    // The direct writer's bytes for the record alone (the reader below goes by local names).
+    let mut bytes = Vec::with_capacity(1024);
+    super::fast::write_record(&mut bytes, record)
+        .map_err(|e| Error::Encode(e.into_encode_error(&[])))?;
     let mut reader = quick_xml::Reader::from_reader(bytes.as_slice());
     let mut stack: Vec<String> = Vec::new();
     let mut pairs = Vec::new();
