@@ -39,34 +39,83 @@ fn leaf_paths() -> Vec<&'static str> {
         .collect()
 }
 
-fn value_for(path: &str, record: usize) -> Field<String> {
-    match path {
-        "ConsId" | "SiteId" | "HardBounceCount" | "SoftBounceCount" => {
-            Field::Value((1_000_000 + record).to_string())
-        }
-        "AcceptsEmail" | "AcceptsPostalMail" | "MatchedDonor" => {
-            Field::Value((record % 2 == 0).to_string())
-        }
-        "BirthDate" => Field::Value(format!(
-            "19{:02}-0{}-1{}",
-            record % 100,
-            record % 9 + 1,
-            record % 9
-        )),
-        "ConsName.MiddleName" if record % 5 == 0 => Field::Nil,
-        "PrimaryEmail" => Field::Value(format!("donor.{record}@example.org")),
-        other => Field::Value(format!(
-            "{} {record} & <Co> \"quoted\"",
-            other.rsplit('.').next().unwrap_or(other)
-        )),
-    }
+/// Which values a benchmark page carries.
+#[derive(Clone, Copy)]
+enum Values {
+    /// Donor data as it comes: names with apostrophes and accents, an employer with `&` now
+    /// and then, quotes in a few values; every fifth MiddleName nil.
+    Realistic,
+    /// A stress case: every string value carries `&`, `<`, `>` and two quotes, so each value
+    /// is several XML events; every fifth MiddleName nil.
+    EscapeHeavy,
+}
+
+fn value_for(path: &str, record: usize, values: Values) -> Field<String> {
+    let leaf = path.rsplit('.').next().unwrap_or(path);
+    let pick = |list: &[&str]| list[record % list.len()].to_string();
+    Field::Value(match (leaf, values) {
+        ("ConsId" | "SiteId", _) => (1_000_000 + record).to_string(),
+        ("HardBounceCount" | "SoftBounceCount", _) => (record % 3).to_string(),
+        ("AcceptsEmail" | "AcceptsPostalMail" | "MatchedDonor", _) => (record % 2 == 0).to_string(),
+        ("BirthDate", _) => format!("19{:02}-0{}-1{}", record % 100, record % 9 + 1, record % 9),
+        ("MiddleName", _) if record % 5 == 0 => return Field::Nil,
+        ("PrimaryEmail", _) => format!("donor.{record}@example.org"),
+        (other, Values::EscapeHeavy) => format!("{other} {record} & <Co> \"quoted\""),
+        ("FirstName", _) => pick(&["Ada", "José", "Siobhán", "Grace", "Zoë", "Wei", "Amara"]),
+        ("MiddleName", _) => pick(&["Mary", "J.", "Anne", "Lee"]),
+        ("LastName", _) => [
+            "Lovelace",
+            "O'Brien",
+            "Núñez",
+            "Hopper",
+            "Okafor",
+            "Smith-Jones",
+        ][record / 7 % 6]
+            .to_string(),
+        ("Title", _) => pick(&["Dr.", "Ms.", "Mr.", "Mx."]),
+        ("Suffix", _) => pick(&["Jr.", "Sr.", "III"]),
+        ("ProfSuffix", _) => pick(&["PhD", "MD", "Esq."]),
+        ("UserName", _) => format!("donor{record}"),
+        ("MemberId", _) => format!("M-{record:06}"),
+        ("Street1", _) => format!("{} High Street", record % 200 + 1),
+        ("Street2", _) => format!("Apt. {}", record % 40 + 1),
+        ("Street3", _) => "c/o Reception".to_string(),
+        ("City", _) => pick(&[
+            "London",
+            "Zürich",
+            "São Paulo",
+            "New York",
+            "Nairobi",
+            "Osaka",
+        ]),
+        ("County", _) => pick(&["Greater London", "Kings", "Cook"]),
+        ("State", _) => pick(&["NY", "CA", "IL", "TX"]),
+        ("Zip", _) => format!("{:05}", 10_000 + record),
+        ("Country", _) => pick(&["United Kingdom", "United States", "Switzerland", "Brazil"]),
+        ("HomePhone" | "WorkPhone" | "MobilePhone", _) => format!("+1 555-01{:02}", record % 100),
+        ("Gender", _) => pick(&["F", "M", "X"]),
+        ("EmailFormat", _) => "HTML".to_string(),
+        ("EmailOptInStatus", _) => "OPTED_IN".to_string(),
+        ("EmailStatus", _) => "VALID".to_string(),
+        ("Employer", _) => pick(&[
+            "Smith & Sons",
+            "Acme Corp.",
+            "City Hospital",
+            "Green \"Leaf\" Co-op",
+            "Self-employed",
+        ]),
+        ("Occupation", _) => pick(&["Engineer", "Teacher", "Nurse", "Artist"]),
+        ("Position", _) => pick(&["R&D Lead", "Head of Year", "Ward Sister", "Owner"]),
+        ("AffiliateAssignment", _) => "Main Chapter".to_string(),
+        (other, Values::Realistic) => format!("{other} {record}"),
+    })
 }
 
 /// A Constituent with `populated` fields: leaves first, then repeated group/interest ids.
-fn record(record: usize, populated: usize) -> AnyRecord {
+fn record(record: usize, populated: usize, values: Values) -> AnyRecord {
     let mut pairs: Vec<(String, Field<String>)> = Vec::new();
     for path in leaf_paths().into_iter().take(populated) {
-        pairs.push((path.to_string(), value_for(path, record)));
+        pairs.push((path.to_string(), value_for(path, record, values)));
     }
     let mut extra = 0;
     while pairs.len() < populated {
@@ -84,14 +133,29 @@ fn record(record: usize, populated: usize) -> AnyRecord {
     record_from_paths("Constituent", &pairs).expect("valid record")
 }
 
-fn page(populated: usize) -> Vec<u8> {
-    let records = (0..RECORDS).map(|n| record(n, populated)).collect();
+fn page(populated: usize, values: Values) -> Vec<u8> {
+    let records = (0..RECORDS).map(|n| record(n, populated, values)).collect();
     let body = Body::GetIncrementalUpdatesResponse(tns::RecordPageType { record: records });
     Encoder::new()
         .encode(&Envelope::request(None, body))
         .expect("encodes")
 }
 
+/// Baseline (a): quick-xml's plain `Reader`, every event touched, no namespace resolution.
+fn raw_reader_loop(bytes: &[u8]) -> usize {
+    let mut reader = quick_xml::Reader::from_reader(bytes);
+    let mut count = 0;
+    loop {
+        match reader.read_event() {
+            Ok(Event::Eof) => return count,
+            Ok(Event::Text(text)) => count += text.len(),
+            Ok(_) => count += 1,
+            Err(error) => panic!("{error}"),
+        }
+    }
+}
+
+/// Baseline (a'): quick-xml's namespace-aware `NsReader`, every element name resolved.
 fn raw_event_loop(bytes: &[u8]) -> usize {
     let mut reader = quick_xml::NsReader::from_reader(bytes);
     let mut count = 0;
@@ -187,40 +251,58 @@ mod plain {
 
 fn bench_decode(c: &mut Criterion) {
     std::fs::create_dir_all("target/bench").expect("target/bench");
-    let mut group = c.benchmark_group("decode_page_200_records");
-    for populated in [20, 50, 200] {
-        let bytes = page(populated);
-        std::fs::write(format!("target/bench/page-{populated}.xml"), &bytes).expect("write page");
-        let text = String::from_utf8(bytes.clone()).expect("utf-8");
-        group.throughput(Throughput::Bytes(bytes.len() as u64));
-        group.bench_with_input(BenchmarkId::new("typed", populated), &bytes, |b, bytes| {
-            b.iter(|| match decode_response(black_box(bytes)) {
-                Ok(Body::GetIncrementalUpdatesResponse(page)) => page.record.len(),
-                other => panic!("{other:?}"),
-            })
-        });
-        group.bench_with_input(
-            BenchmarkId::new("raw_quick_xml_events", populated),
-            &bytes,
-            |b, bytes| b.iter(|| raw_event_loop(black_box(bytes))),
-        );
-        group.bench_with_input(
-            BenchmarkId::new("quick_xml_serde_plain", populated),
-            &text,
-            |b, text| {
-                b.iter(|| {
-                    let envelope: plain::Envelope =
-                        quick_xml::de::from_str(black_box(text)).expect("serde decode");
-                    envelope.body.response.records.len()
+    for (group_name, file_prefix, values) in [
+        ("decode_page_200_records", "page", Values::Realistic),
+        (
+            "decode_page_200_records_escape_heavy",
+            "page-escape-heavy",
+            Values::EscapeHeavy,
+        ),
+    ] {
+        let mut group = c.benchmark_group(group_name);
+        for populated in [20, 50, 200] {
+            let bytes = page(populated, values);
+            std::fs::write(
+                format!("target/bench/{file_prefix}-{populated}.xml"),
+                &bytes,
+            )
+            .expect("write page");
+            let text = String::from_utf8(bytes.clone()).expect("utf-8");
+            group.throughput(Throughput::Bytes(bytes.len() as u64));
+            group.bench_with_input(BenchmarkId::new("typed", populated), &bytes, |b, bytes| {
+                b.iter(|| match decode_response(black_box(bytes)) {
+                    Ok(Body::GetIncrementalUpdatesResponse(page)) => page.record.len(),
+                    other => panic!("{other:?}"),
                 })
-            },
-        );
+            });
+            group.bench_with_input(
+                BenchmarkId::new("raw_quick_xml_reader", populated),
+                &bytes,
+                |b, bytes| b.iter(|| raw_reader_loop(black_box(bytes))),
+            );
+            group.bench_with_input(
+                BenchmarkId::new("raw_quick_xml_ns_reader", populated),
+                &bytes,
+                |b, bytes| b.iter(|| raw_event_loop(black_box(bytes))),
+            );
+            group.bench_with_input(
+                BenchmarkId::new("quick_xml_serde_plain", populated),
+                &text,
+                |b, text| {
+                    b.iter(|| {
+                        let envelope: plain::Envelope =
+                            quick_xml::de::from_str(black_box(text)).expect("serde decode");
+                        envelope.body.response.records.len()
+                    })
+                },
+            );
+        }
+        group.finish();
     }
-    group.finish();
 }
 
-fn update_of_50() -> Envelope {
-    let records = (0..50).map(|n| record(n, 50)).collect();
+fn update_of_50(values: Values) -> Envelope {
+    let records = (0..50).map(|n| record(n, 50, values)).collect();
     Envelope::request(
         Some("0123456789abcdef:JSESSIONID=bench:1:2026-11-22T00:00:00Z"),
         Body::Update(tns::UpdateElementType {
@@ -232,34 +314,39 @@ fn update_of_50() -> Envelope {
 }
 
 fn bench_encode(c: &mut Criterion) {
-    let envelope = update_of_50();
-    let bytes = Encoder::new().encode(&envelope).expect("encodes");
-    let events: Vec<Event<'static>> = envelope
-        .serializer(Some("soapenv:Envelope"), true)
-        .expect("serializer")
-        .into_iter()
-        .map(|event| event.expect("event").into_owned())
-        .collect();
-    let mut group = c.benchmark_group("encode_update_50_records");
-    group.throughput(Throughput::Bytes(bytes.len() as u64));
-    group.bench_function("typed", |b| {
-        b.iter(|| {
-            Encoder::new()
-                .encode(black_box(&envelope))
-                .expect("encodes")
-                .len()
-        })
-    });
-    group.bench_function("raw_quick_xml_writer", |b| {
-        b.iter(|| {
-            let mut writer = Writer::new(Vec::with_capacity(1024));
-            for event in black_box(&events) {
-                writer.write_event(event.borrow()).expect("write");
-            }
-            writer.into_inner().len()
-        })
-    });
-    group.finish();
+    for (group_name, values) in [
+        ("encode_update_50_records", Values::Realistic),
+        ("encode_update_50_records_escape_heavy", Values::EscapeHeavy),
+    ] {
+        let envelope = update_of_50(values);
+        let bytes = Encoder::new().encode(&envelope).expect("encodes");
+        let events: Vec<Event<'static>> = envelope
+            .serializer(Some("soapenv:Envelope"), true)
+            .expect("serializer")
+            .into_iter()
+            .map(|event| event.expect("event").into_owned())
+            .collect();
+        let mut group = c.benchmark_group(group_name);
+        group.throughput(Throughput::Bytes(bytes.len() as u64));
+        group.bench_function("typed", |b| {
+            b.iter(|| {
+                Encoder::new()
+                    .encode(black_box(&envelope))
+                    .expect("encodes")
+                    .len()
+            })
+        });
+        group.bench_function("raw_quick_xml_writer", |b| {
+            b.iter(|| {
+                let mut writer = Writer::new(Vec::with_capacity(1024));
+                for event in black_box(&events) {
+                    writer.write_event(event.borrow()).expect("write");
+                }
+                writer.into_inner().len()
+            })
+        });
+        group.finish();
+    }
 }
 
 fn bench_server_api(c: &mut Criterion) {

@@ -102,7 +102,12 @@ impl<'a> Scopes<'a> {
     /// The namespace of a prefix (the empty prefix: the default namespace, none by default);
     /// an undeclared prefix is an error.
     fn resolve(&self, prefix: &[u8]) -> Result<Ns, FastError> {
-        match self.bindings.iter().rev().find(|(p, ..)| *p == prefix) {
+        match self
+            .bindings
+            .iter()
+            .rev()
+            .find(|(bound, ..)| *bound == prefix)
+        {
             Some((_, ns, _)) => Ok(*ns),
             None if prefix.is_empty() => Ok(Ns::Other),
             None if prefix == b"xml" => Ok(Ns::Other),
@@ -112,7 +117,8 @@ impl<'a> Scopes<'a> {
 
     /// The namespace and local name of a qualified name.
     fn split<'n>(&self, qualified: &'n [u8]) -> Result<(Ns, &'n [u8]), FastError> {
-        match memchr::memchr(b':', qualified) {
+        // Names are short: a plain loop beats a search routine's setup.
+        match qualified.iter().position(|&b| b == b':') {
             Some(colon) => Ok((self.resolve(&qualified[..colon])?, &qualified[colon + 1..])),
             None => Ok((self.resolve(b"")?, qualified)),
         }
@@ -355,6 +361,18 @@ fn owned<'t>(text: &'t mut Cow<'_, str>) -> &'t mut String {
     text.to_mut()
 }
 
+/// The position of `local` in `names`, looking from `from` on first and then from the start
+/// (the children of a record nearly always follow in schema order).
+#[inline]
+pub fn position_from(names: &[&str], local: &[u8], from: usize) -> Option<usize> {
+    let (before, after) = names.split_at(from.min(names.len()));
+    after
+        .iter()
+        .position(|name| name.as_bytes() == local)
+        .map(|offset| from + offset)
+        .or_else(|| before.iter().position(|name| name.as_bytes() == local))
+}
+
 /// The character a reference stands for: one of the five predefined entities or a
 /// character reference (`&#38;`, `&#x26;`); `None` for anything else (the generated reader
 /// then decides). Works on the raw name: the document's encoding is UTF-8 here.
@@ -517,18 +535,26 @@ macro_rules! fast_decoder {
                 reader: &mut $crate::soap::fast::FastReader<'_>,
                 element: &$crate::soap::fast::Child<'_>,
             ) -> Result<Self, $crate::soap::fast::FastError> {
+                const NAMES: &[&str] = &[$($name),*];
                 $( let mut $field = $crate::fast_decoder!(@init $kind $ty); )*
+                // Children come in schema order: the search starts at the last one found.
+                let mut cursor = 0usize;
                 while let Some(child) = reader.next_child(element)? {
                     if child.ns() != $ns {
                         return Err($crate::soap::fast::FastError);
                     }
-                    let local = child.local();
+                    let found = $crate::soap::fast::position_from(NAMES, child.local(), cursor)
+                        .ok_or($crate::soap::fast::FastError)?;
+                    cursor = found;
+                    let mut index = 0usize;
                     $(
-                        if local == $name.as_bytes() {
+                        if found == index {
                             $crate::fast_decoder!(@store reader, child, $field, $kind, $class, $ty);
                             continue;
                         }
+                        index += 1;
                     )*
+                    let _ = index;
                     return Err($crate::soap::fast::FastError);
                 }
                 Ok(Self { $( $field: $crate::fast_decoder!(@finish $field, $kind), )* })
