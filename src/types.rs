@@ -10,6 +10,7 @@ use std::fmt;
 use std::ops::Deref;
 use std::str::FromStr;
 
+use compact_str::CompactString;
 use quick_xml::events::{BytesEnd, BytesStart, BytesText};
 use serde::{Deserialize, Serialize};
 use xsd_parser_types::quick_xml::{
@@ -18,6 +19,9 @@ use xsd_parser_types::quick_xml::{
 };
 
 /// The value of an `xs:string` element. Derefs to `str` and converts from and into `String`.
+///
+/// Values of up to 24 bytes (most names, cities, phone numbers, emails) are stored inline,
+/// so reading a page of records does not allocate for each of them.
 ///
 /// ```
 /// use convio::Text;
@@ -30,7 +34,7 @@ use xsd_parser_types::quick_xml::{
 /// ```
 #[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Text(String);
+pub struct Text(CompactString);
 
 impl Text {
     /// Wraps a string.
@@ -39,7 +43,7 @@ impl Text {
     /// assert_eq!(convio::Text::new("x").as_str(), "x");
     /// ```
     pub fn new(value: impl Into<String>) -> Self {
-        Text(value.into())
+        Text(CompactString::from(value.into()))
     }
 
     /// The text as a `&str`.
@@ -48,7 +52,7 @@ impl Text {
     /// assert_eq!(convio::Text::from("x").as_str(), "x");
     /// ```
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 
     /// The text as an owned `String`.
@@ -57,13 +61,13 @@ impl Text {
     /// assert_eq!(convio::Text::from("x").into_string(), String::from("x"));
     /// ```
     pub fn into_string(self) -> String {
-        self.0
+        self.0.into_string()
     }
 }
 
 impl fmt::Debug for Text {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
+        fmt::Debug::fmt(self.0.as_str(), f)
     }
 }
 
@@ -93,45 +97,46 @@ impl Borrow<str> for Text {
 }
 
 impl From<String> for Text {
+    /// Keeps the string's buffer (no copy).
     fn from(value: String) -> Self {
-        Text(value)
+        Text(CompactString::from(value))
     }
 }
 
 impl From<&str> for Text {
     fn from(value: &str) -> Self {
-        Text(value.to_string())
+        Text(CompactString::new(value))
     }
 }
 
 impl From<Text> for String {
     fn from(value: Text) -> Self {
-        value.0
+        value.0.into_string()
     }
 }
 
 impl PartialEq<str> for Text {
     fn eq(&self, other: &str) -> bool {
-        self.0 == other
+        self.0.as_str() == other
     }
 }
 
 impl PartialEq<&str> for Text {
     fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
+        self.0.as_str() == *other
     }
 }
 
 impl PartialEq<String> for Text {
     fn eq(&self, other: &String) -> bool {
-        &self.0 == other
+        self.0.as_str() == other.as_str()
     }
 }
 
 impl FromStr for Text {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(Text(s.to_string()))
+        Ok(Text(CompactString::new(s)))
     }
 }
 
@@ -201,7 +206,7 @@ impl Decimal {
     /// assert_eq!("1.50".parse::<convio::Decimal>().unwrap().as_str(), "1.50");
     /// ```
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 }
 
