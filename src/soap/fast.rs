@@ -125,10 +125,13 @@ impl<'a> Scopes<'a> {
     }
 }
 
-/// A start tag and what the reader needs to know about it.
+/// A start tag and what the reader needs to know about it, as slices of the document.
 #[derive(Debug)]
 pub struct Child<'a> {
-    start: BytesStart<'a>,
+    /// The qualified name.
+    name: &'a [u8],
+    /// The local name.
+    local: &'a [u8],
     empty: bool,
     ns: Ns,
     nil: bool,
@@ -139,7 +142,7 @@ pub struct Child<'a> {
 impl Child<'_> {
     /// The local name.
     pub fn local(&self) -> &[u8] {
-        self.start.local_name().into_inner()
+        self.local
     }
 
     /// The namespace.
@@ -171,16 +174,21 @@ impl<'a> FastReader<'a> {
 
     /// Enters a start tag. An empty element is left at once: what the reader needs of its
     /// attributes is read here, while its declarations are in scope.
-    fn child(&mut self, start: BytesStart<'a>, empty: bool) -> Result<Child<'a>, FastError> {
-        let name_length = start.name().into_inner().len();
+    fn child(&mut self, start: &BytesStart<'_>, empty: bool) -> Result<Child<'a>, FastError> {
+        // The tag as a slice of the document, so that what is kept of it lives as long.
+        let tag = self.document_text(start)?;
+        let name = tag
+            .as_bytes()
+            .get(..start.name().into_inner().len())
+            .ok_or(FastError)?;
         // Attributes borrowed from the document itself, so that prefixes can be kept.
         let attributes = if start.attributes_raw().is_empty() {
             None
         } else {
-            Some(Attributes::new(self.document_text(&start)?, name_length))
+            Some(Attributes::new(tag, name.len()))
         };
         self.scopes.enter(attributes.clone())?;
-        let (ns, _) = self.scopes.split(start.name().into_inner())?;
+        let (ns, local) = self.scopes.split(name)?;
         let mut nil = false;
         let mut record_type = None;
         if let Some(attributes) = attributes {
@@ -213,7 +221,8 @@ impl<'a> FastReader<'a> {
             self.scopes.leave();
         }
         Ok(Child {
-            start,
+            name,
+            local,
             empty,
             ns,
             nil,
@@ -249,8 +258,8 @@ impl<'a> FastReader<'a> {
             return Ok(None);
         }
         match self.next_event()? {
-            Event::Start(start) => self.child(start, false).map(Some),
-            Event::Empty(start) => self.child(start, true).map(Some),
+            Event::Start(start) => self.child(&start, false).map(Some),
+            Event::Empty(start) => self.child(&start, true).map(Some),
             Event::End(_) => {
                 self.scopes.leave();
                 Ok(None)
@@ -310,7 +319,7 @@ impl<'a> FastReader<'a> {
             return Ok(());
         }
         self.reader
-            .read_to_end(element.start.name())
+            .read_to_end(quick_xml::name::QName(element.name))
             .map_err(|_| FastError)?;
         self.scopes.leave();
         Ok(())
@@ -477,7 +486,7 @@ pub fn decode_page(bytes: &[u8]) -> Option<Body> {
     let mut reader = FastReader::new(std::str::from_utf8(bytes).ok()?);
     let envelope = loop {
         match reader.next_event().ok()? {
-            Event::Start(start) => break reader.child(start, false).ok()?,
+            Event::Start(start) => break reader.child(&start, false).ok()?,
             Event::Decl(_) => {}
             _ => return None,
         }
