@@ -63,6 +63,12 @@ impl Text {
     pub fn into_string(self) -> String {
         self.0.into_string()
     }
+
+    /// Whether the text lives inside the value (no heap allocation).
+    #[cfg(test)]
+    pub(crate) fn is_inline(&self) -> bool {
+        !self.0.is_heap_allocated()
+    }
 }
 
 impl fmt::Debug for Text {

@@ -139,7 +139,19 @@ pub struct Child<'a> {
     record_type: Option<Result<&'a [u8], FastError>>,
 }
 
-impl Child<'_> {
+impl<'a> Child<'a> {
+    /// A slot for [`FastReader::next_child_into`] to fill.
+    pub fn placeholder() -> Self {
+        Child {
+            name: b"",
+            local: b"",
+            empty: true,
+            ns: Ns::Other,
+            nil: false,
+            record_type: None,
+        }
+    }
+
     /// The local name.
     pub fn local(&self) -> &[u8] {
         self.local
@@ -172,62 +184,88 @@ impl<'a> FastReader<'a> {
         }
     }
 
-    /// Enters a start tag. An empty element is left at once: what the reader needs of its
-    /// attributes is read here, while its declarations are in scope.
-    fn child(&mut self, start: &BytesStart<'_>, empty: bool) -> Result<Child<'a>, FastError> {
+    /// Enters a start tag, writing what the reader needs of it into `slot`. An empty element
+    /// is left at once: what the reader needs of its attributes is read here, while its
+    /// declarations are in scope.
+    fn child(
+        &mut self,
+        start: &BytesStart<'_>,
+        empty: bool,
+        slot: &mut Child<'a>,
+    ) -> Result<(), FastError> {
         // The tag as a slice of the document, so that what is kept of it lives as long.
-        let tag = self.document_text(start)?;
+        let tag = self.document_bytes(start)?;
         let name = tag
-            .as_bytes()
             .get(..start.name().into_inner().len())
             .ok_or(FastError)?;
-        // Attributes borrowed from the document itself, so that prefixes can be kept.
-        let attributes = if start.attributes_raw().is_empty() {
-            None
+        slot.name = name;
+        slot.empty = empty;
+        slot.nil = false;
+        slot.record_type = None;
+        if start.attributes_raw().is_empty() {
+            // Nearly every element of a page: no declarations, nothing to look at but the name.
+            self.scopes.depth += 1;
+            (slot.ns, slot.local) = self.scopes.split(name)?;
         } else {
-            Some(Attributes::new(tag, name.len()))
-        };
-        self.scopes.enter(attributes.clone())?;
-        let (ns, local) = self.scopes.split(name)?;
-        let mut nil = false;
-        let mut record_type = None;
-        if let Some(attributes) = attributes {
-            for attribute in attributes {
-                let attribute = attribute.map_err(|_| FastError)?;
-                let key = attribute.key.into_inner();
-                if key == b"xmlns" || key.starts_with(b"xmlns:") {
-                    continue;
-                }
-                let (attribute_ns, local) = self.scopes.split(key)?;
-                if attribute_ns != Ns::Instance {
-                    continue;
-                }
-                match local {
-                    b"nil" => nil = matches!(attribute.value.as_ref(), b"true" | b"1"),
-                    b"type" => {
-                        record_type = Some(match attribute.value {
-                            Cow::Borrowed(value) => match self.scopes.split(value) {
-                                Ok((Ns::Objects, local)) => Ok(local),
-                                _ => Err(FastError),
-                            },
-                            Cow::Owned(_) => Err(FastError),
-                        });
-                    }
-                    _ => {}
-                }
-            }
+            self.enter_with_attributes(tag, slot)?;
         }
         if empty {
             self.scopes.leave();
         }
-        Ok(Child {
-            name,
-            local,
-            empty,
-            ns,
-            nil,
-            record_type,
-        })
+        Ok(())
+    }
+
+    /// The part of [`child`](Self::child) for a start tag with attributes: its declarations
+    /// come into scope, then `xsi:nil` and `xsi:type` are read.
+    #[inline(never)]
+    fn enter_with_attributes(
+        &mut self,
+        tag: &'a [u8],
+        slot: &mut Child<'a>,
+    ) -> Result<(), FastError> {
+        let tag = self.document_text(tag)?;
+        // Attributes borrowed from the document itself, so that prefixes can be kept.
+        let attributes = Attributes::new(tag, slot.name.len());
+        self.scopes.enter(Some(attributes.clone()))?;
+        (slot.ns, slot.local) = self.scopes.split(slot.name)?;
+        for attribute in attributes {
+            let attribute = attribute.map_err(|_| FastError)?;
+            let key = attribute.key.into_inner();
+            if key == b"xmlns" || key.starts_with(b"xmlns:") {
+                continue;
+            }
+            let (attribute_ns, local) = self.scopes.split(key)?;
+            if attribute_ns != Ns::Instance {
+                continue;
+            }
+            match local {
+                b"nil" => slot.nil = matches!(attribute.value.as_ref(), b"true" | b"1"),
+                b"type" => {
+                    slot.record_type = Some(match attribute.value {
+                        Cow::Borrowed(value) => match self.scopes.split(value) {
+                            Ok((Ns::Objects, local)) => Ok(local),
+                            _ => Err(FastError),
+                        },
+                        Cow::Owned(_) => Err(FastError),
+                    });
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// `bytes` (borrowed from the document by the XML reader) as a slice of the document
+    /// that lives as long as it.
+    fn document_bytes(&self, bytes: &[u8]) -> Result<&'a [u8], FastError> {
+        let start = (bytes.as_ptr() as usize)
+            .checked_sub(self.document.as_ptr() as usize)
+            .ok_or(FastError)?;
+        let document: &'a str = self.document;
+        document
+            .as_bytes()
+            .get(start..start + bytes.len())
+            .ok_or(FastError)
     }
 
     /// `bytes` (borrowed from the document by the XML reader) as the document's text.
@@ -254,15 +292,26 @@ impl<'a> FastReader<'a> {
 
     /// The next child element of `parent`, or `None` at its end tag.
     pub fn next_child(&mut self, parent: &Child<'_>) -> Result<Option<Child<'a>>, FastError> {
+        let mut child = Child::placeholder();
+        Ok(self.next_child_into(parent, &mut child)?.then_some(child))
+    }
+
+    /// Reads the next child element of `parent` into `slot` (`false` at the parent's end
+    /// tag). Filling one slot in place spares copying a child out of every call.
+    pub fn next_child_into(
+        &mut self,
+        parent: &Child<'_>,
+        slot: &mut Child<'a>,
+    ) -> Result<bool, FastError> {
         if parent.empty {
-            return Ok(None);
+            return Ok(false);
         }
         match self.next_event()? {
-            Event::Start(start) => self.child(&start, false).map(Some),
-            Event::Empty(start) => self.child(&start, true).map(Some),
+            Event::Start(start) => self.child(&start, false, slot).map(|()| true),
+            Event::Empty(start) => self.child(&start, true, slot).map(|()| true),
             Event::End(_) => {
                 self.scopes.leave();
-                Ok(None)
+                Ok(false)
             }
             _ => Err(FastError),
         }
@@ -438,7 +487,12 @@ impl FastScalar for crate::Text {
     }
 
     fn from_text(text: Cow<'_, str>) -> Result<Self, FastError> {
-        Ok(crate::Text::from(text.into_owned()))
+        // Borrowed text goes straight into `Text` (inline when short); an owned string with
+        // references resolved keeps its buffer.
+        Ok(match text {
+            Cow::Borrowed(text) => crate::Text::from(text),
+            Cow::Owned(text) => crate::Text::from(text),
+        })
     }
 }
 
@@ -456,10 +510,13 @@ from_str_scalars!(usize, u64, u32, i64, i32, crate::Decimal, crate::ResultCode);
 
 impl FastScalar for bool {
     fn parse(text: &str) -> Result<Self, FastError> {
-        match text.to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" => Ok(true),
-            "false" | "0" | "no" => Ok(false),
-            _ => Err(FastError),
+        let is = |word: &str| text.eq_ignore_ascii_case(word);
+        if is("true") || text == "1" || is("yes") {
+            Ok(true)
+        } else if is("false") || text == "0" || is("no") {
+            Ok(false)
+        } else {
+            Err(FastError)
         }
     }
 }
@@ -486,7 +543,11 @@ pub fn decode_page(bytes: &[u8]) -> Option<Body> {
     let mut reader = FastReader::new(std::str::from_utf8(bytes).ok()?);
     let envelope = loop {
         match reader.next_event().ok()? {
-            Event::Start(start) => break reader.child(&start, false).ok()?,
+            Event::Start(start) => {
+                let mut envelope = Child::placeholder();
+                reader.child(&start, false, &mut envelope).ok()?;
+                break envelope;
+            }
             Event::Decl(_) => {}
             _ => return None,
         }
@@ -548,7 +609,8 @@ macro_rules! fast_decoder {
                 $( let mut $field = $crate::fast_decoder!(@init $kind $ty); )*
                 // Children come in schema order: the search starts at the last one found.
                 let mut cursor = 0usize;
-                while let Some(child) = reader.next_child(element)? {
+                let mut child = $crate::soap::fast::Child::placeholder();
+                while reader.next_child_into(element, &mut child)? {
                     if child.ns() != $ns {
                         return Err($crate::soap::fast::FastError);
                     }
@@ -993,4 +1055,40 @@ pub fn encode_batch(envelope: &Envelope) -> Option<Result<Vec<u8>, crate::error:
         Ok(())
     })();
     Some(result.map(|()| out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_text_from_the_document_is_stored_inline() {
+        let short =
+            <crate::Text as FastScalar>::from_text(Cow::Borrowed("Lovelace")).expect("text");
+        assert_eq!(short.as_str(), "Lovelace");
+        assert!(short.is_inline());
+        let long_value = "a street name longer than twenty-four bytes";
+        let long = <crate::Text as FastScalar>::from_text(Cow::Borrowed(long_value)).expect("text");
+        assert_eq!(long.as_str(), long_value);
+        assert!(!long.is_inline());
+    }
+
+    #[test]
+    fn booleans_are_read_in_any_case() {
+        for (text, expected) in [
+            ("true", true),
+            ("TRUE", true),
+            ("1", true),
+            ("Yes", true),
+            ("false", false),
+            ("False", false),
+            ("0", false),
+            ("no", false),
+        ] {
+            assert_eq!(bool::parse(text).ok(), Some(expected), "{text}");
+        }
+        for text in ["", "2", "t", "truth", "nope"] {
+            assert!(bool::parse(text).is_err(), "{text}");
+        }
+    }
 }
