@@ -61,10 +61,14 @@ struct Scopes<'a> {
 }
 
 impl<'a> Scopes<'a> {
-    /// Enters an element, taking its `xmlns` declarations from its attributes.
-    fn enter(&mut self, attributes: Option<Attributes<'a>>) -> Result<(), FastError> {
+    /// Enters an element.
+    fn enter(&mut self) {
         self.depth += 1;
-        for attribute in attributes.into_iter().flatten() {
+    }
+
+    /// Brings the `xmlns` declarations among the entered element's attributes into scope.
+    fn declare(&mut self, attributes: Attributes<'a>) -> Result<(), FastError> {
+        for attribute in attributes {
             let attribute = attribute.map_err(|_| FastError)?;
             let key = attribute.key.into_inner();
             let prefix = match key {
@@ -202,12 +206,12 @@ impl<'a> FastReader<'a> {
         slot.empty = empty;
         slot.nil = false;
         slot.record_type = None;
+        self.scopes.enter();
         if start.attributes_raw().is_empty() {
             // Nearly every element of a page: no declarations, nothing to look at but the name.
-            self.scopes.depth += 1;
             (slot.ns, slot.local) = self.scopes.split(name)?;
         } else {
-            self.enter_with_attributes(tag, slot)?;
+            self.read_attributes(tag, slot)?;
         }
         if empty {
             self.scopes.leave();
@@ -218,15 +222,11 @@ impl<'a> FastReader<'a> {
     /// The part of [`child`](Self::child) for a start tag with attributes: its declarations
     /// come into scope, then `xsi:nil` and `xsi:type` are read.
     #[inline(never)]
-    fn enter_with_attributes(
-        &mut self,
-        tag: &'a [u8],
-        slot: &mut Child<'a>,
-    ) -> Result<(), FastError> {
+    fn read_attributes(&mut self, tag: &'a [u8], slot: &mut Child<'a>) -> Result<(), FastError> {
         let tag = self.document_text(tag)?;
         // Attributes borrowed from the document itself, so that prefixes can be kept.
         let attributes = Attributes::new(tag, slot.name.len());
-        self.scopes.enter(Some(attributes.clone()))?;
+        self.scopes.declare(attributes.clone())?;
         (slot.ns, slot.local) = self.scopes.split(slot.name)?;
         for attribute in attributes {
             let attribute = attribute.map_err(|_| FastError)?;
@@ -255,28 +255,25 @@ impl<'a> FastReader<'a> {
         Ok(())
     }
 
-    /// `bytes` (borrowed from the document by the XML reader) as a slice of the document
-    /// that lives as long as it.
-    fn document_bytes(&self, bytes: &[u8]) -> Result<&'a [u8], FastError> {
+    /// Where `bytes` (borrowed from the document by the XML reader) lie in the document.
+    fn document_range(&self, bytes: &[u8]) -> Result<std::ops::Range<usize>, FastError> {
         let start = (bytes.as_ptr() as usize)
             .checked_sub(self.document.as_ptr() as usize)
             .ok_or(FastError)?;
-        let document: &'a str = self.document;
-        document
-            .as_bytes()
-            .get(start..start + bytes.len())
-            .ok_or(FastError)
+        Ok(start..start + bytes.len())
     }
 
-    /// `bytes` (borrowed from the document by the XML reader) as the document's text.
+    /// `bytes` as a slice of the document that lives as long as it.
+    fn document_bytes(&self, bytes: &[u8]) -> Result<&'a [u8], FastError> {
+        let range = self.document_range(bytes)?;
+        self.document.as_bytes().get(range).ok_or(FastError)
+    }
+
+    /// `bytes` as the document's text.
     fn document_text(&self, bytes: &[u8]) -> Result<&'a str, FastError> {
-        let start = (bytes.as_ptr() as usize)
-            .checked_sub(self.document.as_ptr() as usize)
-            .ok_or(FastError)?;
+        let range = self.document_range(bytes)?;
         // `get` refuses ranges outside the document or off a character boundary.
-        self.document
-            .get(start..start + bytes.len())
-            .ok_or(FastError)
+        self.document.get(range).ok_or(FastError)
     }
 
     /// The next event that is not whitespace, a comment or a processing instruction.
