@@ -3,6 +3,10 @@
 //! With `raw` or `ns`, runs a baseline of the criterion benchmark instead: quick-xml's plain
 //! `Reader` or its namespace-aware `NsReader` event loop over the same bytes, touching every
 //! event.
+
+#[path = "../benches/baselines/mod.rs"]
+mod baselines;
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let path = args.next().expect("page file");
@@ -12,9 +16,9 @@ fn main() {
     let mut total = 0;
     for _ in 0..times {
         total += if mode == "raw" {
-            raw_reader_loop(&bytes)
+            baselines::raw_reader_loop(&bytes)
         } else if mode == "ns" {
-            raw_event_loop(&bytes)
+            baselines::raw_ns_reader_loop(&bytes)
         } else {
             match convio::soap::decode_response(&bytes) {
                 Ok(convio::soap::Body::GetIncrementalUpdatesResponse(page)) => page.record.len(),
@@ -23,32 +27,4 @@ fn main() {
         };
     }
     println!("{total}");
-}
-
-fn raw_reader_loop(bytes: &[u8]) -> usize {
-    use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_reader(bytes);
-    let mut count = 0;
-    loop {
-        match reader.read_event() {
-            Ok(Event::Eof) => return count,
-            Ok(Event::Text(text)) => count += text.len(),
-            Ok(_) => count += 1,
-            Err(error) => panic!("{error}"),
-        }
-    }
-}
-
-fn raw_event_loop(bytes: &[u8]) -> usize {
-    use quick_xml::events::Event;
-    let mut reader = quick_xml::NsReader::from_reader(bytes);
-    let mut count = 0;
-    loop {
-        match reader.read_resolved_event() {
-            Ok((_, Event::Eof)) => return count,
-            Ok((_, Event::Text(text))) => count += text.len(),
-            Ok(_) => count += 1,
-            Err(error) => panic!("{error}"),
-        }
-    }
 }
