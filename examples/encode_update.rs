@@ -20,6 +20,7 @@ fn main() {
             partition_id: Some(1001),
             force: None,
             record: page.record.into_iter().take(50).collect(),
+            unknown: Default::default(),
         }),
     );
     let mut total = 0;

@@ -10,7 +10,7 @@
 //! | `<X>v</X>`                | [`Field::Value`] | set to `v`          |
 //! | `<X/>` (empty)            | refused on encode| would be left unchanged |
 //!
-//! An empty value is refused when encoding (see [`EmptyValueError`]): the server
+//! An empty value is refused when encoding ([`EncodeError::EmptyValue`](crate::EncodeError::EmptyValue)): the server
 //! would silently ignore it, so the caller has to say `Nil` (clear) or `Absent`
 //! (leave) instead. When decoding, an empty element is kept as the empty value it is.
 
@@ -21,10 +21,9 @@ use serde::{
 };
 use xsd_parser_types::quick_xml::{
     DeserializeHelper, Deserializer, DeserializerArtifact, DeserializerOutput, DeserializerResult,
-    Error as XmlError, ErrorKind as XmlErrorKind, Event, SerializeHelper, Serializer,
-    WithDeserializer, WithSerializer,
+    Error as XmlError, Event, WithDeserializer,
 };
-use xsd_parser_types::xml::{Nillable, NillableDeserializer, NillableSerializer};
+use xsd_parser_types::xml::{Nillable, NillableDeserializer};
 
 /// A record field that is either absent, explicitly nil, or carries a value.
 ///
@@ -197,153 +196,11 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Field<T> {
     }
 }
 
-/// Returned (inside the codec error) when a `Field::Value` would be written as an
-/// empty element, which the server reads as "leave unchanged".
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EmptyValueError {
-    /// The element that would have been empty.
-    pub element: String,
-}
-
-impl fmt::Display for EmptyValueError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "element `{}` has an empty value, which the server would ignore; \
-             use Field::Nil to clear it or Field::Absent to leave it unchanged",
-            self.element
-        )
-    }
-}
-
-impl std::error::Error for EmptyValueError {}
-
 // ---------------------------------------------------------------- quick-xml glue
 //
-// The generated types use `Field<T>` as their nillable type. Writing and reading
-// delegate to xsd-parser-types' `Nillable`, so the `xsi:nil` handling is theirs;
-// `Absent` writes nothing, and an empty value is refused.
-
-impl<T: WithSerializer> WithSerializer for Field<T> {
-    type Serializer<'x>
-        = FieldSerializer<'x, T>
-    where
-        T: 'x;
-
-    fn serializer<'ser>(
-        &'ser self,
-        name: Option<&'ser str>,
-        is_root: bool,
-    ) -> Result<Self::Serializer<'ser>, XmlError> {
-        let name = name.unwrap_or("Field");
-        Ok(match self {
-            Field::Absent => FieldSerializer::Done,
-            Field::Nil => FieldSerializer::Nil(NillableSerializer::Nil { name }),
-            Field::Value(value) => FieldSerializer::Value {
-                inner: value.serializer(Some(name), is_root)?,
-                name,
-                queued: None,
-                checked: false,
-            },
-        })
-    }
-}
-
-/// Event source for one [`Field`]; see [`WithSerializer`].
-pub enum FieldSerializer<'ser, T: WithSerializer + 'ser> {
-    /// Writing the value; until `checked`, watching that the element is not empty.
-    Value {
-        /// The value's own serializer.
-        inner: T::Serializer<'ser>,
-        /// Element name, for the empty-value error.
-        name: &'ser str,
-        /// An event read ahead while checking for emptiness.
-        queued: Option<Event<'ser>>,
-        /// Whether the element is known to have content.
-        checked: bool,
-    },
-    /// Writing `<name xsi:nil="true"/>`.
-    Nil(NillableSerializer<'ser, T>),
-    /// Nothing (more) to write.
-    Done,
-}
-
-impl<'ser, T: WithSerializer + 'ser> fmt::Debug for FieldSerializer<'ser, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FieldSerializer::Value { name, .. } => {
-                f.debug_struct("Value").field("name", name).finish()
-            }
-            FieldSerializer::Nil(inner) => f.debug_tuple("Nil").field(inner).finish(),
-            FieldSerializer::Done => f.write_str("Done"),
-        }
-    }
-}
-
-/// An error raised while this element's start tag was still held back: the element
-/// path seen by the writer lacks this element, so it is added to the error.
-fn within(name: &str, mut error: XmlError) -> XmlError {
-    if let XmlErrorKind::Custom(inner) = &mut error.kind {
-        if let Some(empty) = inner.downcast_mut::<EmptyValueError>() {
-            empty.element = format!("{name}/{}", empty.element);
-        }
-    }
-    error
-}
-
-fn empty_value_error(name: &str) -> XmlError {
-    XmlErrorKind::Custom(Box::new(EmptyValueError {
-        element: name.to_string(),
-    }))
-    .into()
-}
-
-impl<'ser, T: WithSerializer + 'ser> Serializer<'ser> for FieldSerializer<'ser, T> {
-    fn next(&mut self, helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, XmlError>> {
-        match self {
-            FieldSerializer::Done => None,
-            FieldSerializer::Nil(inner) => inner.next(helper),
-            FieldSerializer::Value {
-                inner,
-                name,
-                queued,
-                checked,
-            } => {
-                if let Some(event) = queued.take() {
-                    return Some(Ok(event));
-                }
-                let event = match inner.next(helper)? {
-                    Ok(event) => event,
-                    Err(error) => return Some(Err(error)),
-                };
-                if *checked {
-                    return Some(Ok(event));
-                }
-                match event {
-                    Event::Empty(_) => Some(Err(empty_value_error(name))),
-                    Event::Start(start) => loop {
-                        match inner.next(helper) {
-                            None | Some(Ok(Event::End(_))) => {
-                                return Some(Err(empty_value_error(name)))
-                            }
-                            Some(Err(error)) => return Some(Err(within(name, error))),
-                            Some(Ok(Event::Text(text))) if text.is_empty() => continue,
-                            Some(Ok(content)) => {
-                                *checked = true;
-                                *queued = Some(content);
-                                return Some(Ok(Event::Start(start)));
-                            }
-                        }
-                    },
-                    other => {
-                        *checked = true;
-                        Some(Ok(other))
-                    }
-                }
-            }
-        }
-    }
-}
+// The Server API's generated readers (xsd-parser's) use `Field<T>` as their nillable type
+// and delegate to xsd-parser-types' `Nillable`. The SOAP types are read and written by the
+// crate's codec, where the wire rules are (`codec::field`).
 
 impl<T: WithDeserializer> WithDeserializer for Field<T> {
     type Deserializer = FieldDeserializer<T>;

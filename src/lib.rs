@@ -6,6 +6,7 @@
 //! - [`generated`]: the types `build.rs` generates from `schemas/`.
 #![warn(missing_docs)]
 
+pub mod codec;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod error;
@@ -20,16 +21,17 @@ pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/soap_types.rs"));
 }
 pub mod record;
-pub(crate) mod scan;
 pub mod server_api;
 pub mod soap;
 pub mod transport;
 pub mod types;
 pub mod wsdl;
 
+pub use codec::{DecodeOptions, Element, Unknown};
 pub use error::{DecodeError, EncodeError, Error};
 pub use field::Field;
 pub use generated::{AnyRecord, ResultCode};
+pub use record::DynamicRecord;
 pub use types::{Decimal, Text};
 
 /// The README's example, compiled and run as a doctest.

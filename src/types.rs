@@ -1,8 +1,7 @@
 //! Scalar types the schemas map to where the generator's defaults would lose information.
 //!
-//! - [`Text`] for `xs:string`: the stock string writer of xsd-parser-types refuses any
-//!   value containing `]]>`, although an escaped `]]&gt;` is perfectly good XML. A
-//!   donor's free-text field may legitimately contain it, so strings get their own writer.
+//! - [`Text`] for `xs:string`: short values (most names, cities, phone numbers) stored inline,
+//!   so that reading a page of records does not allocate for each of them.
 //! - [`Decimal`] for `xs:decimal`: amounts must not pass through `f64`.
 
 use std::borrow::Borrow;
@@ -11,12 +10,8 @@ use std::ops::Deref;
 use std::str::FromStr;
 
 use compact_str::CompactString;
-use quick_xml::events::{BytesEnd, BytesStart, BytesText};
 use serde::{Deserialize, Serialize};
-use xsd_parser_types::quick_xml::{
-    DeserializeBytesFromStr, Error as XmlError, Event, SerializeBytesToString, SerializeHelper,
-    Serializer, WithSerializer,
-};
+use xsd_parser_types::quick_xml::DeserializeBytesFromStr;
 
 /// The value of an `xs:string` element. Derefs to `str` and converts from and into `String`.
 ///
@@ -150,48 +145,6 @@ impl FromStr for Text {
 // as it does for `String`).
 impl DeserializeBytesFromStr for Text {}
 
-impl WithSerializer for Text {
-    type Serializer<'x> = TextSerializer<'x>;
-
-    fn serializer<'ser>(
-        &'ser self,
-        name: Option<&'ser str>,
-        _is_root: bool,
-    ) -> Result<Self::Serializer<'ser>, XmlError> {
-        Ok(TextSerializer {
-            name,
-            text: &self.0,
-            step: 0,
-        })
-    }
-}
-
-/// Writes a [`Text`] as `<name>escaped text</name>`.
-#[derive(Debug)]
-pub struct TextSerializer<'ser> {
-    name: Option<&'ser str>,
-    text: &'ser str,
-    step: u8,
-}
-
-impl<'ser> Serializer<'ser> for TextSerializer<'ser> {
-    fn next(&mut self, _helper: &mut SerializeHelper) -> Option<Result<Event<'ser>, XmlError>> {
-        loop {
-            let step = self.step;
-            self.step = self.step.saturating_add(1);
-            match (step, self.name) {
-                (0, Some(name)) => return Some(Ok(Event::Start(BytesStart::new(name)))),
-                (1, _) if !self.text.is_empty() => {
-                    return Some(Ok(Event::Text(BytesText::new(self.text))));
-                }
-                (2, Some(name)) => return Some(Ok(Event::End(BytesEnd::new(name)))),
-                (0..=2, _) => continue,
-                _ => return None,
-            }
-        }
-    }
-}
-
 /// An exact `xs:decimal`, kept as its canonical text so that no amount is rounded.
 ///
 /// ```
@@ -263,4 +216,3 @@ impl fmt::Display for Decimal {
 }
 
 impl DeserializeBytesFromStr for Decimal {}
-impl SerializeBytesToString for Decimal {}

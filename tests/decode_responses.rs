@@ -1,8 +1,8 @@
 //! Decoding responses shaped like the documentation's examples (retyped, values changed).
 
 use convio::generated::tns;
-use convio::soap::{decode_envelope, decode_response, Body, FaultKind};
-use convio::{AnyRecord, DecodeError, Error, Field, ResultCode};
+use convio::soap::{decode_envelope, decode_response, decode_response_with, Body, FaultKind};
+use convio::{AnyRecord, DecodeError, DecodeOptions, Error, Field, ResultCode};
 
 /// Update result with a nil MemberId, in the server's style: default namespace on the
 /// response element, `ens` and `xsi` declared there, no XML declaration.
@@ -268,6 +268,7 @@ fn synchronization_window_response() {
         start,
         end,
         sync_id,
+        ..
     } = response.result;
     assert_eq!((partition_id, sync_id), (1001, 82));
     assert_eq!(
@@ -287,14 +288,29 @@ fn doctype_is_refused_before_parsing() {
 }
 
 #[test]
-fn record_without_xsi_type_is_an_error_with_position() {
+fn record_without_xsi_type_is_kept_as_a_dynamic_record_and_refused_when_strict() {
     let wire = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>
 <QueryResponse xmlns="urn:soap.convio.com"><Record><ConsId>1</ConsId></Record></QueryResponse></soap:Body></soap:Envelope>"#;
-    let Err(Error::Decode(DecodeError::Xml { message, .. })) = decode_response(wire.as_bytes())
+    let Body::QueryResponse(page) = decode_response(wire.as_bytes()).expect("lenient") else {
+        panic!("expected a QueryResponse")
+    };
+    let [AnyRecord::Dynamic(record)] = page.record.as_slice() else {
+        panic!("expected one dynamic record: {:?}", page.record)
+    };
+    assert_eq!(record.type_name(), "");
+    assert_eq!(record.get("ConsId"), Field::Value("1"));
+
+    let Err(Error::Decode(DecodeError::Xml {
+        message,
+        position,
+        path,
+    })) = decode_response_with(wire.as_bytes(), DecodeOptions::strict())
     else {
         panic!("expected decode error")
     };
-    assert!(message.contains("without xsi:type"), "{message}");
+    assert!(message.contains("no xsi:type"), "{message}");
+    assert!(position.is_some());
+    assert_eq!(path.join("/"), "Envelope/Body/QueryResponse/Record[1]");
 }
 
 #[test]

@@ -16,6 +16,7 @@ fn update(record: convio::AnyRecord) -> Body {
         partition_id: Some(1001),
         force: None,
         record: vec![record],
+        unknown: Default::default(),
     })
 }
 
@@ -85,6 +86,7 @@ fn non_character_is_refused() {
         query_string: "select \u{FFFF}".into(),
         page: None,
         page_size: None,
+        unknown: Default::default(),
     });
     let error = encode(body).unwrap_err();
     assert_eq!(

@@ -44,6 +44,7 @@ fn name() -> impl Strategy<Value = ens::NameType> {
                 last_name,
                 suffix,
                 prof_suffix,
+                unknown: Default::default(),
             },
         )
 }
@@ -86,7 +87,7 @@ proptest! {
         let records: Vec<AnyRecord> = records.into_iter().map(AnyRecord::from).collect();
         let envelope = Envelope::request(
             Some(common::SESSION),
-            Body::Update(tns::UpdateElementType { partition_id: Some(1001), force: None, record: records }),
+            Body::Update(tns::UpdateElementType { partition_id: Some(1001), force: None, record: records, unknown: Default::default()  }),
         );
         let bytes = Encoder::new().encode(&envelope).expect("encodes");
         let decoded = decode_envelope(&bytes).expect("decodes");

@@ -50,7 +50,7 @@ fn soap_response_corpus() {
     replay("soap_response", |data| {
         let _ = convio::soap::decode_response(data);
         let _ = convio::soap::decode_envelope(data);
-        let _ = convio::soap::fast::decode_page(data);
+        let _ = convio::soap::decode_response_with(data, convio::DecodeOptions::strict());
     });
 }
 

@@ -17,6 +17,7 @@ fn update(records: Vec<AnyRecord>) -> Body {
         partition_id: Some(1001),
         force: None,
         record: records,
+        unknown: Default::default(),
     })
 }
 
@@ -25,6 +26,7 @@ fn login() {
     let body = Body::Login(tns::LoginElementType {
         user_name: "apiuser".into(),
         password: "s3cret&<pw>".into(),
+        unknown: Default::default(),
     });
     insta::assert_snapshot!("login", pretty_request(None, body));
 }
@@ -68,6 +70,7 @@ fn create_with_accepts_email() {
         Body::Create(tns::CreateElementType {
             partition_id: Some(1001),
             record: vec![record.into()],
+            unknown: Default::default(),
         }),
     );
 }
@@ -142,6 +145,7 @@ fn update_several_records_with_force() {
             partition_id: Some(1001),
             force: Some(true),
             record: records,
+            unknown: Default::default(),
         }),
     );
 }
@@ -158,6 +162,7 @@ fn delete() {
             partition_id: Some(1001),
             force: Some(false),
             record: vec![record.into()],
+            unknown: Default::default(),
         }),
     );
 }
@@ -177,6 +182,7 @@ fn add_relationships() {
             partition_id: Some(1001),
             force: None,
             record: vec![record.into()],
+            unknown: Default::default(),
         }),
     );
 }
@@ -194,6 +200,7 @@ fn remove_relationships() {
             partition_id: None,
             force: Some(true),
             record: vec![record.into()],
+            unknown: Default::default(),
         }),
     );
 }
@@ -207,6 +214,7 @@ fn query_single_constituent() {
                 "select ConsId, UserName, HomeAddress from Constituent where ConsId = 123".into(),
             page: None,
             page_size: None,
+            unknown: Default::default(),
         }),
     );
 }
@@ -219,6 +227,7 @@ fn query_paged() {
             query_string: "select CampaignId, Title from DonationCampaign".into(),
             page: Some(2),
             page_size: Some(200),
+            unknown: Default::default(),
         }),
     );
 }
@@ -231,6 +240,7 @@ fn describe_record_type() {
             record_type: "Constituent".into(),
             parent_type: None,
             parent_field: None,
+            unknown: Default::default(),
         }),
     );
 }
@@ -243,6 +253,7 @@ fn describe_nested_record_type() {
             record_type: "Name".into(),
             parent_type: Some("Constituent".into()),
             parent_field: Some("ConsName".into()),
+            unknown: Default::default(),
         }),
     );
 }
@@ -264,6 +275,7 @@ fn start_synchronization_default_window() {
             start: None,
             end: None,
             force: None,
+            unknown: Default::default(),
         }),
     );
 }
@@ -277,6 +289,7 @@ fn start_synchronization_window_forced() {
             start: Some("2026-11-01T00:00:00Z".into()),
             end: Some("2026-11-22T00:00:00Z".into()),
             force: Some(true),
+            unknown: Default::default(),
         }),
     );
 }
@@ -285,7 +298,10 @@ fn start_synchronization_window_forced() {
 fn end_synchronization() {
     snap(
         "end_synchronization",
-        Body::EndSynchronization(tns::EndSynchronizationElementType { partition_id: 1001 }),
+        Body::EndSynchronization(tns::EndSynchronizationElementType {
+            partition_id: 1001,
+            unknown: Default::default(),
+        }),
     );
 }
 
@@ -296,6 +312,7 @@ fn incremental(fields: &[&str]) -> tns::IncrementalRequestType {
         page: 1,
         page_size: 200,
         field: fields.iter().map(|f| Text::from(*f)).collect(),
+        unknown: Default::default(),
     }
 }
 
@@ -335,6 +352,7 @@ fn get_synchronization_request_log() {
         "get_synchronization_request_log",
         Body::GetSynchronizationRequestLog(tns::GetSynchronizationRequestLogElementType {
             sync_id: "82".into(),
+            unknown: Default::default(),
         }),
     );
 }
@@ -347,6 +365,7 @@ fn get_synchronization_log() {
             partition_id: 1001,
             start: Some("2026-05-01T00:00:00Z".into()),
             end: None,
+            unknown: Default::default(),
         }),
     );
 }

@@ -772,7 +772,7 @@ async fn sync(
         let mut pages = pages?.starting_at(position.next_page);
         while let Some(records) = pages.next_page().await? {
             for record in &records {
-                let line = serde_json::json!({ "change": label, "type": record_type_name(record), "fields": row_json(&record_to_paths(record)?) });
+                let line = serde_json::json!({ "change": label, "type": record.type_name(), "fields": row_json(&record_to_paths(record)?) });
                 writeln!(output, "{line}").map_err(io_failure)?;
             }
             output.flush().map_err(io_failure)?;
@@ -800,10 +800,6 @@ async fn sync(
         seconds
     );
     Ok(())
-}
-
-fn record_type_name(record: &AnyRecord) -> &'static str {
-    record.type_name()
 }
 
 fn save(path: &Path, position: &SyncPosition) -> Result<(), Failure> {

@@ -335,6 +335,7 @@ impl Client {
             Body::Create(tns::CreateElementType {
                 partition_id: partition,
                 record,
+                unknown: Default::default(),
             })
         })
         .await
@@ -360,6 +361,7 @@ impl Client {
                 partition_id: partition,
                 force: options.force,
                 record,
+                unknown: Default::default(),
             })
         })
         .await
@@ -385,6 +387,7 @@ impl Client {
                 partition_id: partition,
                 force: options.force,
                 record,
+                unknown: Default::default(),
             })
         })
         .await
@@ -402,6 +405,7 @@ impl Client {
                 partition_id: partition,
                 force: options.force,
                 record,
+                unknown: Default::default(),
             })
         })
         .await
@@ -423,6 +427,7 @@ impl Client {
                     partition_id: partition,
                     force: options.force,
                     record,
+                    unknown: Default::default(),
                 })
             },
         )
@@ -454,6 +459,7 @@ impl Client {
             record_type: record_type.into(),
             parent_type: None,
             parent_field: None,
+            unknown: Default::default(),
         });
         let body = self
             .call("DescribeRecordType", body, Replay::Idempotent)
@@ -490,6 +496,7 @@ impl Client {
             start: options.start,
             end: options.end,
             force: options.force.then_some(true),
+            unknown: Default::default(),
         });
         let body = self
             .call("StartSynchronization", body, Replay::Never)
@@ -506,7 +513,10 @@ impl Client {
         partition: Option<usize>,
     ) -> Result<tns::SynchronizationWindowType, Error> {
         let partition_id = self.required_partition(partition)?;
-        let body = Body::EndSynchronization(tns::EndSynchronizationElementType { partition_id });
+        let body = Body::EndSynchronization(tns::EndSynchronizationElementType {
+            partition_id,
+            unknown: Default::default(),
+        });
         let body = self.call("EndSynchronization", body, Replay::Never).await?;
         expect(body, "EndSynchronization", |b| match b {
             Body::EndSynchronizationResponse(r) => Some(r.result),
@@ -571,6 +581,7 @@ impl Client {
         let body =
             Body::GetSynchronizationRequestLog(tns::GetSynchronizationRequestLogElementType {
                 sync_id: sync_id.to_string().into(),
+                unknown: Default::default(),
             });
         let body = self
             .call("GetSynchronizationRequestLog", body, Replay::Idempotent)
@@ -593,6 +604,7 @@ impl Client {
             partition_id,
             start,
             end,
+            unknown: Default::default(),
         });
         let body = self
             .call("GetSynchronizationLog", body, Replay::Idempotent)
@@ -719,6 +731,7 @@ impl Client {
         let body = Body::Login(tns::LoginElementType {
             user_name: credentials.user_name.as_str().into(),
             password: credentials.password.expose().into(),
+            unknown: Default::default(),
         });
         let generation = self.inner.logins.fetch_add(1, Ordering::SeqCst) + 1;
         tracing::debug!(user = %credentials.user_name, "logging in");
@@ -883,6 +896,7 @@ mod tests {
     fn an_unexpected_body_is_named_by_its_variant() {
         let page = Body::QueryResponse(tns::QueryResponseElementType {
             record: vec![crate::AnyRecord::Constituent(Default::default()); 3],
+            unknown: Default::default(),
         });
         assert_eq!(body_name(&page), "QueryResponse");
         let error = expect(page, "GetServerTime", |body| match body {

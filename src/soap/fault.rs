@@ -5,7 +5,7 @@ use std::fmt;
 use quick_xml::events::Event;
 use quick_xml::NsReader;
 
-use crate::generated::soapenv::{FaultDetailTypeContent, FaultType};
+use crate::generated::soapenv::{FaultDetailType, FaultType};
 
 /// What kind of message-level failure the server reported.
 ///
@@ -91,8 +91,8 @@ impl From<FaultType> for Fault {
     fn from(fault: FaultType) -> Self {
         let kind = fault
             .detail
-            .and_then(|detail| detail.content)
-            .map(kind_from_detail)
+            .as_ref()
+            .and_then(kind_from_detail)
             .unwrap_or_else(|| kind_from_code(&fault.faultcode));
         Fault {
             kind,
@@ -103,20 +103,44 @@ impl From<FaultType> for Fault {
     }
 }
 
-fn kind_from_detail(detail: FaultDetailTypeContent) -> FaultKind {
-    match detail {
-        FaultDetailTypeContent::LoginFault(_) => FaultKind::Login,
-        FaultDetailTypeContent::SessionFault(_) => FaultKind::Session,
-        FaultDetailTypeContent::InvalidMessageFault(_) => FaultKind::InvalidMessage,
-        FaultDetailTypeContent::MalformedMessageFault(detail) => FaultKind::MalformedMessage {
-            line: detail.line.map(|n| n as u64),
-            column: detail.column.map(|n| n as u64),
-        },
-        FaultDetailTypeContent::UnsupportedOperationFault(_) => FaultKind::UnsupportedOperation,
-        FaultDetailTypeContent::InvalidRequestFault(_) => FaultKind::InvalidRequest,
-        FaultDetailTypeContent::SynchronizationFault(_) => FaultKind::Synchronization,
-        FaultDetailTypeContent::ServerFault(_) => FaultKind::Server,
+/// The kind named by the detail's fault element: a typed one, or one the schema does not
+/// list (another namespace, a newer fault) by its name.
+fn kind_from_detail(detail: &FaultDetailType) -> Option<FaultKind> {
+    let typed = [
+        (detail.login_fault.is_some(), FaultKind::Login),
+        (detail.session_fault.is_some(), FaultKind::Session),
+        (
+            detail.invalid_message_fault.is_some(),
+            FaultKind::InvalidMessage,
+        ),
+        (
+            detail.unsupported_operation_fault.is_some(),
+            FaultKind::UnsupportedOperation,
+        ),
+        (
+            detail.invalid_request_fault.is_some(),
+            FaultKind::InvalidRequest,
+        ),
+        (
+            detail.synchronization_fault.is_some(),
+            FaultKind::Synchronization,
+        ),
+        (detail.server_fault.is_some(), FaultKind::Server),
+    ];
+    if let Some(malformed) = &detail.malformed_message_fault {
+        return Some(FaultKind::MalformedMessage {
+            line: malformed.line.map(|n| n as u64),
+            column: malformed.column.map(|n| n as u64),
+        });
     }
+    if let Some((_, kind)) = typed.into_iter().find(|(present, _)| *present) {
+        return Some(kind);
+    }
+    let name = detail.unknown.elements().next()?.name().local().to_string();
+    Some(match kind_from_code(&name) {
+        FaultKind::Other(_) => FaultKind::Other(name),
+        known => known,
+    })
 }
 
 /// Infers the kind from a faultcode such as `SESSION`, `soap:Client.LoginFault` or

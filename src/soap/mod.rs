@@ -8,7 +8,6 @@
 pub mod client;
 pub mod constituent;
 pub mod envelope;
-pub mod fast;
 pub mod fault;
 pub mod pages;
 pub mod paths;
@@ -20,7 +19,9 @@ pub use client::{
     MAX_RECORDS_PER_REQUEST,
 };
 pub use constituent::{EmailOptIn, NewConstituent};
-pub use envelope::{decode_envelope, decode_response, Encoder};
+pub use envelope::{
+    decode_envelope, decode_envelope_with, decode_response, decode_response_with, Encoder,
+};
 pub use fault::{Fault, FaultKind};
 pub use pages::{IncrementalKind, Pages, MAX_PAGE_SIZE};
 pub use paths::{record_from_paths, record_to_paths};

@@ -151,6 +151,7 @@ impl Pages {
                     query_string: query.clone(),
                     page: Some(page),
                     page_size: Some(page_size),
+                    unknown: Default::default(),
                 }),
             ),
             Source::Incremental {
@@ -165,6 +166,7 @@ impl Pages {
                     page,
                     page_size,
                     field: fields.clone(),
+                    unknown: Default::default(),
                 };
                 match kind {
                     IncrementalKind::Inserts => (

@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 
 use quick_xml::events::Event;
 
-use super::envelope::decode_envelope;
+use super::envelope::decode_envelope_with;
 use super::Body;
+use crate::codec::DecodeOptions;
 use crate::error::{DecodeError, Error};
 use crate::generated::{ELEMENT_TABLE, RECORD_FIELDS};
 use crate::{AnyRecord, Field};
@@ -125,12 +126,16 @@ pub fn record_from_paths(
     let document = format!(
         r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:tns="urn:soap.convio.com" xmlns:ens="urn:object.soap.convio.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><tns:QueryResponse><tns:Record xsi:type="ens:{record_type}">{fields}</tns:Record></tns:QueryResponse></soapenv:Body></soapenv:Envelope>"#
     );
-    let envelope = decode_envelope(document.as_bytes()).map_err(|error| match error {
-        DecodeError::Xml { message, .. } => {
-            Error::InvalidArgument(format!("invalid value: {message}"))
-        }
-        other => Error::Decode(other),
-    })?;
+    // Strict: a value that is not of its field's type is refused, not kept aside.
+    let envelope =
+        decode_envelope_with(document.as_bytes(), DecodeOptions::strict()).map_err(|error| {
+            match error {
+                DecodeError::Xml { message, .. } => {
+                    Error::InvalidArgument(format!("invalid value: {message}"))
+                }
+                other => Error::Decode(other),
+            }
+        })?;
     match envelope.body {
         Body::QueryResponse(mut response) if response.record.len() == 1 => {
             Ok(response.record.remove(0))
@@ -157,10 +162,10 @@ pub fn record_from_paths(
 /// assert_eq!(record_to_paths(&record).unwrap(), pairs);
 /// ```
 pub fn record_to_paths(record: &AnyRecord) -> Result<Vec<(String, Field<String>)>, Error> {
-    // The direct writer's bytes for the record alone (the reader below goes by local names).
-    let mut bytes = Vec::with_capacity(1024);
-    super::fast::write_record(&mut bytes, record)
-        .map_err(|e| Error::Encode(e.into_encode_error(&[])))?;
+    // The record as written (with any content kept from reading); the reader below goes
+    // by local names.
+    let bytes =
+        crate::record::record_bytes(record).map_err(|e| Error::Encode(e.into_encode_error(&[])))?;
     let mut reader = quick_xml::Reader::from_reader(bytes.as_slice());
     let mut stack: Vec<String> = Vec::new();
     let mut pairs = Vec::new();

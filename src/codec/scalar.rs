@@ -1,0 +1,170 @@
+//! Simple values: parsed from an element's trimmed text, written as escaped text.
+
+use std::borrow::Cow;
+
+use super::error::WriteError;
+use super::escape::escape_into;
+
+/// A simple type: what an element's text means, both ways.
+pub(crate) trait Scalar: Sized {
+    /// What the value is, for messages (`an unsigned integer`).
+    const KIND: &'static str;
+
+    /// Parses trimmed text; `None` when the text is not a value of this type.
+    fn parse(text: &str) -> Option<Self>;
+
+    /// Parses trimmed text, taking it over when it is already an owned string (text with
+    /// references in it), so that no value is copied twice. Text that does not parse is
+    /// handed back, so that the caller can keep it.
+    fn from_text(text: Cow<'_, str>) -> Result<Self, Cow<'_, str>> {
+        match Self::parse(&text) {
+            Some(value) => Ok(value),
+            None => Err(text),
+        }
+    }
+
+    /// Appends the value as escaped text.
+    fn write_text(&self, out: &mut Vec<u8>) -> Result<(), WriteError>;
+}
+
+impl Scalar for String {
+    const KIND: &'static str = "a string";
+
+    fn parse(text: &str) -> Option<Self> {
+        Some(text.to_string())
+    }
+
+    fn from_text(text: Cow<'_, str>) -> Result<Self, Cow<'_, str>> {
+        Ok(text.into_owned())
+    }
+
+    fn write_text(&self, out: &mut Vec<u8>) -> Result<(), WriteError> {
+        escape_into(out, self)
+    }
+}
+
+impl Scalar for crate::Text {
+    const KIND: &'static str = "a string";
+
+    fn parse(text: &str) -> Option<Self> {
+        Some(crate::Text::from(text))
+    }
+
+    fn from_text(text: Cow<'_, str>) -> Result<Self, Cow<'_, str>> {
+        // Borrowed text goes straight into `Text` (inline when short); an owned string with
+        // references resolved keeps its buffer.
+        Ok(match text {
+            Cow::Borrowed(text) => crate::Text::from(text),
+            Cow::Owned(text) => crate::Text::from(text),
+        })
+    }
+
+    fn write_text(&self, out: &mut Vec<u8>) -> Result<(), WriteError> {
+        escape_into(out, self.as_str())
+    }
+}
+
+impl Scalar for crate::Decimal {
+    const KIND: &'static str = "an xs:decimal";
+
+    fn parse(text: &str) -> Option<Self> {
+        text.parse().ok()
+    }
+
+    fn write_text(&self, out: &mut Vec<u8>) -> Result<(), WriteError> {
+        escape_into(out, self.as_str())
+    }
+}
+
+macro_rules! integer_scalars {
+    ($($type:ty => $kind:literal),*) => {$(
+        impl Scalar for $type {
+            const KIND: &'static str = $kind;
+
+            fn parse(text: &str) -> Option<Self> {
+                text.parse().ok()
+            }
+
+            fn write_text(&self, out: &mut Vec<u8>) -> Result<(), WriteError> {
+                use std::io::Write as _;
+                // Writing to a Vec cannot fail.
+                let _ = write!(out, "{self}");
+                Ok(())
+            }
+        }
+    )*};
+}
+
+integer_scalars!(
+    usize => "an unsigned integer",
+    u64 => "an unsigned integer",
+    u32 => "an unsigned integer",
+    i64 => "an integer",
+    i32 => "an integer"
+);
+
+impl Scalar for bool {
+    const KIND: &'static str = "a boolean";
+
+    /// `true`/`false` in any case, `1`/`0`, and `yes`/`no` (which some servers write).
+    fn parse(text: &str) -> Option<Self> {
+        let is = |word: &str| text.eq_ignore_ascii_case(word);
+        if is("true") || text == "1" || is("yes") {
+            Some(true)
+        } else if is("false") || text == "0" || is("no") {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    fn write_text(&self, out: &mut Vec<u8>) -> Result<(), WriteError> {
+        out.extend_from_slice(if *self { b"true" } else { b"false" });
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_text_from_the_document_is_stored_inline() {
+        let short = crate::Text::from_text(Cow::Borrowed("Lovelace")).expect("text");
+        assert_eq!(short.as_str(), "Lovelace");
+        assert!(short.is_inline());
+        let long_value = "a street name longer than twenty-four bytes";
+        let long = crate::Text::from_text(Cow::Borrowed(long_value)).expect("text");
+        assert_eq!(long.as_str(), long_value);
+        assert!(!long.is_inline());
+    }
+
+    #[test]
+    fn booleans_are_read_in_any_case() {
+        for (text, expected) in [
+            ("true", true),
+            ("TRUE", true),
+            ("1", true),
+            ("Yes", true),
+            ("false", false),
+            ("False", false),
+            ("0", false),
+            ("no", false),
+        ] {
+            assert_eq!(bool::parse(text), Some(expected), "{text}");
+        }
+        for text in ["", "2", "t", "truth", "nope"] {
+            assert!(bool::parse(text).is_none(), "{text}");
+        }
+    }
+
+    #[test]
+    fn text_that_does_not_parse_is_handed_back() {
+        assert_eq!(usize::from_text(Cow::Borrowed("12")), Ok(12));
+        assert_eq!(
+            usize::from_text(Cow::Borrowed("twelve")),
+            Err(Cow::Borrowed("twelve"))
+        );
+        assert!(crate::Decimal::from_text(Cow::Borrowed("1,5")).is_err());
+    }
+}
