@@ -21,6 +21,7 @@ pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/soap_types.rs"));
 }
 pub mod record;
+pub mod schema;
 pub mod server_api;
 pub mod soap;
 pub mod transport;

@@ -25,6 +25,8 @@ pub struct WsdlSummary {
     pub operations: BTreeSet<String>,
     /// Complex types (named and element-inline ones, by name) and their fields in order.
     pub types: BTreeMap<String, Vec<(String, FieldShape)>>,
+    /// The base type (local name) of each complex type declared as an extension.
+    pub bases: BTreeMap<String, String>,
 }
 
 /// A difference between two WSDLs.
@@ -145,6 +147,9 @@ impl WsdlSummary {
             for (name, fields) in imported.types {
                 summary.types.entry(name).or_insert(fields);
             }
+            for (name, base) in imported.bases {
+                summary.bases.entry(name).or_insert(base);
+            }
             pending.extend(
                 more.iter()
                     .filter(|l| !l.contains("://"))
@@ -206,6 +211,14 @@ impl WsdlSummary {
                         types.push((name, depth));
                     }
                 }
+                b"extension" => {
+                    if let (Some((type_name, _)), Some(base)) =
+                        (types.last(), attribute(&start, b"base"))
+                    {
+                        let local = base.rsplit(':').next().unwrap_or(&base).to_string();
+                        summary.bases.insert(type_name.clone(), local);
+                    }
+                }
                 b"element" => {
                     let name = attribute(&start, b"name").or_else(|| attribute(&start, b"ref"));
                     if let (Some((type_name, _)), Some(name)) = (types.last(), name.clone()) {
@@ -238,6 +251,19 @@ impl WsdlSummary {
             }
         }
         Ok((summary, locations))
+    }
+
+    /// The record types: complex types that extend `Record`, in name order.
+    ///
+    /// ```
+    /// let summary = convio::wsdl::WsdlSummary::parse_file("schemas/soap/convio.wsdl".as_ref()).unwrap();
+    /// assert!(summary.record_types().any(|name| name == "Constituent"));
+    /// ```
+    pub fn record_types(&self) -> impl Iterator<Item = &str> + '_ {
+        self.bases
+            .iter()
+            .filter(|(_, base)| *base == "Record")
+            .map(|(name, _)| name.as_str())
     }
 
     /// What changes from `self` (old) to `new`.

@@ -19,7 +19,6 @@
 pub mod clock;
 pub mod query;
 pub mod records;
-pub mod schema;
 pub mod server_api;
 pub mod soap;
 pub mod state;
@@ -40,8 +39,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use crate::schema::{FieldDef, Schema};
 pub use clock::{format_date_time, parse_date_time, Clock};
-pub use schema::{FieldDef, Schema};
 pub use state::{Settings, State};
 
 use records::Fields;

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::schema::Schema;
 use super::xml::{escape, Element, ENS};
+use crate::schema::Schema;
 
 /// Stored fields of one record.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -145,18 +145,7 @@ fn checked_value(element: &Element, type_name: &str, path: &str) -> Result<Optio
     if text.is_empty() {
         return Ok(None);
     }
-    let valid = match type_name {
-        "usize" | "u64" | "u32" => text.bytes().all(|b| b.is_ascii_digit()),
-        "i64" | "i32" | "isize" => text
-            .strip_prefix('-')
-            .unwrap_or(text)
-            .bytes()
-            .all(|b| b.is_ascii_digit()),
-        "bool" => matches!(text, "true" | "false" | "1" | "0"),
-        "decimal" | "Decimal" => text.parse::<crate::Decimal>().is_ok(),
-        "date" => is_date(text),
-        _ => true,
-    };
+    let valid = crate::schema::value_fits(type_name, text);
     if !valid {
         return Err(format!(
             "field `{path}`: `{text}` is not a valid {type_name}"
@@ -173,23 +162,6 @@ fn checked_value(element: &Element, type_name: &str, path: &str) -> Result<Optio
     } else {
         Ok(Some(normalized.to_string()))
     }
-}
-
-/// `YYYY-MM-DD` with a month and day in range (xs:date without a time zone).
-fn is_date(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('-').collect();
-    let [year, month, day] = parts.as_slice() else {
-        return false;
-    };
-    let number = |s: &str, len: usize| {
-        (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| s.parse::<u32>().ok())
-            .flatten()
-    };
-    matches!(
-        (number(year, 4), number(month, 2), number(day, 2)),
-        (Some(_), Some(1..=12), Some(1..=31))
-    )
 }
 
 /// Which fields a response shows.

@@ -26,7 +26,7 @@ pub struct Settings {
     /// Whether two constituents may not share a primary email.
     pub unique_email: bool,
     /// The record types and fields the site has.
-    pub schema: std::sync::Arc<super::schema::Schema>,
+    pub schema: std::sync::Arc<crate::schema::Schema>,
 }
 
 /// Kind of change, for the synchronization downloads.

@@ -1,6 +1,10 @@
-//! The record types the emulator accepts and writes: by default those the crate was generated
-//! from, or those of a site WSDL given at run time (whose custom fields are then stored and
-//! returned like the standard ones, without rebuilding the crate).
+//! The record types of a site at run time: by default those the crate was generated from,
+//! or those of a site's WSDL (its custom fields, and record types the bundled schema lacks),
+//! without rebuilding the crate.
+//!
+//! The client uses it to put the fields of GetIncremental* requests and of dynamic records in
+//! the site's order and to check their values; the emulator to store and serve a site's
+//! records. One schema for both, so that they agree.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -64,7 +68,7 @@ impl Schema {
     /// The schemas the crate was generated from.
     ///
     /// ```
-    /// let schema = convio::emulator::Schema::generated();
+    /// let schema = convio::schema::Schema::generated();
     /// assert!(schema.fields("Constituent").unwrap().iter().any(|f| f.name == "PrimaryEmail"));
     /// ```
     pub fn generated() -> Self {
@@ -94,14 +98,21 @@ impl Schema {
     /// ```
     /// let wsdl = std::fs::read("tests/fixtures/site/site.wsdl").unwrap();
     /// let summary = convio::wsdl::WsdlSummary::parse(&wsdl).unwrap();
-    /// let schema = convio::emulator::Schema::from_wsdl(&summary);
+    /// let schema = convio::schema::Schema::from_wsdl(&summary);
     /// let fields = schema.fields("Constituent").unwrap();
     /// assert!(fields.iter().any(|f| f.name == "CustomIsVolunteer" && f.type_name == "bool"));
     /// ```
     pub fn from_wsdl(summary: &WsdlSummary) -> Self {
         let generated = Self::generated();
         let mut types = generated.types.clone();
-        let record_types: Vec<String> = generated.records.iter().map(|(n, _)| n.clone()).collect();
+        // The bundled record types, then those only the WSDL declares.
+        let mut record_types: Vec<String> =
+            generated.records.iter().map(|(n, _)| n.clone()).collect();
+        for name in summary.record_types() {
+            if !record_types.iter().any(|known| known == name) {
+                record_types.push(name.to_string());
+            }
+        }
         let mut pending: Vec<String> = record_types.clone();
         let mut replaced = std::collections::BTreeSet::new();
         while let Some(type_name) = pending.pop() {
@@ -196,6 +207,11 @@ impl Schema {
             .map(|(_, paths)| paths)
     }
 
+    /// Whether `name` is a record type of this schema.
+    pub fn is_record_type(&self, name: &str) -> bool {
+        self.records.iter().any(|(record, _)| record == name)
+    }
+
     /// The type of the element at dot path `path` below `type_name`, with its repeated flag.
     pub fn type_at(&self, type_name: &str, path: &str) -> Option<(&str, bool)> {
         let mut current = type_name;
@@ -212,7 +228,7 @@ impl Schema {
     /// lack), for logs and the CLI.
     ///
     /// ```
-    /// let schema = convio::emulator::Schema::generated();
+    /// let schema = convio::schema::Schema::generated();
     /// assert!(schema.custom_fields().is_empty());
     /// ```
     pub fn custom_fields(&self) -> BTreeMap<String, Vec<String>> {
@@ -228,6 +244,48 @@ impl Schema {
             })
             .collect()
     }
+}
+
+/// Whether `text` (trimmed, not empty) is a value of the simple kind `kind` (as in
+/// [`FieldDef::type_name`]): integers, booleans, decimals and `YYYY-MM-DD` dates are checked;
+/// anything else is text.
+///
+/// ```
+/// use convio::schema::value_fits;
+/// assert!(value_fits("usize", "42"));
+/// assert!(!value_fits("bool", "maybe"));
+/// assert!(value_fits("date", "2026-11-29"));
+/// assert!(value_fits("string", "anything"));
+/// ```
+pub fn value_fits(kind: &str, text: &str) -> bool {
+    match kind {
+        "usize" | "u64" | "u32" => !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()),
+        "i64" | "i32" | "isize" => {
+            let digits = text.strip_prefix('-').unwrap_or(text);
+            !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+        }
+        "bool" => matches!(text, "true" | "false" | "1" | "0"),
+        "decimal" | "Decimal" => text.parse::<crate::Decimal>().is_ok(),
+        "date" => is_date(text),
+        _ => true,
+    }
+}
+
+/// `YYYY-MM-DD` with a month and day in range (xs:date without a time zone).
+fn is_date(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    let [year, month, day] = parts.as_slice() else {
+        return false;
+    };
+    let number = |s: &str, len: usize| {
+        (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<u32>().ok())
+            .flatten()
+    };
+    matches!(
+        (number(year, 4), number(month, 2), number(day, 2)),
+        (Some(_), Some(1..=12), Some(1..=31))
+    )
 }
 
 #[cfg(test)]
