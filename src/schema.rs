@@ -340,6 +340,7 @@ mod tests {
             ("CustomLifetimeGifts", "decimal"),
             ("CustomHouseholdSize", "usize"),
             ("CustomNickname", "string"),
+            ("Custom_PartyAffiliation", "string"),
         ];
         assert_eq!(
             kinds,

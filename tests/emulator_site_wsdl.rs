@@ -177,9 +177,169 @@ async fn custom_fields_are_type_checked_and_described() {
         .filter(|f| f.custom == Some(true))
         .map(|f| f.name.to_string())
         .collect();
+    let mut expected: Vec<&str> = CUSTOM.split(", ").collect();
+    expected.extend(SITE_FIELDS);
+    assert_eq!(custom, expected);
+}
+
+/// Fields a real site adds after the custom ones: engagement scores the site computes (an
+/// upload of them is ignored) and a custom affiliation.
+const SITE_FIELDS: [&str; 4] = [
+    "EngagementFactor1",
+    "EngagementFactor2",
+    "EngagementFactor3",
+    "Custom_PartyAffiliation",
+];
+
+#[tokio::test]
+async fn a_real_site_s_engagement_factors_and_affiliation_are_stored_and_returned() {
+    let emulator = start().await;
+    let token = login(&emulator).await;
+    let create = operation(
+        "Create",
+        "<Record xsi:type='ens:Constituent'>\
+           <ens:PrimaryEmail>voter@example.org</ens:PrimaryEmail>\
+           <ens:CustomNickname>Vee</ens:CustomNickname>\
+           <ens:EngagementFactor1>9.5</ens:EngagementFactor1>\
+           <ens:Custom_PartyAffiliation>Green &amp; Co</ens:Custom_PartyAffiliation>\
+         </Record>",
+    );
+    let created = soap(&emulator, &default_namespace(&token, &create)).await;
+    assert!(
+        created.1.contains("<ResultCode>OK</ResultCode>"),
+        "{}",
+        created.1
+    );
+    let cons_id = field(&created.1, "ConsId").unwrap_or_else(|| panic!("{}", created.1));
+    let select = |cons_id: &str| {
+        operation(
+            "Query",
+            &format!(
+                "<QueryString>select ConsId, CustomNickname, {} from Constituent \
+                 where ConsId = {cons_id}</QueryString>",
+                SITE_FIELDS.join(", ")
+            ),
+        )
+    };
+    let stored = soap(&emulator, &default_namespace(&token, &select(&cons_id))).await;
+    assert_eq!(stored.0, 200, "{}", stored.1);
     assert_eq!(
-        custom,
-        CUSTOM.split(", ").map(str::to_string).collect::<Vec<_>>()
+        field(&stored.1, "Custom_PartyAffiliation").as_deref(),
+        Some("Green &amp; Co")
+    );
+    // Read-only: the upload was ignored.
+    assert_eq!(
+        field(&stored.1, "EngagementFactor1").as_deref(),
+        Some("nil")
+    );
+    // In schema order, after the other custom fields.
+    let order: Vec<usize> = [
+        "CustomNickname",
+        "EngagementFactor1",
+        "Custom_PartyAffiliation",
+    ]
+    .iter()
+    .map(|name| stored.1.find(&format!("<ens:{name}")).expect(name))
+    .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{}", stored.1);
+
+    // The site computes the scores; they are returned by Query and by the downloads.
+    let id: u64 = cons_id.parse().expect("a ConsId");
+    emulator.with_state(|state| {
+        let mut fields = state.constituents[&id].clone();
+        for (n, score) in ["0.25", "1.5", "12"].iter().enumerate() {
+            fields
+                .values
+                .insert(format!("EngagementFactor{}", n + 1), (*score).to_string());
+        }
+        state.store(id, fields, ChangeKind::Update, "web");
+    });
+    let stored = soap(&emulator, &default_namespace(&token, &select(&cons_id))).await;
+    for (name, value) in [
+        ("EngagementFactor1", "0.25"),
+        ("EngagementFactor2", "1.5"),
+        ("EngagementFactor3", "12"),
+        ("Custom_PartyAffiliation", "Green &amp; Co"),
+    ] {
+        assert_eq!(
+            field(&stored.1, name).as_deref(),
+            Some(value),
+            "{name}: {}",
+            stored.1
+        );
+    }
+    let start = operation("StartSynchronization", "<PartitionId>1001</PartitionId>");
+    body_of(&soap(&emulator, &default_namespace(&token, &start)).await);
+    // The synchronizing user's own Create is not reported to it; the site's change is.
+    let download = operation(
+        "GetIncrementalUpdates",
+        &format!(
+            "<PartitionId>1001</PartitionId><RecordType>Constituent</RecordType>\
+             <Page>1</Page><PageSize>10</PageSize><Field>ConsId</Field>{}",
+            SITE_FIELDS
+                .iter()
+                .map(|f| format!("<Field>{f}</Field>"))
+                .collect::<String>()
+        ),
+    );
+    let page = soap(&emulator, &default_namespace(&token, &download)).await;
+    assert_eq!(page.0, 200, "{}", page.1);
+    assert_eq!(field(&page.1, "ConsId").as_deref(), Some(cons_id.as_str()));
+    assert_eq!(field(&page.1, "EngagementFactor3").as_deref(), Some("12"));
+    assert_eq!(
+        field(&page.1, "Custom_PartyAffiliation").as_deref(),
+        Some("Green &amp; Co")
+    );
+    // Not selected, not sent.
+    assert_eq!(field(&page.1, "CustomNickname"), None, "{}", page.1);
+
+    // Uploads of the scores are ignored, the affiliation is cleared with nil.
+    let update = operation(
+        "Update",
+        &format!(
+            "<Record xsi:type='ens:Constituent'>\
+               <ens:ConsId>{cons_id}</ens:ConsId>\
+               <ens:EngagementFactor2>99</ens:EngagementFactor2>\
+               <ens:Custom_PartyAffiliation xsi:nil='true'/>\
+             </Record>"
+        ),
+    );
+    let updated = soap(&emulator, &default_namespace(&token, &update)).await;
+    assert!(
+        updated.1.contains("<ResultCode>OK</ResultCode>"),
+        "{}",
+        updated.1
+    );
+    let stored = soap(&emulator, &default_namespace(&token, &select(&cons_id))).await;
+    assert_eq!(
+        field(&stored.1, "EngagementFactor2").as_deref(),
+        Some("1.5")
+    );
+    assert_eq!(
+        field(&stored.1, "Custom_PartyAffiliation").as_deref(),
+        Some("nil")
+    );
+
+    let describe = operation("DescribeRecordType", "<RecordType>Constituent</RecordType>");
+    let response = soap(&emulator, &default_namespace(&token, &describe)).await;
+    let Body::DescribeRecordTypeResponse(described) = body_of(&response) else {
+        panic!("{}", response.1)
+    };
+    let writable: Vec<(String, Option<bool>)> = described
+        .result
+        .field
+        .iter()
+        .filter(|f| SITE_FIELDS.contains(&f.name.to_string().as_str()))
+        .map(|f| (f.name.to_string(), f.writable))
+        .collect();
+    assert_eq!(
+        writable,
+        [
+            ("EngagementFactor1".to_string(), Some(false)),
+            ("EngagementFactor2".to_string(), Some(false)),
+            ("EngagementFactor3".to_string(), Some(false)),
+            ("Custom_PartyAffiliation".to_string(), Some(true)),
+        ]
     );
 }
 

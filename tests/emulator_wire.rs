@@ -298,6 +298,147 @@ async fn documented_get_server_time_in_both_styles() {
 }
 
 #[tokio::test]
+async fn documented_whitespace_inside_empty_operations() {
+    let emulator = start().await;
+    let token = login(&emulator).await;
+    // As both GetServerTime samples of the reference write it: the empty operation element
+    // opened and closed on separate lines. Logout last: it ends the session.
+    for (operation, answer) in [
+        ("GetServerTime", "<Time>"),
+        ("ListRecordTypes", "<RecordType>Constituent</RecordType>"),
+        ("Logout", "<LogoutResponse"),
+    ] {
+        for request in [
+            default_namespace(
+                &token,
+                &format!("    <{operation} xmlns='urn:soap.convio.com'>\n       \t\r\n    </{operation}>"),
+            ),
+            prefixed(
+                &token,
+                &format!("    <ns3:{operation} xmlns:ns3='urn:soap.convio.com'>\n    </ns3:{operation}>"),
+            ),
+        ] {
+            let response = soap(&emulator, &request).await;
+            assert_eq!(response.0, 200, "{operation}: {}", response.1);
+            assert!(response.1.contains(answer), "{operation}: {}", response.1);
+            if operation == "Logout" {
+                break;
+            }
+        }
+    }
+    // Text that is not whitespace is still refused, and changes nothing.
+    let token = login(&emulator).await;
+    for operation in ["GetServerTime", "ListRecordTypes", "Logout"] {
+        let request = default_namespace(
+            &token,
+            &format!("<{operation} xmlns='urn:soap.convio.com'>\n  now\n</{operation}>"),
+        );
+        let fault = fault_of(&soap(&emulator, &request).await);
+        assert_eq!(
+            fault.kind,
+            FaultKind::InvalidMessage,
+            "{operation}: {fault:?}"
+        );
+        assert!(fault.message.contains("now"), "{}", fault.message);
+    }
+    let still = soap(
+        &emulator,
+        &default_namespace(&token, "<GetServerTime xmlns='urn:soap.convio.com'/>"),
+    )
+    .await;
+    assert_eq!(
+        still.0, 200,
+        "the session survived the refused Logout: {}",
+        still.1
+    );
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn documented_date_time_forms_in_synchronization_requests() {
+    let emulator = start().await;
+    let token = login(&emulator).await;
+    // The reference's samples: one-digit month and day, and offsets without a colon.
+    let started = soap(
+        &emulator,
+        &default_namespace(
+            &token,
+            "    <StartSynchronization xmlns='urn:soap.convio.com'>
+      <PartitionId>1001</PartitionId>
+      <Start>2009-5-1T00:00:00+0000</Start>
+      <End>2015-12-31T00:00:00+0000</End>
+    </StartSynchronization>",
+        ),
+    )
+    .await;
+    assert_eq!(started.0, 200, "{}", started.1);
+    assert!(
+        started
+            .1
+            .contains("<Start>2009-05-01T00:00:00Z</Start><End>2015-12-31T00:00:00Z</End>"),
+        "{}",
+        started.1
+    );
+    let log = |start: &str, end: &str| {
+        default_namespace(
+            &token,
+            &format!(
+                "    <GetSynchronizationLog xmlns='urn:soap.convio.com'>
+      <PartitionId>1001</PartitionId>
+      <Start>{start}</Start>
+      <End>{end}</End>
+    </GetSynchronizationLog>"
+            ),
+        )
+    };
+    // The window overlaps the sample's period; a later period has no window.
+    let logged = soap(
+        &emulator,
+        &log("2009-5-1T00:00:00+0000", "2009-5-10T00:00:00+0000"),
+    )
+    .await;
+    assert_eq!(logged.0, 200, "{}", logged.1);
+    assert!(
+        logged.1.contains("<Start>2009-05-01T00:00:00Z</Start>")
+            && logged.1.contains("<SyncId>1</SyncId>"),
+        "{}",
+        logged.1
+    );
+    let later = soap(
+        &emulator,
+        &log("2016-1-1T00:00:00+0000", "2016-1-2T00:00:00-0500"),
+    )
+    .await;
+    assert_eq!(later.0, 200, "{}", later.1);
+    assert!(!later.1.contains("<Result>"), "{}", later.1);
+
+    // Anything else is still an invalid message naming the element.
+    for (start, end, named) in [
+        ("May 1st 2009", "2009-5-10T00:00:00+0000", "Start"),
+        ("2009-5-1T00:00:00+0000", "2009-13-01T00:00:00+0000", "End"),
+        ("2009-5-1", "2009-5-10T00:00:00+0000", "Start"),
+        ("2009-5-1T00:00:00+00", "2009-5-10T00:00:00+0000", "Start"),
+    ] {
+        let fault = fault_of(&soap(&emulator, &log(start, end)).await);
+        assert_eq!(fault.kind, FaultKind::InvalidMessage, "{start}: {fault:?}");
+        assert!(fault.message.contains(named), "{}", fault.message);
+    }
+    let forced = soap(
+        &emulator,
+        &default_namespace(
+            &token,
+            "<StartSynchronization xmlns='urn:soap.convio.com'><PartitionId>1001</PartitionId>\
+             <Start>yesterday</Start><Force>true</Force></StartSynchronization>",
+        ),
+    )
+    .await;
+    let fault = fault_of(&forced);
+    assert_eq!(fault.kind, FaultKind::InvalidMessage, "{fault:?}");
+    assert!(fault.message.contains("Start"), "{}", fault.message);
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
 async fn documented_query_in_both_styles() {
     let emulator = start().await;
     let token = login(&emulator).await;

@@ -64,21 +64,30 @@ pub fn format_date_time(since_epoch: Duration) -> String {
     )
 }
 
-/// Parses an `xs:dateTime` (`YYYY-MM-DDTHH:MM:SS`, optional fraction, `Z` or `±HH:MM`).
+/// Parses an `xs:dateTime` (`YYYY-MM-DDTHH:MM:SS`, optional fraction, `Z` or `±HH:MM`), and
+/// the two forms the reference's samples send that are not `xs:dateTime`: a one-digit month
+/// or day (`2009-5-1T00:00:00+0000`) and an offset without a colon (`+0000`).
 ///
 /// ```
 /// use convio::emulator::{format_date_time, parse_date_time};
 /// let t = parse_date_time("2026-11-22T18:13:46+01:00").unwrap();
 /// assert_eq!(format_date_time(t), "2026-11-22T17:13:46Z");
-/// assert!(parse_date_time("2009-5-1T00:00:00+0000").is_none());
+/// let t = parse_date_time("2009-5-1T00:00:00+0000").unwrap();
+/// assert_eq!(format_date_time(t), "2009-05-01T00:00:00Z");
+/// let t = parse_date_time("2015-12-31T00:00:00-0130").unwrap();
+/// assert_eq!(format_date_time(t), "2015-12-31T01:30:00Z");
+/// assert!(parse_date_time("2009-5-1").is_none());
+/// assert!(parse_date_time("2009-005-01T00:00:00Z").is_none());
+/// assert!(parse_date_time("2009-05-01T00:00:00+000").is_none());
+/// assert!(parse_date_time("2009-05-01T00:00:00+€0").is_none());
 /// ```
 pub fn parse_date_time(text: &str) -> Option<Duration> {
     let text = text.trim();
     let (date, time) = text.split_once('T')?;
     let mut date_parts = date.split('-');
-    let year: i64 = date_parts.next()?.parse().ok()?;
-    let month: u32 = two_digits(date_parts.next()?)?;
-    let day: u32 = two_digits(date_parts.next()?)?;
+    let year: i64 = year(date_parts.next()?)?;
+    let month: u32 = one_or_two_digits(date_parts.next()?)?;
+    let day: u32 = one_or_two_digits(date_parts.next()?)?;
     if date_parts.next().is_some() || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
         return None;
     }
@@ -88,7 +97,15 @@ pub fn parse_date_time(text: &str) -> Option<Duration> {
         let split = time.rfind(['+', '-'])?;
         let (clock, offset) = time.split_at(split);
         let sign = if offset.starts_with('-') { -1 } else { 1 };
-        let (hours, minutes) = offset[1..].split_once(':')?;
+        let hours_minutes = &offset[1..];
+        let (hours, minutes) = match hours_minutes.split_once(':') {
+            Some(parts) => parts,
+            // `+0000`: the reference's samples leave the colon out.
+            None if hours_minutes.len() == 4 && hours_minutes.is_ascii() => {
+                hours_minutes.split_at(2)
+            }
+            None => return None,
+        };
         (
             clock,
             sign * (i64::from(two_digits(hours)?) * 3600 + i64::from(two_digits(minutes)?) * 60),
@@ -107,10 +124,24 @@ pub fn parse_date_time(text: &str) -> Option<Duration> {
     u64::try_from(total).ok().map(Duration::from_secs)
 }
 
-fn two_digits(text: &str) -> Option<u32> {
-    (text.len() == 2 && text.bytes().all(|b| b.is_ascii_digit()))
+fn digits(text: &str, lengths: std::ops::RangeInclusive<usize>) -> Option<u32> {
+    (lengths.contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()))
         .then(|| text.parse().ok())
         .flatten()
+}
+
+fn two_digits(text: &str) -> Option<u32> {
+    digits(text, 2..=2)
+}
+
+/// A month or day: `05` or, as the reference's samples write it, `5`.
+fn one_or_two_digits(text: &str) -> Option<u32> {
+    digits(text, 1..=2)
+}
+
+/// Four digits or more (xs:dateTime has no sign-less shorter year).
+fn year(text: &str) -> Option<i64> {
+    digits(text, 4..=9).map(i64::from)
 }
 
 // Days since 1970-01-01 to a civil date and back (proleptic Gregorian calendar).

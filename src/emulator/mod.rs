@@ -22,6 +22,8 @@ pub mod records;
 pub mod server_api;
 pub mod soap;
 pub mod state;
+pub mod store;
+pub mod stored_writes;
 pub mod xml;
 
 use std::convert::Infallible;
@@ -124,12 +126,16 @@ impl EmulatorBuilder {
     /// `soap:address` is rewritten to the emulator's), and accepts the record fields its inline
     /// schemas declare: a site's custom fields are stored and returned like the standard ones.
     /// Types the WSDL does not declare inline keep the fields the crate was generated with.
+    /// A record type only the WSDL declares (extending `Record`, with an id field such as
+    /// `RegistrationId`) gets a [`store::RecordStore`] of its own: it can be created, updated,
+    /// deleted, queried and downloaded like constituents.
     ///
     /// ```
     /// let wsdl = std::fs::read_to_string("tests/fixtures/site/site.wsdl").unwrap();
     /// let builder = convio::emulator::Emulator::builder().wsdl(wsdl).unwrap();
     /// let state = builder.build_state();
     /// assert!(state.settings.schema.record_fields("Constituent").unwrap().iter().any(|f| f == "CustomNickname"));
+    /// assert_eq!(state.stores["TeamRaiserRegistration"].id_field, "RegistrationId");
     /// ```
     ///
     /// # Errors

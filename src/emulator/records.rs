@@ -23,7 +23,8 @@ impl Fields {
     }
 }
 
-/// Fields the server sets; uploads of them are ignored.
+/// Constituent fields the server sets; uploads of them are ignored. The engagement factors are
+/// site fields (a site's WSDL declares them) that the site computes.
 pub const READ_ONLY: &[&str] = &[
     "EmailOptInStatus",
     "EmailStatus",
@@ -31,7 +32,22 @@ pub const READ_ONLY: &[&str] = &[
     "SoftBounceCount",
     "MatchedDonor",
     "AffiliateAssignment",
+    "EngagementFactor1",
+    "EngagementFactor2",
+    "EngagementFactor3",
 ];
+
+/// Whether the top-level field `field` of `record_type` is set by the server only.
+///
+/// ```
+/// use convio::emulator::records::is_read_only;
+/// assert!(is_read_only("Constituent", "EngagementFactor2"));
+/// assert!(!is_read_only("Constituent", "Custom_PartyAffiliation"));
+/// assert!(!is_read_only("TeamRaiserRegistration", "EmailStatus"));
+/// ```
+pub fn is_read_only(record_type: &str, field: &str) -> bool {
+    record_type == "Constituent" && READ_ONLY.contains(&field)
+}
 
 /// What an upload does with the repeated id lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,7 +116,7 @@ fn apply_level(
         } else {
             format!("{prefix}.{name}")
         };
-        if prefix.is_empty() && (skip.contains(&name) || READ_ONLY.contains(&name)) {
+        if prefix.is_empty() && (skip.contains(&name) || is_read_only(type_name, name)) {
             continue;
         }
         if repeated {

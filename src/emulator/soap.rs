@@ -6,7 +6,8 @@ use std::sync::Mutex;
 use super::clock::{format_date_time, parse_date_time};
 use super::query::parse_query;
 use super::records::{apply, expand_selection, write_record, Fields, ListMode, Selection};
-use super::state::{ChangeKind, State};
+use super::state::{ChangeKind, State, CONSTITUENT};
+use super::stored_writes;
 use super::xml::{escape, parse, Element, ENS, SOAP_ENV, TNS, XSI};
 
 /// Most records per write request.
@@ -147,8 +148,18 @@ fn dispatch(state: &Mutex<State>, body: &[u8]) -> Result<String, FaultReply> {
 }
 
 /// Checks that the children of `element` are exactly the listed ones, in order, within
-/// their counts.
+/// their counts, with nothing but whitespace between them (the documented samples indent
+/// even an empty operation: `<GetServerTime ...>` newline, spaces, `</GetServerTime>`).
 fn check_sequence(element: &Element, spec: &[(&str, usize, usize)]) -> Result<(), FaultReply> {
+    let text = element
+        .text
+        .trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'));
+    if !text.is_empty() {
+        return Err(invalid(format!(
+            "{}: text is not allowed here: `{text}`",
+            element.name
+        )));
+    }
     let mut children = element.children.iter().peekable();
     for (name, min, max) in spec {
         let mut count = 0;
@@ -191,6 +202,18 @@ fn number(element: &Element, name: &str) -> Result<Option<u64>, FaultReply> {
             .map(Some)
             .map_err(|_| invalid(format!("`{name}` is not a number: {text}"))),
     }
+}
+
+/// The optional `xs:dateTime` child `name` (the documented non-standard forms included, see
+/// [`parse_date_time`]).
+fn date_time(element: &Element, name: &str) -> Result<Option<std::time::Duration>, FaultReply> {
+    element
+        .child_text(TNS, name)
+        .map(|text| {
+            parse_date_time(text)
+                .ok_or_else(|| invalid(format!("`{name}` is not an xs:dateTime: {text}")))
+        })
+        .transpose()
 }
 
 fn boolean(element: &Element, name: &str) -> Result<bool, FaultReply> {
@@ -289,16 +312,7 @@ fn operate(state: &mut State, user: &str, token: &str, op: &Element) -> Result<S
                 ],
             )?;
             let partition = number(op, "PartitionId")?.unwrap_or_default();
-            let time = |field: &str| -> Result<Option<std::time::Duration>, FaultReply> {
-                op.child_text(TNS, field)
-                    .map(|text| {
-                        parse_date_time(text).ok_or_else(|| {
-                            invalid(format!("`{field}` is not an xs:dateTime: {text}"))
-                        })
-                    })
-                    .transpose()
-            };
-            let (start, end) = (time("Start")?, time("End")?);
+            let (start, end) = (date_time(op, "Start")?, date_time(op, "End")?);
             let window = state
                 .start_sync(user, partition, start, end, boolean(op, "Force")?)
                 .map_err(|message| fault("SYNCHRONIZATION", "SynchronizationFault", message))?;
@@ -348,10 +362,14 @@ fn operate(state: &mut State, user: &str, token: &str, op: &Element) -> Result<S
         "GetSynchronizationLog" => {
             check_sequence(op, &[("PartitionId", 1, 1), ("Start", 0, 1), ("End", 0, 1)])?;
             let partition = number(op, "PartitionId")?.unwrap_or_default();
+            let (start, end) = (date_time(op, "Start")?, date_time(op, "End")?);
+            // The windows that overlap the period asked for.
             let entries: String = state
                 .windows
                 .iter()
                 .filter(|w| w.partition == partition)
+                .filter(|w| start.is_none_or(|start| w.end >= start))
+                .filter(|w| end.is_none_or(|end| w.start <= end))
                 .map(|w| {
                     format!(
                         "<Result><PartitionId>{}</PartitionId><Created>{}</Created><Start>{}</Start><End>{}</End><Completed>{}</Completed><SyncId>{}</SyncId></Result>",
@@ -416,6 +434,45 @@ fn keys(record: &Element) -> Result<Keys, FaultReply> {
     })
 }
 
+/// Where the records of one record type are written.
+enum Target {
+    /// The constituents, with their matching rules.
+    Constituent,
+    /// A record type kept in a store of its own, with its id field.
+    Stored {
+        record_type: String,
+        id_field: String,
+    },
+}
+
+/// Where a record of a write request goes, or the fault that refuses the message.
+fn target(
+    state: &State,
+    operation: &str,
+    record: &Element,
+    kind: WriteKind,
+) -> Result<Target, FaultReply> {
+    let name = match &record.xsi_type {
+        Some((Some(ns), name)) if ns == ENS && state.settings.schema.fields(name).is_some() => name,
+        Some((_, name)) => return Err(invalid(format!("unknown record type `{name}`"))),
+        None => return Err(invalid("a Record element has no xsi:type")),
+    };
+    if name == CONSTITUENT {
+        return Ok(Target::Constituent);
+    }
+    match (kind, state.stores.get(name)) {
+        (WriteKind::Create | WriteKind::Update | WriteKind::Delete, Some(store)) => {
+            Ok(Target::Stored {
+                record_type: name.clone(),
+                id_field: store.id_field.clone(),
+            })
+        }
+        _ => Err(invalid_request(format!(
+            "{operation} is not supported for {name} records"
+        ))),
+    }
+}
+
 fn write_operation(
     state: &mut State,
     user: &str,
@@ -425,39 +482,70 @@ fn write_operation(
     let schema = std::sync::Arc::clone(&state.settings.schema);
     let records: Vec<&Element> = op.children_named(TNS, "Record").collect();
     // Validate every record before changing anything: a malformed record refuses the message.
+    let mut targets = Vec::with_capacity(records.len());
     for record in &records {
-        match &record.xsi_type {
-            Some((Some(ns), name)) if ns == ENS && name == "Constituent" => {}
-            Some((Some(ns), name)) if ns == ENS && schema.fields(name).is_some() => {
-                return Err(invalid_request(format!(
-                    "{} is not supported for {name} records",
-                    op.name
-                )));
+        let target = target(state, &op.name, record, kind)?;
+        let type_name = match &target {
+            Target::Constituent => {
+                keys(record)?;
+                CONSTITUENT
             }
-            Some((_, name)) => return Err(invalid(format!("unknown record type `{name}`"))),
-            None => return Err(invalid("a Record element has no xsi:type")),
-        }
-        keys(record)?;
+            Target::Stored {
+                record_type,
+                id_field,
+            } => {
+                stored_writes::record_id(record, id_field).map_err(invalid)?;
+                record_type.as_str()
+            }
+        };
         apply(
             &schema,
             &mut Fields::default(),
             record,
-            "Constituent",
+            type_name,
             ListMode::Set,
             &[],
         )
         .map_err(invalid)?;
+        targets.push(target);
     }
     let mut results = String::new();
-    for record in records {
-        let outcome = match kind {
-            WriteKind::Create => create(state, user, record),
-            WriteKind::Update => update(state, user, record, ListMode::Ignore),
-            WriteKind::Relationships(mode) => update(state, user, record, mode),
-            WriteKind::Delete => delete(state, user, record),
+    for (record, target) in records.into_iter().zip(&targets) {
+        let (outcome, type_name, identity_paths) = match target {
+            Target::Constituent => (
+                match kind {
+                    WriteKind::Create => create(state, user, record),
+                    WriteKind::Update => update(state, user, record, ListMode::Ignore),
+                    WriteKind::Relationships(mode) => update(state, user, record, mode),
+                    WriteKind::Delete => delete(state, user, record),
+                },
+                CONSTITUENT,
+                vec![
+                    "ConsId".to_string(),
+                    "MemberId".into(),
+                    "PrimaryEmail".into(),
+                ],
+            ),
+            Target::Stored {
+                record_type,
+                id_field,
+            } => (
+                match kind {
+                    WriteKind::Create => stored_writes::create(state, user, record_type, record),
+                    WriteKind::Update => stored_writes::update(state, user, record_type, record),
+                    WriteKind::Delete => stored_writes::delete(state, user, record_type, record),
+                    // Refused by `target` before anything changed.
+                    WriteKind::Relationships(_) => Err((
+                        "SERVER_ERROR",
+                        format!("{} is not supported for {record_type} records", op.name),
+                    )),
+                },
+                record_type.as_str(),
+                vec![id_field.clone()],
+            ),
         };
-        let (code, message, cons_id) = match outcome {
-            Ok((cons_id, message)) => ("OK", message.to_string(), Some(cons_id)),
+        let (code, message, id) = match outcome {
+            Ok((id, message)) => ("OK", message.to_string(), Some(id)),
             Err((code, message)) => (code, message, None),
         };
         let _ = write!(
@@ -465,14 +553,19 @@ fn write_operation(
             "<Result><ResultCode>{code}</ResultCode><Message>{}</Message>",
             escape(&message)
         );
-        let identity = identity_fields(state, cons_id, record);
+        let identity = match target {
+            Target::Constituent => identity_fields(state, id, record),
+            Target::Stored { record_type, .. } => {
+                stored_writes::identity(state, record_type, id, record)
+            }
+        };
         write_record(
             &schema,
             &mut results,
             "Record",
-            "Constituent",
+            type_name,
             &identity,
-            &Selection::Paths(&["ConsId".into(), "MemberId".into(), "PrimaryEmail".into()]),
+            &Selection::Paths(&identity_paths),
         );
         results.push_str("</Result>");
     }
@@ -637,19 +730,8 @@ fn query_operation(
     let schema = &state.settings.schema;
     let paths = expand_selection(schema, &query.record_type, &query.fields)
         .map_err(|m| invalid_request(format!("query: {m}")))?;
-    let rows: Vec<Fields> = match query.record_type.as_str() {
-        "Constituent" => state
-            .constituents
-            .values()
-            .filter(|fields| {
-                query
-                    .conditions
-                    .iter()
-                    .all(|(field, value)| condition_holds(fields, field, value))
-            })
-            .cloned()
-            .collect(),
-        "Partition" => state
+    let partitions: Vec<Fields> = if query.record_type == "Partition" {
+        state
             .settings
             .partitions
             .iter()
@@ -659,20 +741,30 @@ fn query_operation(
                 fields.values.insert("Name".into(), name.clone());
                 fields
             })
-            .filter(|fields| {
-                query
-                    .conditions
-                    .iter()
-                    .all(|(field, value)| condition_holds(fields, field, value))
-            })
-            .collect(),
-        other if schema.record_fields(other).is_some() => Vec::new(),
-        other => {
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let candidates: Vec<&Fields> = match state.active_records(&query.record_type) {
+        Some(records) => records.values().collect(),
+        None if query.record_type == "Partition" => partitions.iter().collect(),
+        None if schema.record_fields(&query.record_type).is_some() => Vec::new(),
+        None => {
             return Err(invalid_request(format!(
-                "query: unknown record type `{other}`"
+                "query: unknown record type `{}`",
+                query.record_type
             )))
         }
     };
+    let rows: Vec<&Fields> = candidates
+        .into_iter()
+        .filter(|fields| {
+            query
+                .conditions
+                .iter()
+                .all(|(field, value)| condition_holds(fields, field, value))
+        })
+        .collect();
     let range = page_bounds(page, page_size, rows.len())?;
     let mut out = String::new();
     for fields in &rows[range] {
@@ -746,16 +838,16 @@ fn incremental(state: &mut State, user: &str, op: &Element) -> Result<String, Fa
         "GetIncrementalUpdates" => ChangeKind::Update,
         _ => ChangeKind::Delete,
     };
-    let ids = if record_type == "Constituent" {
-        state.window_changes_cached(&window, kind)
+    // Changes are logged for the writable record types; the others never change here.
+    let ids = if state.active_records(&record_type).is_some() {
+        state.window_changes_cached(&window, &record_type, kind)
     } else {
         std::sync::Arc::new(Vec::new())
     };
     let range = page_bounds(page, page_size, ids.len())?;
     let mut out = String::new();
     for id in &ids[range] {
-        let fields = state.constituents.get(id).or_else(|| state.removed.get(id));
-        if let Some(fields) = fields {
+        if let Some(fields) = state.any_record(&record_type, *id) {
             write_record(
                 &schema,
                 &mut out,
@@ -785,7 +877,7 @@ fn describe(state: &State, record_type: &str) -> Result<String, FaultReply> {
         .schema
         .fields(record_type)
         .ok_or_else(|| invalid_request(format!("unknown record type `{record_type}`")))?;
-    let writable_record = record_type == "Constituent";
+    let writable_record = state.active_records(record_type).is_some();
     let mut out = format!("<Result><Name>{record_type}</Name><SupportedOperations>");
     for (operation, supported) in [
         ("Create", writable_record),
@@ -800,7 +892,7 @@ fn describe(state: &State, record_type: &str) -> Result<String, FaultReply> {
     }
     out.push_str("</SupportedOperations>");
     for field in children {
-        let writable = writable_record && !super::records::READ_ONLY.contains(&field.name.as_str());
+        let writable = writable_record && !super::records::is_read_only(record_type, &field.name);
         let _ = write!(
             out,
             "<Field><Name>{}</Name><Writable>{writable}</Writable><Custom>{}</Custom><Nillable>{}</Nillable><Multiple>{}</Multiple><Type>{}</Type></Field>",

@@ -1,11 +1,12 @@
-//! The emulator's in-memory site: constituents and their indexes, sessions,
-//! synchronization windows and the change log.
+//! The emulator's in-memory site: constituents and their indexes, the stores of the other
+//! writable record types, sessions, synchronization windows and the change log.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use super::clock::Clock;
 use super::records::Fields;
+use super::store::{stored_types, RecordStore};
 
 /// Token lifetime without use.
 pub const SESSION_IDLE: Duration = Duration::from_secs(30 * 60);
@@ -45,8 +46,10 @@ pub enum ChangeKind {
 pub struct Change {
     /// When.
     pub at: Duration,
-    /// Which record.
-    pub cons_id: u64,
+    /// The record's type (`Constituent`, `TeamRaiserRegistration`).
+    pub record_type: String,
+    /// Which record: its id (the ConsId of a constituent).
+    pub record_id: u64,
     /// What happened.
     pub kind: ChangeKind,
     /// Who did it (API user name, or `web` for changes from elsewhere).
@@ -97,6 +100,9 @@ pub type RecordOutcome = Result<(u64, &'static str), (&'static str, String)>;
 /// A window's change set and the change-log length it was computed at.
 type CachedChanges = (usize, std::sync::Arc<Vec<u64>>);
 
+/// The record type of constituents, kept in [`State::constituents`].
+pub const CONSTITUENT: &str = "Constituent";
+
 /// The whole site.
 #[derive(Debug)]
 pub struct State {
@@ -109,6 +115,8 @@ pub struct State {
     pub constituents: BTreeMap<u64, Fields>,
     /// Removed constituents as they were when removed (for GetIncrementalDeletes).
     pub removed: BTreeMap<u64, Fields>,
+    /// The other writable record types (those a site's WSDL adds), by record type.
+    pub stores: BTreeMap<String, RecordStore>,
     member_index: HashMap<String, BTreeSet<u64>>,
     email_index: HashMap<String, BTreeSet<u64>>,
     user_name_index: HashMap<String, BTreeSet<u64>>,
@@ -120,9 +128,10 @@ pub struct State {
     pub windows: Vec<SyncWindow>,
     /// Every GetIncremental* call made within a window.
     pub request_log: Vec<RequestLogEntry>,
-    /// Change sets per (window, kind), with the change-log length they were computed at:
-    /// a download pages through one set instead of rescanning the log for every page.
-    window_cache: HashMap<(u64, u8), CachedChanges>,
+    /// Change sets per (window, record type, kind), with the change-log length they were
+    /// computed at: a download pages through one set instead of rescanning the log for every
+    /// page.
+    window_cache: HashMap<(u64, String, u8), CachedChanges>,
 }
 
 fn email_key(email: &str) -> String {
@@ -132,12 +141,17 @@ fn email_key(email: &str) -> String {
 impl State {
     /// An empty site.
     pub fn new(settings: Settings, clock: Clock) -> Self {
+        let stores = stored_types(&settings.schema)
+            .into_iter()
+            .map(|(record_type, id_field)| (record_type, RecordStore::new(id_field)))
+            .collect();
         State {
             settings,
             clock,
             next_cons_id: 1_001_001,
             constituents: BTreeMap::new(),
             removed: BTreeMap::new(),
+            stores,
             member_index: HashMap::new(),
             email_index: HashMap::new(),
             user_name_index: HashMap::new(),
@@ -248,13 +262,52 @@ impl State {
             self.index(cons_id, &fields, true);
             self.constituents.insert(cons_id, fields);
         }
+        self.log_change(CONSTITUENT, cons_id, kind, by);
+    }
+
+    /// Replaces a record of a type kept in [`State::stores`] and logs the change; `false`
+    /// (and nothing changed) when the type has no store.
+    pub fn store_record(
+        &mut self,
+        record_type: &str,
+        id: u64,
+        fields: Fields,
+        kind: ChangeKind,
+        by: &str,
+    ) -> bool {
+        let Some(store) = self.stores.get_mut(record_type) else {
+            return false;
+        };
+        store.put(id, fields, kind);
+        self.log_change(record_type, id, kind, by);
+        true
+    }
+
+    fn log_change(&mut self, record_type: &str, record_id: u64, kind: ChangeKind, by: &str) {
         let at = self.now();
         self.changes.push(Change {
             at,
-            cons_id,
+            record_type: record_type.to_string(),
+            record_id,
             kind,
             by: by.to_string(),
         });
+    }
+
+    /// The active records of a writable record type (Constituent, or one with a store) by id.
+    pub fn active_records(&self, record_type: &str) -> Option<&BTreeMap<u64, Fields>> {
+        if record_type == CONSTITUENT {
+            return Some(&self.constituents);
+        }
+        self.stores.get(record_type).map(|store| &store.active)
+    }
+
+    /// A record of a writable record type, active or removed.
+    pub fn any_record(&self, record_type: &str, id: u64) -> Option<&Fields> {
+        if record_type == CONSTITUENT {
+            return self.constituents.get(&id).or_else(|| self.removed.get(&id));
+        }
+        self.stores.get(record_type)?.get(id)
     }
 
     /// A new ConsId.
@@ -414,33 +467,45 @@ impl State {
         Ok(window.clone())
     }
 
-    /// ConsIds changed in `window` by someone else than its user, by kind: a record added
-    /// and changed counts as added; a removed one only as removed.
+    /// Ids of the records of `record_type` changed in `window` by someone else than its
+    /// user, by kind: a record added and changed counts as added; a removed one only as
+    /// removed.
     pub fn window_changes_cached(
         &mut self,
         window: &SyncWindow,
+        record_type: &str,
         kind: ChangeKind,
     ) -> std::sync::Arc<Vec<u64>> {
-        let key = (window.sync_id, kind as u8);
+        let key = (window.sync_id, record_type.to_string(), kind as u8);
         if let Some((length, ids)) = self.window_cache.get(&key) {
             if *length == self.changes.len() {
                 return std::sync::Arc::clone(ids);
             }
         }
-        let ids = std::sync::Arc::new(self.window_changes(window, kind));
+        let ids = std::sync::Arc::new(self.window_changes(window, record_type, kind));
         self.window_cache
             .insert(key, (self.changes.len(), std::sync::Arc::clone(&ids)));
         ids
     }
 
-    /// ConsIds changed in `window` by someone else than its user, by kind (uncached).
-    pub fn window_changes(&self, window: &SyncWindow, kind: ChangeKind) -> Vec<u64> {
+    /// Ids of the records of `record_type` changed in `window` by someone else than its
+    /// user, by kind (uncached).
+    pub fn window_changes(
+        &self,
+        window: &SyncWindow,
+        record_type: &str,
+        kind: ChangeKind,
+    ) -> Vec<u64> {
         let mut by_record: BTreeMap<u64, (bool, bool, bool)> = BTreeMap::new();
         for change in &self.changes {
-            if change.at < window.start || change.at > window.end || change.by == window.user {
+            if change.at < window.start
+                || change.at > window.end
+                || change.by == window.user
+                || change.record_type != record_type
+            {
                 continue;
             }
-            let entry = by_record.entry(change.cons_id).or_default();
+            let entry = by_record.entry(change.record_id).or_default();
             match change.kind {
                 ChangeKind::Insert => entry.0 = true,
                 ChangeKind::Update => entry.1 = true,

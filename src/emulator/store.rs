@@ -1,0 +1,136 @@
+//! The records of one type kept generically: the record types a site's WSDL declares beyond
+//! the documented ones (a TeamRaiser site's `TeamRaiserRegistration`), each keyed by its id
+//! field. Constituents keep their own store in [`State`](super::state::State), with the
+//! indexes and matching rules the documentation gives them.
+
+use std::collections::BTreeMap;
+
+use super::records::Fields;
+use super::state::ChangeKind;
+use crate::schema::Schema;
+
+/// Record types whose behaviour the documented API fixes: Constituent (its own store, indexes
+/// and matching rules), Partition (the site's settings) and the query and download-only types.
+/// Every other record type of the schema that has an id field gets a [`RecordStore`].
+pub const DOCUMENTED_TYPES: &[&str] = &[
+    "Constituent",
+    "Partition",
+    "CenterMember",
+    "DonationCampaign",
+    "DonationLevel",
+    "Donation",
+];
+
+/// The field identifying records of `record_type`: its first top-level, single-valued
+/// unsigned integer field whose name ends in `Id` (`RegistrationId`), as the documented record
+/// types are keyed (`ConsId`, `PartitionId`, `CampaignId`, `DonationLevelId`).
+///
+/// ```
+/// let wsdl = std::fs::read("tests/fixtures/site/site.wsdl").unwrap();
+/// let summary = convio::wsdl::WsdlSummary::parse(&wsdl).unwrap();
+/// let schema = convio::schema::Schema::from_wsdl(&summary);
+/// use convio::emulator::store::id_field;
+/// assert_eq!(id_field(&schema, "TeamRaiserRegistration"), Some("RegistrationId"));
+/// assert_eq!(id_field(&schema, "Constituent"), Some("ConsId"));
+/// assert_eq!(id_field(&schema, "Name"), None);
+/// ```
+pub fn id_field<'s>(schema: &'s Schema, record_type: &str) -> Option<&'s str> {
+    schema
+        .fields(record_type)?
+        .iter()
+        .find(|f| !f.repeated && f.type_name == "usize" && f.name.ends_with("Id"))
+        .map(|f| f.name.as_str())
+}
+
+/// The record types of `schema` kept in a [`RecordStore`], with their id fields, in schema
+/// order.
+pub fn stored_types(schema: &Schema) -> Vec<(String, String)> {
+    schema
+        .record_types()
+        .filter(|(name, _)| !DOCUMENTED_TYPES.contains(name))
+        .filter_map(|(name, _)| Some((name.to_string(), id_field(schema, name)?.to_string())))
+        .collect()
+}
+
+/// The records of one type: active ones and removed ones (as they were when removed, for
+/// GetIncrementalDeletes), by id. Ids are never reused.
+#[derive(Debug, Clone)]
+pub struct RecordStore {
+    /// The field holding a record's id (`RegistrationId`).
+    pub id_field: String,
+    next_id: u64,
+    /// Active records by id.
+    pub active: BTreeMap<u64, Fields>,
+    /// Removed records by id.
+    pub removed: BTreeMap<u64, Fields>,
+}
+
+impl RecordStore {
+    /// An empty store keyed by `id_field`.
+    pub fn new(id_field: impl Into<String>) -> Self {
+        RecordStore {
+            id_field: id_field.into(),
+            next_id: 1,
+            active: BTreeMap::new(),
+            removed: BTreeMap::new(),
+        }
+    }
+
+    /// Whether `id` was ever given to a record (active or removed).
+    pub fn is_used(&self, id: u64) -> bool {
+        self.active.contains_key(&id) || self.removed.contains_key(&id)
+    }
+
+    /// A new id, above every id used so far.
+    pub fn allocate_id(&mut self) -> u64 {
+        while self.is_used(self.next_id) {
+            self.next_id += 1;
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// The record with `id`, active or removed.
+    pub fn get(&self, id: u64) -> Option<&Fields> {
+        self.active.get(&id).or_else(|| self.removed.get(&id))
+    }
+
+    /// Stores a record (the caller logs the change): a delete moves the active record to the
+    /// removed ones.
+    pub fn put(&mut self, id: u64, fields: Fields, kind: ChangeKind) {
+        if kind == ChangeKind::Delete {
+            if let Some(old) = self.active.remove(&id) {
+                self.removed.insert(id, old);
+            }
+        } else {
+            self.removed.remove(&id);
+            self.active.insert(id, fields);
+        }
+        self.next_id = self.next_id.max(id.saturating_add(1));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_allocated_above_every_stored_one_and_never_reused() {
+        let mut store = RecordStore::new("RegistrationId");
+        assert_eq!(store.allocate_id(), 1);
+        store.put(7, Fields::default(), ChangeKind::Insert);
+        assert_eq!(store.allocate_id(), 8);
+        store.put(7, Fields::default(), ChangeKind::Delete);
+        assert!(store.is_used(7));
+        assert!(store.get(7).is_some());
+        assert!(!store.active.contains_key(&7));
+        assert_eq!(store.allocate_id(), 9);
+    }
+
+    #[test]
+    #[cfg(not(convio_site_wsdl))]
+    fn the_bundled_schema_has_no_stored_types() {
+        assert!(stored_types(&Schema::generated()).is_empty());
+    }
+}
