@@ -93,6 +93,19 @@ impl<'a> Scopes<'a> {
         }
     }
 
+    /// The namespace, URI and local name of an attribute name: an unprefixed attribute is
+    /// in no namespace (the default namespace does not apply to attributes).
+    fn split_attribute<'n>(
+        &self,
+        qualified: &'n [u8],
+    ) -> Result<(Ns, &'a [u8], &'n [u8]), &'static str> {
+        if qualified.contains(&b':') {
+            self.split(qualified)
+        } else {
+            Ok((Ns::Other, b"", qualified))
+        }
+    }
+
     /// The namespace, URI and local name of a qualified name.
     fn split<'n>(&self, qualified: &'n [u8]) -> Result<(Ns, &'a [u8], &'n [u8]), &'static str> {
         // Names are short: a plain loop beats a search routine's setup.
@@ -329,7 +342,10 @@ impl<'a> Reader<'a> {
             if key == b"xmlns" || key.starts_with(b"xmlns:") {
                 continue;
             }
-            let (attribute_ns, _, local) = self.scopes.split(key).map_err(|e| self.error(e))?;
+            let (attribute_ns, _, local) = self
+                .scopes
+                .split_attribute(key)
+                .map_err(|e| self.error(e))?;
             match (attribute_ns, local) {
                 (Ns::Instance, b"nil") => {
                     slot.nil = matches!(attribute.value.as_ref().trim_ascii(), b"true" | b"1")
@@ -636,7 +652,10 @@ impl<'a> Reader<'a> {
             if key == b"xmlns" || key.starts_with(b"xmlns:") {
                 continue;
             }
-            let (ns, uri, local) = self.scopes.split(key).map_err(|e| self.error(e))?;
+            let (ns, uri, local) = self
+                .scopes
+                .split_attribute(key)
+                .map_err(|e| self.error(e))?;
             if ns == Ns::Instance && (local == b"nil" || (local == b"type" && !with_type)) {
                 continue;
             }
