@@ -143,13 +143,7 @@ impl WsdlSummary {
                 continue;
             }
             let (imported, more) = Self::parse_with_locations(&read(&next)?)?;
-            summary.operations.extend(imported.operations);
-            for (name, fields) in imported.types {
-                summary.types.entry(name).or_insert(fields);
-            }
-            for (name, base) in imported.bases {
-                summary.bases.entry(name).or_insert(base);
-            }
+            summary.merge(imported);
             pending.extend(
                 more.iter()
                     .filter(|l| !l.contains("://"))
@@ -159,7 +153,19 @@ impl WsdlSummary {
         Ok(summary)
     }
 
-    fn parse_with_locations(bytes: &[u8]) -> Result<(Self, Vec<String>), Error> {
+    /// Adds what an imported document declares (first declaration of a name wins).
+    pub(crate) fn merge(&mut self, imported: WsdlSummary) {
+        self.operations.extend(imported.operations);
+        for (name, fields) in imported.types {
+            self.types.entry(name).or_insert(fields);
+        }
+        for (name, base) in imported.bases {
+            self.bases.entry(name).or_insert(base);
+        }
+    }
+
+    /// The summary of one document and the `schemaLocation`s it imports or includes.
+    pub(crate) fn parse_with_locations(bytes: &[u8]) -> Result<(Self, Vec<String>), Error> {
         let mut locations = Vec::new();
         let mut reader = Reader::from_reader(bytes);
         let mut summary = WsdlSummary::default();

@@ -200,6 +200,14 @@ struct Connection {
     /// Partition for data calls [env: CONVIO_PARTITION].
     #[arg(long, env = "CONVIO_PARTITION", default_value_t = 1001)]
     partition: usize,
+    /// Refuse response content the schema lacks (fields, attributes, record types) instead
+    /// of keeping and printing it; the error names the element path.
+    #[arg(long)]
+    strict: bool,
+    /// The site's WSDL (e.g. from `convio wsdl fetch`): its custom fields and record types
+    /// order and check the fields of downloads and dynamic records [env: CONVIO_WSDL_FILE].
+    #[arg(long, env = "CONVIO_WSDL_FILE")]
+    wsdl: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -574,12 +582,15 @@ async fn connect(connection: &Connection) -> Result<(Client, Option<Emulator>), 
             (emulator.soap_url(), Some(emulator))
         }
     };
-    let client = Client::builder()
+    let mut builder = Client::builder()
         .endpoint(endpoint)
         .credentials(&connection.user, &connection.password)
         .partition(connection.partition)
-        .build()?;
-    Ok((client, emulator))
+        .strict(connection.strict);
+    if let Some(wsdl) = &connection.wsdl {
+        builder = builder.wsdl_file(wsdl);
+    }
+    Ok((builder.build()?, emulator))
 }
 
 fn print_rows(rows: &[Vec<(String, Field<String>)>], format: Format) {

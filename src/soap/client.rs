@@ -8,12 +8,16 @@ use bytes::Bytes;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Method, Request, Uri};
 
+use crate::codec::DecodeOptions;
 use crate::error::{DecodeError, Error};
 use crate::generated::tns;
-use crate::soap::envelope::{decode_response, Encoder};
+use crate::schema::Schema;
+use crate::soap::envelope::{decode_response_with, Encoder};
+use crate::soap::fault::FaultKind;
 use crate::soap::pages::{IncrementalKind, Pages};
 use crate::soap::results::{BatchResults, RecordResult};
 use crate::soap::session::{Credentials, Secret, Session, SessionPolicy};
+use crate::soap::site_schema::{ordered_request_fields, prepare_dynamic};
 use crate::soap::{Body, Envelope};
 use crate::transport::{check_endpoint, Transport};
 use crate::{AnyRecord, Text};
@@ -43,6 +47,9 @@ pub struct ClientBuilder {
     allow_insecure_http: bool,
     policy: SessionPolicy,
     retry: RetryPolicy,
+    decode: DecodeOptions,
+    schema: Option<Result<Schema, Error>>,
+    fetch_wsdl: bool,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -104,6 +111,77 @@ impl ClientBuilder {
         self
     }
 
+    /// Refuse response content the schema lacks (fields, attributes, record types) with an
+    /// error naming the element path, instead of keeping it (the default). For a job that
+    /// should notice when a site's schema drifts from the one it was built for.
+    ///
+    /// ```
+    /// let client = convio::soap::Client::builder()
+    ///     .endpoint("https://webservices.cluster2.convio.net/1.0/mysite")
+    ///     .credentials("apiuser", "secret")
+    ///     .strict(true)
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = client;
+    /// ```
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.decode = if strict {
+            DecodeOptions::strict()
+        } else {
+            DecodeOptions::lenient()
+        };
+        self
+    }
+
+    /// How responses are read (see [`DecodeOptions`]).
+    pub fn decode_options(mut self, options: DecodeOptions) -> Self {
+        self.decode = options;
+        self
+    }
+
+    /// The site's record schema, when it is not the bundled one: the order of fields in
+    /// GetIncremental* requests and in dynamic records, and the kinds of their values.
+    pub fn schema(mut self, schema: Schema) -> Self {
+        self.schema = Some(Ok(schema));
+        self
+    }
+
+    /// The site's record schema from its WSDL (as downloaded from `{endpoint}/wsdl`, with
+    /// inline schemas): its custom fields and record types the bundled schema lacks.
+    ///
+    /// ```
+    /// let wsdl = std::fs::read("tests/fixtures/site/site.wsdl").unwrap();
+    /// let client = convio::soap::Client::builder()
+    ///     .endpoint("https://webservices.cluster2.convio.net/1.0/mysite")
+    ///     .credentials("apiuser", "secret")
+    ///     .wsdl(&wsdl)
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(client.site_schema().record_fields("Constituent").unwrap().iter().any(|f| f == "CustomNickname"));
+    /// ```
+    pub fn wsdl(mut self, wsdl: &[u8]) -> Self {
+        self.schema =
+            Some(crate::wsdl::WsdlSummary::parse(wsdl).map(|summary| Schema::from_wsdl(&summary)));
+        self
+    }
+
+    /// [`wsdl`](Self::wsdl) from a file (and the schema files it imports by relative path).
+    pub fn wsdl_file(mut self, path: impl AsRef<std::path::Path>) -> Self {
+        self.schema = Some(
+            crate::wsdl::WsdlSummary::parse_file(path.as_ref())
+                .map(|summary| Schema::from_wsdl(&summary)),
+        );
+        self
+    }
+
+    /// Download the site's WSDL from `{endpoint}/wsdl` before the first call that needs the
+    /// record schema (a GetIncremental* download, a write of dynamic records) and use it
+    /// (default: off, the bundled schema is used). A failed download fails that call.
+    pub fn fetch_wsdl(mut self, fetch: bool) -> Self {
+        self.fetch_wsdl = fetch;
+        self
+    }
+
     /// Checks the configuration and builds the client. Nothing is sent yet: Login happens
     /// on the first call.
     pub fn build(self) -> Result<Client, Error> {
@@ -126,6 +204,10 @@ impl ClientBuilder {
                     source,
                 },
             )?;
+        let schema = match self.schema {
+            Some(schema) => schema?,
+            None => Schema::generated(),
+        };
         Ok(Client {
             inner: Arc::new(Inner {
                 endpoint,
@@ -134,6 +216,10 @@ impl ClientBuilder {
                 transport,
                 policy: self.policy,
                 retry: self.retry,
+                decode: self.decode,
+                schema: std::sync::RwLock::new(Arc::new(schema)),
+                fetch_wsdl: tokio::sync::OnceCell::new(),
+                wants_wsdl: self.fetch_wsdl,
                 session: tokio::sync::Mutex::new(None),
                 logins: AtomicU64::new(0),
             }),
@@ -231,6 +317,12 @@ struct Inner {
     transport: Arc<dyn Transport>,
     policy: SessionPolicy,
     retry: RetryPolicy,
+    decode: DecodeOptions,
+    /// The site's record schema (the bundled one unless given or downloaded).
+    schema: std::sync::RwLock<Arc<Schema>>,
+    /// Whether `{endpoint}/wsdl` is to be downloaded, and whether it was.
+    wants_wsdl: bool,
+    fetch_wsdl: tokio::sync::OnceCell<()>,
     session: tokio::sync::Mutex<Option<Session>>,
     logins: AtomicU64,
 }
@@ -500,7 +592,8 @@ impl Client {
         });
         let body = self
             .call("StartSynchronization", body, Replay::Never)
-            .await?;
+            .await
+            .map_err(open_window_fault)?;
         expect(body, "StartSynchronization", |b| match b {
             Body::StartSynchronizationResponse(r) => Some(r.result),
             _ => None,
@@ -563,13 +656,25 @@ impl Client {
         S: AsRef<str>,
     {
         let partition = self.required_partition(None)?;
-        let fields = schema_ordered_fields(record_type, fields)?;
+        let fields: Vec<Text> = fields
+            .into_iter()
+            .map(|f| Text::from(f.as_ref().trim()))
+            .collect();
+        // Checked now when the schema is final; with a WSDL still to download, the fields
+        // are ordered by the site's schema before the first request.
+        let pending = self.inner.wants_wsdl && self.inner.fetch_wsdl.get().is_none();
+        let fields = if pending {
+            fields
+        } else {
+            ordered_request_fields(&self.site_schema(), record_type, &fields)?
+        };
         Ok(Pages::incremental(
             self.clone(),
             kind,
             partition,
             record_type.into(),
             fields,
+            !pending,
         ))
     }
 
@@ -615,6 +720,47 @@ impl Client {
         })
     }
 
+    /// The record schema in use: the bundled one, the one given to the builder, or the one
+    /// downloaded from the site.
+    pub fn site_schema(&self) -> Arc<Schema> {
+        let schema = self
+            .inner
+            .schema
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Arc::clone(&schema)
+    }
+
+    /// Downloads `{endpoint}/wsdl` and uses its record schema from now on (the builder's
+    /// [`fetch_wsdl`](ClientBuilder::fetch_wsdl) makes the client do this when it first
+    /// needs the schema).
+    pub async fn fetch_site_schema(&self) -> Result<Arc<Schema>, Error> {
+        let summary = crate::soap::wsdl_fetch::fetch_summary(
+            &self.inner.endpoint,
+            self.inner.transport.as_ref(),
+        )
+        .await?;
+        let schema = Arc::new(Schema::from_wsdl(&summary));
+        *self
+            .inner
+            .schema
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::clone(&schema);
+        Ok(schema)
+    }
+
+    /// Downloads the site's WSDL once, when the builder asked for it.
+    pub(crate) async fn ensure_site_schema(&self) -> Result<(), Error> {
+        if !self.inner.wants_wsdl {
+            return Ok(());
+        }
+        self.inner
+            .fetch_wsdl
+            .get_or_try_init(|| async { self.fetch_site_schema().await.map(|_| ()) })
+            .await
+            .map(|_| ())
+    }
+
     // ------------------------------------------------------------------ internals
 
     fn partition_or(&self, partition: Option<usize>) -> Option<usize> {
@@ -636,7 +782,16 @@ impl Client {
         replay: Replay,
         make_body: impl Fn(Vec<AnyRecord>) -> Body,
     ) -> Result<BatchResults, Error> {
-        let records: Vec<AnyRecord> = records.into_iter().collect();
+        let mut records: Vec<AnyRecord> = records.into_iter().collect();
+        if records.iter().any(|r| matches!(r, AnyRecord::Dynamic(_))) {
+            self.ensure_site_schema().await?;
+            let schema = self.site_schema();
+            for record in &mut records {
+                if let AnyRecord::Dynamic(record) = record {
+                    prepare_dynamic(&schema, record)?;
+                }
+            }
+        }
         let mut completed: Vec<RecordResult> = Vec::with_capacity(records.len());
         let mut records = records.into_iter().peekable();
         while records.peek().is_some() {
@@ -788,7 +943,7 @@ impl Client {
             }
         };
         let status = response.status();
-        match decode_response(response.body()) {
+        match decode_response_with(response.body(), self.inner.decode) {
             Err(Error::Decode(DecodeError::Xml { .. })) if !status.is_success() => {
                 Err(Error::HttpStatus {
                     operation,
@@ -850,8 +1005,9 @@ fn body_name(body: &Body) -> String {
     name.0
 }
 
-/// Puts requested fields into schema order (required by GetIncremental*), refusing fields
-/// the schema does not declare for the record type.
+/// Puts requested fields into the bundled schema's order (required by GetIncremental*),
+/// refusing fields it does not declare for the record type. A client with a site's schema
+/// orders by that one (see [`ClientBuilder::wsdl`]).
 ///
 /// ```
 /// let ordered = convio::soap::schema_ordered_fields("Constituent", ["PrimaryEmail", "ConsName.MiddleName", "ConsId"]).unwrap();
@@ -864,27 +1020,21 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
 {
-    let (_, known) = crate::generated::RECORD_FIELDS
-        .iter()
-        .find(|(name, _)| *name == record_type)
-        .ok_or_else(|| Error::InvalidArgument(format!("unknown record type `{record_type}`")))?;
-    let mut positions = Vec::new();
-    for field in fields {
-        let field = field.as_ref().trim();
-        let position = known
-            .iter()
-            .position(|known| *known == field)
-            .ok_or_else(|| {
-                Error::InvalidArgument(format!("`{field}` is not a field of {record_type}"))
-            })?;
-        positions.push(position);
+    ordered_request_fields(&Schema::generated(), record_type, fields)
+}
+
+/// On StartSynchronization, a `CLIENT` fault is what public client code written against the
+/// live service sees when a window is already open (and answers with EndSynchronization):
+/// it is a synchronization fault.
+fn open_window_fault(error: Error) -> Error {
+    match error {
+        Error::Fault(mut fault) if matches!(&fault.kind, FaultKind::Other(code) if code.eq_ignore_ascii_case("CLIENT")) =>
+        {
+            fault.kind = FaultKind::Synchronization;
+            Error::Fault(fault)
+        }
+        other => other,
     }
-    positions.sort_unstable();
-    positions.dedup();
-    Ok(positions
-        .into_iter()
-        .map(|p| Text::from(known[p]))
-        .collect())
 }
 
 #[cfg(test)]

@@ -13,6 +13,8 @@ pub mod pages;
 pub mod paths;
 pub mod results;
 pub mod session;
+mod site_schema;
+mod wsdl_fetch;
 
 pub use client::{
     schema_ordered_fields, Client, ClientBuilder, RetryPolicy, SyncOptions, WriteOptions,

@@ -32,6 +32,8 @@ enum Source {
         partition: usize,
         record_type: Text,
         fields: Vec<Text>,
+        /// Whether `fields` are in the site schema's order yet.
+        ordered: bool,
     },
 }
 
@@ -65,6 +67,7 @@ impl Pages {
         partition: usize,
         record_type: Text,
         fields: Vec<Text>,
+        ordered: bool,
     ) -> Self {
         Pages {
             client,
@@ -73,6 +76,7 @@ impl Pages {
                 partition,
                 record_type,
                 fields,
+                ordered,
             },
             page_size: MAX_PAGE_SIZE,
             next_page: 1,
@@ -106,6 +110,24 @@ impl Pages {
     pub async fn next_page(&mut self) -> Result<Option<Vec<AnyRecord>>, Error> {
         if self.done {
             return Ok(None);
+        }
+        if let Source::Incremental {
+            record_type,
+            fields,
+            ordered,
+            ..
+        } = &mut self.source
+        {
+            if !*ordered {
+                // The site's WSDL was still to download when the pages were made.
+                self.client.ensure_site_schema().await?;
+                *fields = crate::soap::site_schema::ordered_request_fields(
+                    &self.client.site_schema(),
+                    record_type,
+                    fields.iter(),
+                )?;
+                *ordered = true;
+            }
         }
         let (operation, body) = self.request();
         let body = self
@@ -159,6 +181,7 @@ impl Pages {
                 partition,
                 record_type,
                 fields,
+                ..
             } => {
                 let request = tns::IncrementalRequestType {
                     partition_id: *partition,

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod fake_site;
 #[cfg(feature = "emulator")]
 pub mod load;
 pub mod scripted;
