@@ -245,17 +245,26 @@ impl<'a> Reader<'a> {
     }
 
     /// The next event, with an empty element's declarations out of scope first.
+    #[inline(always)]
     fn read(&mut self) -> Result<Event<'a>, ReadError> {
         if self.pending_leave {
             self.pending_leave = false;
             self.scopes.leave();
         }
-        self.reader
-            .read_event()
-            .map_err(|e| ReadError::at(format!("not well-formed: {e}"), self.position()))
+        match self.reader.read_event() {
+            Ok(event) => Ok(event),
+            Err(error) => Err(self.malformed(&error)),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn malformed(&self, error: &quick_xml::Error) -> ReadError {
+        ReadError::at(format!("not well-formed: {error}"), self.position())
     }
 
     /// The next event that is not whitespace, a comment or a processing instruction.
+    #[inline]
     fn next_event(&mut self) -> Result<Event<'a>, ReadError> {
         loop {
             match self.read()? {
@@ -485,9 +494,12 @@ impl<'a> Reader<'a> {
             self.pending_leave = false;
             self.scopes.leave();
         }
-        self.reader
+        if let Err(error) = self
+            .reader
             .read_to_end(quick_xml::name::QName(element.name))
-            .map_err(|e| ReadError::at(format!("not well-formed: {e}"), self.position()))?;
+        {
+            return Err(self.malformed(&error));
+        }
         self.scopes.leave();
         Ok(())
     }
@@ -506,7 +518,12 @@ impl<'a> Reader<'a> {
             let kept = self.keep_tree(element, 0)?;
             return Ok(Simple::Kept(kept, "nil where no nil is allowed".into()));
         }
-        let attributes = self.kept_attributes(element)?;
+        // Read before the text: the element's own declarations leave scope with its end tag.
+        let attributes = if element.other_attributes {
+            self.kept_attributes(element)?
+        } else {
+            Vec::new()
+        };
         match self.text(element, 0)? {
             Ok(text) => match T::from_text(text) {
                 Ok(value) => Ok(Simple::Value(value)),
