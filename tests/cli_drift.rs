@@ -149,3 +149,130 @@ fn strict_refuses_the_page_naming_the_element_path() {
     assert!(stderr.contains("QueryResponse/Record[1]"), "{stderr}");
     assert!(stderr.contains("attribute `rowVersion`"), "{stderr}");
 }
+
+/// A child process, killed when dropped (also when a test fails).
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `convio emulator --wsdl FILE` running as a process: its SOAP endpoint, and the process.
+fn site_emulator() -> (String, Running) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_convio"))
+        .args([
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--wsdl",
+            "tests/fixtures/site/site.wsdl",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let stdout = child.stdout.take().expect("piped");
+    let mut endpoint = None;
+    let mut record_types = None;
+    for line in BufReader::new(stdout).lines().take(20) {
+        let line = line.expect("utf-8 output");
+        if let Some(url) = line.strip_prefix("SOAP endpoint:") {
+            endpoint = Some(url.trim().to_string());
+        }
+        if let Some(types) = line.strip_prefix("Record types:") {
+            record_types = Some(types.trim().to_string());
+        }
+        if line.starts_with("serving until interrupted") {
+            break;
+        }
+    }
+    assert_eq!(
+        record_types.as_deref(),
+        Some("TeamRaiserRegistration (not in the bundled schema: read as dynamic records)")
+    );
+    (
+        endpoint.expect("the emulator prints its endpoint"),
+        Running(child),
+    )
+}
+
+#[test]
+fn a_bundled_build_queries_a_sites_custom_fields_and_record_types_without_a_rebuild() {
+    use convio::codec::{Element, Name};
+    use convio::{AnyRecord, DynamicRecord, Field};
+    let (endpoint, _emulator) = site_emulator();
+    // Data with the site's custom fields and one of its record types, written by the library.
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let cons_id = runtime.block_on(async {
+        let client = convio::soap::Client::builder()
+            .endpoint(&endpoint)
+            .credentials("apiuser", "secret")
+            .partition(1001)
+            .wsdl_file("tests/fixtures/site/site.wsdl")
+            .build()
+            .expect("client");
+        let mut ada = convio::generated::ens::ConstituentType {
+            primary_email: Field::Value("ada@example.org".into()),
+            accepts_email: Field::Value(true),
+            ..Default::default()
+        };
+        let objects = "urn:object.soap.convio.com";
+        ada.unknown.push(Element::value(
+            Name::qualified(objects, "CustomNickname"),
+            "Countess",
+        ));
+        ada.unknown.push(Element::value(
+            Name::qualified(objects, "Custom_PartyAffiliation"),
+            "Independent",
+        ));
+        let created = client.create([AnyRecord::from(ada)]).await.expect("create");
+        let registration = DynamicRecord::new("TeamRaiserRegistration")
+            .with("TeamName", Field::Value("Harbour Runners"))
+            .with("Goal", Field::Value("250.00"));
+        assert!(client
+            .create([AnyRecord::from(registration)])
+            .await
+            .expect("create")
+            .all_ok());
+        match created.iter().next().and_then(|r| r.record.clone()) {
+            Some(AnyRecord::Constituent(c)) => c.cons_id.expect("id"),
+            other => panic!("{other:?}"),
+        }
+    });
+    let run = |select: &str| {
+        convio(&[
+            "query",
+            "--endpoint",
+            &endpoint,
+            "--user",
+            "apiuser",
+            "--password",
+            "secret",
+            select,
+            "--format",
+            "json",
+        ])
+    };
+    let rows = json_lines(&run(&format!(
+        "select ConsId, PrimaryEmail, CustomNickname, CustomFavoriteColor, Custom_PartyAffiliation \
+         from Constituent where ConsId = {cons_id}"
+    )));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["CustomNickname"], Value::String("Countess".into()));
+    assert_eq!(
+        rows[0]["Custom_PartyAffiliation"],
+        Value::String("Independent".into())
+    );
+    assert_eq!(rows[0]["CustomFavoriteColor"], Value::Null);
+
+    let rows = json_lines(&run(
+        "select RegistrationId, TeamName, Goal from TeamRaiserRegistration",
+    ));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["TeamName"], Value::String("Harbour Runners".into()));
+    assert_eq!(rows[0]["Goal"], Value::String("250.00".into()));
+    assert!(rows[0]["RegistrationId"].is_string(), "{}", rows[0]);
+}

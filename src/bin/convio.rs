@@ -542,9 +542,22 @@ async fn serve_emulator(args: EmulatorArgs) -> Result<(), Failure> {
         })?;
     println!("SOAP endpoint:   {}", emulator.soap_url());
     println!("WSDL:            {}", emulator.wsdl_url());
-    for (record_type, fields) in emulator.with_state(|state| state.settings.schema.custom_fields())
-    {
-        println!("Custom fields:   {record_type}: {}", fields.join(", "));
+    let schema = emulator.with_state(|state| std::sync::Arc::clone(&state.settings.schema));
+    for (record_type, fields) in schema.custom_fields() {
+        if AnyRecord::is_typed(&record_type) {
+            println!("Custom fields:   {record_type}: {}", fields.join(", "));
+        }
+    }
+    let untyped: Vec<&str> = schema
+        .record_types()
+        .map(|(name, _)| name)
+        .filter(|name| !AnyRecord::is_typed(name))
+        .collect();
+    if !untyped.is_empty() {
+        println!(
+            "Record types:    {} (not in the bundled schema: read as dynamic records)",
+            untyped.join(", ")
+        );
     }
     println!(
         "Server API:      {}/site/SRConsAPI",
