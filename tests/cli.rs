@@ -1,23 +1,14 @@
 //! The `convio` binary: the README's demo, query formats, exit codes, resumable sync.
 #![cfg(feature = "emulator")]
 
-use std::process::{Command, Output};
+use std::process::Command;
 
 use convio::emulator::Emulator;
 use convio::soap::{Client, SyncOptions};
 
-fn convio(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_convio"))
-        .args(args)
-        .env_remove("CONVIO_SOAP_URL")
-        .env_remove("CONVIO_PASSWORD")
-        .output()
-        .expect("the binary runs")
-}
+mod common;
 
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
+use common::cli::{convio, stdout};
 
 #[test]
 fn demo_walks_through_the_mission() {
@@ -338,30 +329,8 @@ fn wsdl_fetch_saves_the_served_wsdl() {
 
 #[test]
 fn emulator_serves_a_site_wsdl_and_names_its_custom_fields() {
-    use std::io::{BufRead, BufReader};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_convio"))
-        .args([
-            "emulator",
-            "--listen",
-            "127.0.0.1:0",
-            "--wsdl",
-            "tests/fixtures/site/site.wsdl",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let stdout = child.stdout.take().expect("piped");
-    let mut lines = BufReader::new(stdout).lines();
-    let mut custom = None;
-    for line in lines.by_ref().take(10) {
-        let line = line.expect("utf-8 output");
-        if let Some(rest) = line.strip_prefix("Custom fields:") {
-            custom = Some(rest.trim().to_string());
-            break;
-        }
-    }
-    child.kill().expect("stops");
-    let _ = child.wait();
+    let (_emulator, lines) = common::cli::site_emulator_process();
+    let custom = common::cli::printed(&lines, "Custom fields:");
     assert_eq!(
         custom.as_deref(),
         Some(

@@ -4,20 +4,11 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
+use common::cli::{convio, printed, site_emulator_process, Running};
 use common::fake_site::FakeSite;
 use serde_json::Value;
-
-fn convio(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_convio"))
-        .args(args)
-        .env_remove("CONVIO_SOAP_URL")
-        .env_remove("CONVIO_PASSWORD")
-        .env_remove("CONVIO_WSDL_FILE")
-        .output()
-        .expect("the binary runs")
-}
 
 fn site_serving(fixture: &str) -> FakeSite {
     let page = std::fs::read_to_string(format!("tests/fixtures/drift/{fixture}")).expect("fixture");
@@ -150,53 +141,15 @@ fn strict_refuses_the_page_naming_the_element_path() {
     assert!(stderr.contains("attribute `rowVersion`"), "{stderr}");
 }
 
-/// A child process, killed when dropped (also when a test fails).
-struct Running(std::process::Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `convio emulator --wsdl FILE` running as a process: its SOAP endpoint, and the process.
+/// `convio emulator --wsdl FILE` running as a process, and its SOAP endpoint.
 fn site_emulator() -> (String, Running) {
-    use std::io::{BufRead, BufReader};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_convio"))
-        .args([
-            "emulator",
-            "--listen",
-            "127.0.0.1:0",
-            "--wsdl",
-            "tests/fixtures/site/site.wsdl",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let stdout = child.stdout.take().expect("piped");
-    let mut endpoint = None;
-    let mut record_types = None;
-    for line in BufReader::new(stdout).lines().take(20) {
-        let line = line.expect("utf-8 output");
-        if let Some(url) = line.strip_prefix("SOAP endpoint:") {
-            endpoint = Some(url.trim().to_string());
-        }
-        if let Some(types) = line.strip_prefix("Record types:") {
-            record_types = Some(types.trim().to_string());
-        }
-        if line.starts_with("serving until interrupted") {
-            break;
-        }
-    }
+    let (running, lines) = site_emulator_process();
     assert_eq!(
-        record_types.as_deref(),
+        printed(&lines, "Record types:").as_deref(),
         Some("TeamRaiserRegistration (not in the bundled schema: read as dynamic records)")
     );
-    (
-        endpoint.expect("the emulator prints its endpoint"),
-        Running(child),
-    )
+    let endpoint = printed(&lines, "SOAP endpoint:").expect("the emulator prints its endpoint");
+    (endpoint, running)
 }
 
 #[test]

@@ -7,22 +7,17 @@
 mod common;
 
 use common::scripted::{Reply, Scripted};
+use common::site::{site_emulator, SITE_WSDL};
 use convio::codec::{Element, Name};
-use convio::emulator::Emulator;
+use convio::emulator::{Clock, Emulator};
 use convio::generated::ens;
 use convio::soap::{Client, ClientBuilder, FaultKind, SyncOptions};
 use convio::{AnyRecord, Error, Field};
 
-const SITE_WSDL: &str = include_str!("fixtures/site/site.wsdl");
 const OBJECTS: &str = "urn:object.soap.convio.com";
 
 async fn site() -> Emulator {
-    Emulator::builder()
-        .wsdl(SITE_WSDL)
-        .expect("the fixture is a WSDL")
-        .start("127.0.0.1:0")
-        .await
-        .expect("emulator starts")
+    site_emulator(Clock::System).await
 }
 
 fn client(emulator: &Emulator, configure: impl FnOnce(ClientBuilder) -> ClientBuilder) -> Client {

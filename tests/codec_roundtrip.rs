@@ -5,12 +5,15 @@
 //! resolved by quick-xml, not by us). Strict reading refuses exactly the pages with such
 //! content.
 
+mod common;
+
 use std::collections::BTreeMap;
 
+use common::strategies::{field, text};
 use convio::codec::DecodeOptions;
 use convio::generated::{ens, tns};
 use convio::soap::{decode_response, decode_response_with, Body, Encoder, Envelope};
-use convio::{AnyRecord, Decimal, Field, Text};
+use convio::{AnyRecord, Decimal, Field};
 use proptest::prelude::*;
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
@@ -218,22 +221,6 @@ fn page(records: &[Node], spelling: Spelling) -> Vec<u8> {
 }
 
 // ------------------------------------------------------------------ generators
-
-fn text() -> impl Strategy<Value = Text> {
-    "[a-zA-Z0-9<>&'\"\\]\\[ ;:/é中🙂]{1,16}"
-        .prop_filter("trimmed", |s| s.trim() == s && !s.is_empty())
-        .prop_map(Text::from)
-}
-
-fn field<T: std::fmt::Debug + Clone>(
-    value: impl Strategy<Value = T>,
-) -> impl Strategy<Value = Field<T>> {
-    prop_oneof![
-        Just(Field::Absent),
-        Just(Field::Nil),
-        value.prop_map(Field::Value)
-    ]
-}
 
 fn constituent() -> impl Strategy<Value = AnyRecord> {
     (

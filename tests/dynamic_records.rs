@@ -4,26 +4,17 @@
 //! downloads, with the tri-state written exactly as for typed records.
 #![cfg(all(feature = "emulator", not(convio_site_wsdl)))]
 
+mod common;
+
 use std::time::Duration;
 
-use convio::emulator::records::Fields;
+use common::site::{registration_change, site_emulator, SITE_WSDL};
 use convio::emulator::state::ChangeKind;
 use convio::emulator::{Clock, Emulator};
 use convio::soap::{Client, SyncOptions};
 use convio::{AnyRecord, DynamicRecord, EncodeError, Error, Field};
 
-const SITE_WSDL: &str = include_str!("fixtures/site/site.wsdl");
 const TYPE: &str = "TeamRaiserRegistration";
-
-async fn site(clock: Clock) -> Emulator {
-    Emulator::builder()
-        .wsdl(SITE_WSDL)
-        .expect("the fixture is a WSDL")
-        .clock(clock)
-        .start("127.0.0.1:0")
-        .await
-        .expect("emulator starts")
-}
 
 fn client(emulator: &Emulator) -> Client {
     Client::builder()
@@ -53,7 +44,7 @@ fn by_id(id: &str) -> DynamicRecord {
 
 #[tokio::test]
 async fn create_update_and_query_keep_the_tri_state() {
-    let emulator = site(Clock::System).await;
+    let emulator = site_emulator(Clock::System).await;
     let client = client(&emulator);
 
     // Fields given out of the site's order: the client puts them in order (the emulator
@@ -141,25 +132,13 @@ fn site_change(
     id: Option<u64>,
     values: &[(&str, &str)],
 ) -> u64 {
-    emulator.with_state(|state| {
-        let store = state.stores.get_mut(TYPE).expect("the type has a store");
-        let id = id.unwrap_or_else(|| store.allocate_id());
-        let mut fields: Fields = store.active.get(&id).cloned().unwrap_or_default();
-        fields
-            .values
-            .insert("RegistrationId".into(), id.to_string());
-        for (path, value) in values {
-            fields.values.insert((*path).into(), (*value).into());
-        }
-        assert!(state.store_record(TYPE, id, fields, kind, "web"));
-        id
-    })
+    emulator.with_state(|state| registration_change(state, kind, id, values))
 }
 
 #[tokio::test]
 async fn incremental_downloads_of_an_untyped_record_type() {
     let clock = Clock::manual(1_700_000_000);
-    let emulator = site(clock.clone()).await;
+    let emulator = site_emulator(clock.clone()).await;
     let client = client(&emulator);
     let kept = site_change(
         &emulator,

@@ -11,23 +11,16 @@ mod common;
 
 use std::time::Duration;
 
+use common::site::{registration_change as web_change, site_emulator};
 use common::wire::{body_of, default_namespace, fault_of, login, soap};
-use convio::emulator::records::Fields;
-use convio::emulator::state::{ChangeKind, State};
+use convio::emulator::state::ChangeKind;
 use convio::emulator::{Clock, Emulator};
 use convio::soap::{Body, FaultKind};
 
-const SITE_WSDL: &str = include_str!("fixtures/site/site.wsdl");
 const TYPE: &str = "TeamRaiserRegistration";
 
 async fn start_with(clock: Clock) -> Emulator {
-    Emulator::builder()
-        .wsdl(SITE_WSDL)
-        .expect("the fixture is a WSDL")
-        .clock(clock)
-        .start("127.0.0.1:0")
-        .await
-        .expect("emulator starts")
+    site_emulator(clock).await
 }
 
 async fn start() -> Emulator {
@@ -509,27 +502,6 @@ async fn registrations_are_listed_and_described() {
         response.1
     );
     emulator.shutdown().await;
-}
-
-/// A change made on the site (not by the synchronizing API user), as the site's web pages
-/// would: a new registration, or a change to or removal of a stored one. The id.
-fn web_change(
-    state: &mut State,
-    kind: ChangeKind,
-    id: Option<u64>,
-    values: &[(&str, &str)],
-) -> u64 {
-    let store = state.stores.get_mut(TYPE).expect("the type has a store");
-    let id = id.unwrap_or_else(|| store.allocate_id());
-    let mut fields: Fields = store.active.get(&id).cloned().unwrap_or_default();
-    fields
-        .values
-        .insert("RegistrationId".into(), id.to_string());
-    for (path, value) in values {
-        fields.values.insert((*path).into(), (*value).into());
-    }
-    assert!(state.store_record(TYPE, id, fields, kind, "web"));
-    id
 }
 
 #[tokio::test]

@@ -5,21 +5,15 @@
 
 mod common;
 
+use common::site::site_emulator;
 use common::wire::{body_of, default_namespace, exchange, fault_of, login, soap};
 use convio::emulator::records::Fields;
 use convio::emulator::state::ChangeKind;
-use convio::emulator::Emulator;
+use convio::emulator::{Clock, Emulator};
 use convio::soap::{Body, FaultKind};
 
-const SITE_WSDL: &str = include_str!("fixtures/site/site.wsdl");
-
 async fn start() -> Emulator {
-    Emulator::builder()
-        .wsdl(SITE_WSDL)
-        .expect("the fixture is a WSDL")
-        .start("127.0.0.1:0")
-        .await
-        .expect("emulator starts")
+    site_emulator(Clock::System).await
 }
 
 /// The text of `<ens:{name}>` in a response (escaped as sent): `None` when absent, `nil` when

@@ -2,30 +2,11 @@
 
 mod common;
 
+use common::strategies::{field, text};
 use convio::generated::{ens, tns};
 use convio::soap::{decode_envelope, Body, Encoder, Envelope};
 use convio::{AnyRecord, Field, Text};
 use proptest::prelude::*;
-
-/// Text the encoder accepts: XML 1.0 characters, not empty, no surrounding whitespace
-/// (the reader trims it, as xsd-parser-types does for every string).
-fn text() -> impl Strategy<Value = Text> {
-    "[a-zA-Z0-9<>&'\"\\]\\[ ;:/é中🙂\u{7f}]{1,24}"
-        .prop_filter("no surrounding whitespace", |s| {
-            s.trim() == s && !s.is_empty()
-        })
-        .prop_map(Text::from)
-}
-
-fn field<T: std::fmt::Debug + Clone>(
-    value: impl Strategy<Value = T>,
-) -> impl Strategy<Value = Field<T>> {
-    prop_oneof![
-        Just(Field::Absent),
-        Just(Field::Nil),
-        value.prop_map(Field::Value)
-    ]
-}
 
 fn name() -> impl Strategy<Value = ens::NameType> {
     (

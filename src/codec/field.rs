@@ -149,25 +149,14 @@ pub(crate) fn write_field_scalar<T: Scalar>(
     tag: &Tag,
     field: &Field<T>,
 ) -> Result<(), WriteError> {
-    match field {
-        Field::Absent => Ok(()),
-        Field::Nil => {
-            out.extend_from_slice(tag.nil.as_bytes());
-            Ok(())
-        }
-        Field::Value(value) => {
-            let before = out.len();
-            out.extend_from_slice(tag.open.as_bytes());
-            let content_start = out.len();
-            value.write_text(out).map_err(|e| e.within(tag.name))?;
-            if out.len() == content_start {
-                out.truncate(before);
-                return Err(WriteError::empty(tag.name));
-            }
-            out.extend_from_slice(tag.close.as_bytes());
-            Ok(())
-        }
-    }
+    write_field(out, tag, field, |out, value| {
+        out.extend_from_slice(tag.open.as_bytes());
+        let content_start = out.len();
+        value.write_text(out).map_err(|e| e.within(tag.name))?;
+        let written = out.len() - content_start;
+        out.extend_from_slice(tag.close.as_bytes());
+        Ok(written)
+    })
 }
 
 /// A nillable complex element: nothing, nil, or a value that must have content.
@@ -176,6 +165,17 @@ pub(crate) fn write_field_complex<T: Encode>(
     tag: &Tag,
     field: &Field<T>,
 ) -> Result<(), WriteError> {
+    write_field(out, tag, field, |out, value| value.write_element(out, tag))
+}
+
+/// The rule both share: `Absent` writes nothing, `Nil` the nil tag, `Value` the element
+/// `write_value` writes (returning the length of its content), which must not be empty.
+fn write_field<T>(
+    out: &mut Vec<u8>,
+    tag: &Tag,
+    field: &Field<T>,
+    write_value: impl FnOnce(&mut Vec<u8>, &T) -> Result<usize, WriteError>,
+) -> Result<(), WriteError> {
     match field {
         Field::Absent => Ok(()),
         Field::Nil => {
@@ -183,7 +183,9 @@ pub(crate) fn write_field_complex<T: Encode>(
             Ok(())
         }
         Field::Value(value) => {
-            if value.write_element(out, tag)? == 0 {
+            let before = out.len();
+            if write_value(out, value)? == 0 {
+                out.truncate(before);
                 return Err(WriteError::empty(tag.name));
             }
             Ok(())

@@ -2,10 +2,15 @@
 
 #![allow(dead_code)]
 
+#[cfg(feature = "emulator")]
+pub mod cli;
 pub mod fake_site;
 #[cfg(feature = "emulator")]
 pub mod load;
 pub mod scripted;
+#[cfg(feature = "emulator")]
+pub mod site;
+pub mod strategies;
 #[cfg(feature = "emulator")]
 pub mod wire;
 

@@ -1,0 +1,66 @@
+//! Running the `convio` binary from a test.
+#![allow(dead_code)]
+
+use std::process::{Command, Output};
+
+/// Runs `convio` with `args`, without the connection settings of the environment.
+pub fn convio(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_convio"))
+        .args(args)
+        .env_remove("CONVIO_SOAP_URL")
+        .env_remove("CONVIO_PASSWORD")
+        .env_remove("CONVIO_WSDL_FILE")
+        .output()
+        .expect("the binary runs")
+}
+
+/// Standard output as text.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A child process, killed when dropped (also when a test fails).
+pub struct Running(pub std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `convio emulator --listen 127.0.0.1:0 --wsdl tests/fixtures/site/site.wsdl` running, with
+/// the lines it printed up to "serving until interrupted".
+pub fn site_emulator_process() -> (Running, Vec<String>) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_convio"))
+        .args([
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--wsdl",
+            "tests/fixtures/site/site.wsdl",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let stdout = child.stdout.take().expect("piped");
+    let running = Running(child);
+    let mut lines = Vec::new();
+    for line in BufReader::new(stdout).lines().take(20) {
+        let line = line.expect("utf-8 output");
+        let done = line.starts_with("serving until interrupted");
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
+    (running, lines)
+}
+
+/// The rest of the first printed line that starts with `label`.
+pub fn printed(lines: &[String], label: &str) -> Option<String> {
+    lines
+        .iter()
+        .find_map(|line| line.strip_prefix(label).map(|rest| rest.trim().to_string()))
+}
