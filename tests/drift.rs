@@ -270,3 +270,43 @@ fn a_qualified_fault_with_a_qname_code_and_a_foreign_detail_is_a_typed_fault() {
     assert_eq!(fault.message, "The session has expired");
     assert!(fault.is_session_fault());
 }
+
+#[test]
+fn each_kind_of_unknown_content_is_logged_once() {
+    #[derive(Clone, Default)]
+    struct Capture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Capture {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("capture").extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    // Names no other test uses: the set of logged kinds is shared by the whole process.
+    let page = br#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>
+<QueryResponse xmlns="urn:soap.convio.com" xmlns:ens="urn:object.soap.convio.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<Record xsi:type="ens:Constituent"><ens:ConsId>1</ens:ConsId><ens:LoggedOnceField>a</ens:LoggedOnceField></Record>
+<Record xsi:type="ens:Constituent"><ens:ConsId>2</ens:ConsId><ens:LoggedOnceField>b</ens:LoggedOnceField></Record>
+<Record xsi:type="ens:LoggedOnceType"><ens:Id>3</ens:Id></Record>
+<Record xsi:type="ens:LoggedOnceType"><ens:Id>4</ens:Id></Record>
+</QueryResponse></soap:Body></soap:Envelope>"#;
+    tracing::subscriber::with_default(subscriber, || {
+        for _ in 0..3 {
+            decode_response(page).expect("reads");
+        }
+    });
+    let log = String::from_utf8(capture.0.lock().expect("capture").clone()).expect("utf-8");
+    let lines = |name: &str| log.lines().filter(|line| line.contains(name)).count();
+    assert_eq!(lines("LoggedOnceField"), 1, "{log}");
+    assert!(log.contains("record_type=Constituent"), "{log}");
+    assert_eq!(lines("LoggedOnceType"), 1, "{log}");
+}

@@ -60,11 +60,18 @@ pub(crate) fn warn_kept(record_type: &[u8], element: &str, what: &str) {
         }
     };
     if first {
-        let (record_type, element) = key;
-        if record_type.is_empty() {
-            tracing::warn!(element = %element, "{what}; kept (logged once)");
-        } else {
-            tracing::warn!(record_type = %record_type, element = %element, "{what}; kept (logged once)");
+        match key {
+            (record_type, element) if record_type.is_empty() => {
+                tracing::warn!(element = %element, "{what}; kept (logged once)")
+            }
+            (record_type, element) if element.is_empty() => {
+                tracing::warn!(record_type = %record_type, "{what}; kept (logged once)")
+            }
+            (record_type, element) => tracing::warn!(
+                record_type = %record_type,
+                element = %element,
+                "{what}; kept (logged once)"
+            ),
         }
     }
 }
