@@ -24,6 +24,7 @@ pub mod record;
 pub mod schema;
 pub mod server_api;
 pub mod soap;
+pub mod sync;
 pub mod transport;
 pub mod types;
 pub mod wsdl;

@@ -165,7 +165,7 @@ fn create_or_update_via_the_server_api() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn sync_writes_ndjson_and_resumes_from_its_state_file() {
+async fn sync_to_ndjson_keeps_a_checked_state_and_resumes() {
     let emulator = Emulator::builder()
         .seed(30)
         .start("127.0.0.1:0")
@@ -174,74 +174,121 @@ async fn sync_writes_ndjson_and_resumes_from_its_state_file() {
     let dir = std::env::temp_dir().join(format!("convio-cli-sync-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join("changes.ndjson");
+    let state = dir.join("changes.ndjson.state");
     let endpoint = emulator.soap_url();
+    let run = |extra: Vec<String>| {
+        let endpoint = endpoint.clone();
+        let out = out.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut args = vec![
+                "sync".to_string(),
+                "--endpoint".into(),
+                endpoint,
+                "--out".into(),
+                out.to_str().unwrap().to_string(),
+                "--json".into(),
+            ];
+            args.extend(extra);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            convio(&args)
+        })
+    };
+    let summary = |output: &std::process::Output| -> serde_json::Value {
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = stdout(output);
+        serde_json::from_str(text.lines().last().expect("a summary line")).expect("JSON")
+    };
 
-    let (full_out, full_endpoint) = (out.clone(), endpoint.clone());
-    let full = tokio::task::spawn_blocking(move || {
-        convio(&[
-            "sync",
-            "--endpoint",
-            &full_endpoint,
-            "--out",
-            full_out.to_str().unwrap(),
-        ])
-    })
-    .await
-    .unwrap();
-    assert!(
-        full.status.success(),
-        "{}",
-        String::from_utf8_lossy(&full.stderr)
+    let full = summary(&run(vec![]).await.unwrap());
+    assert_eq!(full["inserted"], 30);
+    assert_eq!(
+        (full["updated"].as_u64(), full["deleted"].as_u64()),
+        (Some(0), Some(0))
     );
+    assert!(full["sync_id"].as_u64().is_some() && full["window_end"].is_string());
     let lines = std::fs::read_to_string(&out).unwrap();
     assert_eq!(lines.lines().count(), 30);
     let first: serde_json::Value = serde_json::from_str(lines.lines().next().unwrap()).unwrap();
     assert_eq!(first["change"], "insert");
     assert_eq!(first["fields"]["ConsId"], "1001001");
-    assert!(!dir.join("changes.ndjson.state").exists());
+    assert!(
+        state.exists(),
+        "the state (where the next window starts) is kept"
+    );
 
-    // An interrupted run: a window is open, the inserts were written, a partial line follows.
+    // A run that died while appending a page: what follows the last checkpoint is cut off.
+    let mut file = std::fs::OpenOptions::new().append(true).open(&out).unwrap();
+    std::io::Write::write_all(&mut file, b"{\"change\":\"insert\",\"partial").unwrap();
+    drop(file);
+    let next = summary(&run(vec![]).await.unwrap());
+    assert_eq!(
+        next["inserted"], 0,
+        "the next window starts where the last ended"
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), lines);
+
+    // A state edited by hand is refused (exit 2), never used, and the output left alone.
+    let mut saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    let bytes = saved["bytes"].as_u64().unwrap();
+    saved["bytes"] = serde_json::json!(bytes + 1_000_000);
+    std::fs::write(&state, saved.to_string()).unwrap();
+    let tampered = run(vec![]).await.unwrap();
+    assert_eq!(
+        tampered.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&tampered.stderr)
+    );
+    assert!(String::from_utf8_lossy(&tampered.stderr).contains("changes.ndjson.state"));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), lines);
+
+    // An output that cannot be written is refused before any window is opened.
+    let bad = convio(&[
+        "sync",
+        "--endpoint",
+        &emulator.soap_url(),
+        "--out",
+        "/nonexistent-directory/changes.ndjson",
+    ]);
+    assert_eq!(
+        bad.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("/nonexistent-directory/changes.ndjson"));
     let client = Client::builder()
-        .endpoint(&endpoint)
+        .endpoint(emulator.soap_url())
         .credentials("apiuser", "secret")
         .partition(1001)
         .build()
         .unwrap();
-    let window = client
+    client
         .start_synchronization(SyncOptions::default())
         .await
-        .unwrap();
-    std::fs::write(&out, "{\"change\":\"insert\"}\n{\"partial").unwrap();
-    let state = serde_json::json!({"sync_id": window.sync_id, "phase": 1, "next_page": 1, "bytes": 20, "records": 1});
-    std::fs::write(dir.join("changes.ndjson.state"), state.to_string()).unwrap();
-    let resumed_out = out.clone();
-    let resumed = tokio::task::spawn_blocking(move || {
-        convio(&[
-            "sync",
-            "--endpoint",
-            &endpoint,
-            "--out",
-            resumed_out.to_str().unwrap(),
-        ])
-    })
-    .await
-    .unwrap();
+        .expect("no window was left open");
+    // --end ends it (here with another output: this one's state was tampered with above).
+    let other = dir.join("other.ndjson");
+    let ended = convio(&[
+        "sync",
+        "--endpoint",
+        &emulator.soap_url(),
+        "--out",
+        other.to_str().unwrap(),
+        "--end",
+    ]);
     assert!(
-        resumed.status.success(),
+        ended.status.success(),
         "{}",
-        String::from_utf8_lossy(&resumed.stderr)
+        String::from_utf8_lossy(&ended.stderr)
     );
-    assert!(String::from_utf8_lossy(&resumed.stderr)
-        .contains(&format!("resuming synchronization {}", window.sync_id)));
-    // The partial line is gone; nothing was downloaded twice.
-    assert_eq!(
-        std::fs::read_to_string(&out).unwrap(),
-        "{\"change\":\"insert\"}\n"
-    );
-    assert!(!dir.join("changes.ndjson.state").exists());
-    assert!(emulator.with_state(|s| s.active_window("apiuser", 1001).is_none()));
+    assert!(String::from_utf8_lossy(&ended.stderr).contains("ended"));
     std::fs::remove_dir_all(&dir).unwrap();
-    emulator.shutdown().await;
 }
 
 #[test]

@@ -720,6 +720,11 @@ impl Client {
         })
     }
 
+    /// The SOAP endpoint the client talks to.
+    pub fn endpoint(&self) -> String {
+        self.inner.endpoint.to_string()
+    }
+
     /// The record schema in use: the bundled one, the one given to the builder, or the one
     /// downloaded from the site.
     pub fn site_schema(&self) -> Arc<Schema> {

@@ -12,6 +12,8 @@ pub mod scripted;
 pub mod site;
 pub mod strategies;
 #[cfg(feature = "emulator")]
+pub mod sync_site;
+#[cfg(feature = "emulator")]
 pub mod wire;
 
 use convio::generated::ens;

@@ -28,9 +28,16 @@ pub(crate) struct Connection {
         default_value = "secret"
     )]
     pub(crate) password: String,
-    /// Partition for data calls [env: CONVIO_PARTITION].
-    #[arg(long, env = "CONVIO_PARTITION", default_value_t = 1001)]
-    pub(crate) partition: usize,
+    /// Partition for data calls; `sync` takes several (repeat it, or separate with commas)
+    /// [env: CONVIO_PARTITION].
+    #[arg(
+        long = "partition",
+        value_name = "ID",
+        env = "CONVIO_PARTITION",
+        value_delimiter = ',',
+        default_value = "1001"
+    )]
+    pub(crate) partitions: Vec<usize>,
     /// Refuse response content the schema lacks (fields, attributes, record types) instead
     /// of keeping and printing it; the error names the element path.
     #[arg(long)]
@@ -44,7 +51,7 @@ pub(crate) struct Connection {
 pub(crate) async fn start_embedded(connection: &Connection) -> Result<Emulator, Failure> {
     Emulator::builder()
         .admin(&connection.user, &connection.password)
-        .partition(connection.partition as u64)
+        .partition(connection.partition() as u64)
         .seed(25)
         .start("127.0.0.1:0")
         .await
@@ -52,6 +59,13 @@ pub(crate) async fn start_embedded(connection: &Connection) -> Result<Emulator, 
             status: 3,
             message: format!("cannot start the emulator: {error}"),
         })
+}
+
+impl Connection {
+    /// The partition of data calls (the first one given).
+    pub(crate) fn partition(&self) -> usize {
+        self.partitions.first().copied().unwrap_or(1001)
+    }
 }
 
 /// The client for a connection, and the embedded emulator it talks to (kept alive).
@@ -68,7 +82,7 @@ pub(crate) async fn connect(
     let mut builder = Client::builder()
         .endpoint(endpoint)
         .credentials(&connection.user, &connection.password)
-        .partition(connection.partition)
+        .partition(connection.partition())
         .strict(connection.strict);
     if let Some(wsdl) = &connection.wsdl {
         builder = builder.wsdl_file(wsdl);

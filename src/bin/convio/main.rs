@@ -16,7 +16,6 @@ mod sync;
 mod wsdl;
 
 use std::io;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -117,23 +116,9 @@ enum Command {
     #[command(subcommand)]
     Wsdl(WsdlCommand),
     /// Download the changes of a synchronization window to NDJSON (resumable).
-    Sync {
-        #[command(flatten)]
-        connection: Connection,
-        /// Output file (one JSON object per line); `<out>.state` keeps the position.
-        #[arg(long)]
-        out: PathBuf,
-        /// Record type to download.
-        #[arg(long, default_value = "Constituent")]
-        record_type: String,
-        /// Fields to download (any order; sent in schema order).
-        #[arg(
-            long,
-            value_delimiter = ',',
-            default_value = "ConsId,MemberId,ConsName.FirstName,ConsName.LastName,PrimaryEmail"
-        )]
-        fields: Vec<String>,
-    },
+    /// Synchronize a partition two ways: upload local edits made in the database, download
+    /// the window's inserts, updates and deletes, end the window. Resumable after a crash.
+    Sync(sync::SyncArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -336,14 +321,6 @@ async fn run(command: Command) -> Result<(), Failure> {
             println!("{} change(s)", changes.len());
             Ok(())
         }
-        Command::Sync {
-            connection,
-            out,
-            record_type,
-            fields,
-        } => {
-            let (client, _emulator) = connect(&connection).await?;
-            sync(&client, &out, &record_type, &fields).await
-        }
+        Command::Sync(args) => sync(args).await,
     }
 }

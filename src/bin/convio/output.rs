@@ -30,7 +30,7 @@ pub(crate) fn print_rows(rows: &[Vec<(String, Field<String>)>], format: Format) 
     match format {
         Format::Json => {
             for row in rows {
-                println!("{}", row_json(row));
+                println!("{}", convio::sync::fields_json(row));
             }
         }
         Format::Csv => {
@@ -95,26 +95,4 @@ pub(crate) fn csv_escape(value: &str) -> String {
     } else {
         value.to_string()
     }
-}
-
-/// A record as a JSON object: paths to strings, nil to null, repeated fields to arrays.
-pub(crate) fn row_json(row: &[(String, Field<String>)]) -> serde_json::Value {
-    let mut object = serde_json::Map::new();
-    for (path, value) in row {
-        let value = match value {
-            Field::Value(text) => serde_json::Value::String(text.clone()),
-            Field::Nil | Field::Absent => serde_json::Value::Null,
-        };
-        match object.get_mut(path) {
-            Some(serde_json::Value::Array(items)) => items.push(value),
-            Some(existing) => {
-                let first = existing.take();
-                *existing = serde_json::Value::Array(vec![first, value]);
-            }
-            None => {
-                object.insert(path.clone(), value);
-            }
-        }
-    }
-    serde_json::Value::Object(object)
 }

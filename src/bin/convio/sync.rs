@@ -1,126 +1,216 @@
-//! `convio sync`: the changes of a synchronization window, downloaded to NDJSON.
+//! `convio sync`: a synchronization window, two ways, into a database (`--db`) or a log of
+//! changes (`--out`).
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{BufWriter, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use convio::soap::{record_to_paths, Client, IncrementalKind, SyncOptions};
+use clap::Args;
+use convio::sync::{
+    NdjsonStore, Progress, RunOptions, SqlStore, Store, StoreError, Summary, SyncError,
+    Synchronization,
+};
+use serde_json::json;
 
-use crate::failure::{io_failure, usage, Failure};
-use crate::output::row_json;
+use crate::connection::{connect, Connection};
+use crate::failure::{usage, Failure};
 
-/// Where an interrupted sync stands, kept next to the output file.
-#[derive(serde::Serialize, serde::Deserialize, Default)]
-pub(crate) struct SyncPosition {
-    sync_id: usize,
-    /// 0 inserts, 1 updates, 2 deletes.
-    phase: usize,
-    next_page: usize,
-    /// Bytes of the output that are complete pages.
-    bytes: u64,
-    records: u64,
+#[derive(Args)]
+pub(crate) struct SyncArgs {
+    #[command(flatten)]
+    connection: Connection,
+    /// Database to keep in step: `sqlite:PATH` (created if missing) or
+    /// `postgres://USER:PASSWORD@HOST/DATABASE` [env: CONVIO_DB].
+    #[arg(
+        long,
+        env = "CONVIO_DB",
+        hide_env_values = true,
+        conflicts_with = "out"
+    )]
+    db: Option<String>,
+    /// Instead of a database: append the changes to this file, one JSON object per line
+    /// (`FILE.state` keeps the position).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Record types to download, in order (repeatable or comma-separated).
+    #[arg(
+        long = "record-type",
+        value_delimiter = ',',
+        default_value = "Constituent"
+    )]
+    record_types: Vec<String>,
+    /// Open a new window although one is open on the server (the open one is left for audit).
+    #[arg(long)]
+    force: bool,
+    /// End the window open on the server (and forget any checkpoint), then stop.
+    #[arg(long, conflicts_with = "force")]
+    end: bool,
+    /// Start the window at this `xs:dateTime` instead of where the last one applied ended.
+    #[arg(long, value_name = "DATETIME")]
+    since: Option<String>,
+    /// Print a JSON summary as the last line of standard output.
+    #[arg(long)]
+    json: bool,
 }
 
-pub(crate) async fn sync(
-    client: &Client,
-    out: &Path,
-    record_type: &str,
-    fields: &[String],
-) -> Result<(), Failure> {
-    let state_path = PathBuf::from(format!("{}.state", out.display()));
-    let mut position: SyncPosition = match fs::read_to_string(&state_path) {
-        Ok(text) => serde_json::from_str(&text)
-            .map_err(|e| usage(format!("{}: {e}", state_path.display())))?,
-        Err(_) => SyncPosition::default(),
-    };
-    if position.sync_id == 0 {
-        let window = client.start_synchronization(SyncOptions::default()).await?;
-        position = SyncPosition {
-            sync_id: window.sync_id,
-            phase: 0,
-            next_page: 1,
-            bytes: 0,
-            records: 0,
-        };
-        File::create(out).map_err(io_failure)?;
-        eprintln!(
-            "synchronization {} opened: {} .. {}",
-            window.sync_id, window.start, window.end
-        );
-    } else {
-        eprintln!(
-            "resuming synchronization {} at phase {} page {}",
-            position.sync_id, position.phase, position.next_page
-        );
-    }
-    // Drop anything written after the last complete page.
-    let file = OpenOptions::new()
-        .write(true)
-        .open(out)
-        .map_err(io_failure)?;
-    file.set_len(position.bytes).map_err(io_failure)?;
-    drop(file);
-    let mut output = BufWriter::new(
-        OpenOptions::new()
-            .append(true)
-            .open(out)
-            .map_err(io_failure)?,
-    );
-    let progress = indicatif::ProgressBar::new_spinner();
-    progress.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {pos} records {msg} ({per_sec})")
+/// A progress bar per phase, on standard error.
+struct Bar(indicatif::ProgressBar);
+
+impl Bar {
+    fn new(partition: usize) -> Self {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(&format!(
+                "{{spinner}} partition {partition}: {{msg}} {{pos}} records ({{per_sec}})"
+            ))
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-    );
-    progress.set_position(position.records);
-    let started = std::time::Instant::now();
-    let start_records = position.records;
-    let phases = [
-        (IncrementalKind::Inserts, "insert"),
-        (IncrementalKind::Updates, "update"),
-        (IncrementalKind::Deletes, "delete"),
-    ];
-    while position.phase < phases.len() {
-        let (kind, label) = phases[position.phase];
-        progress.set_message(format!("{label}s"));
-        let pages = match kind {
-            IncrementalKind::Inserts => client.incremental_inserts(record_type, fields),
-            IncrementalKind::Updates => client.incremental_updates(record_type, fields),
-            IncrementalKind::Deletes => client.incremental_deletes(record_type, fields),
-        };
-        let mut pages = pages?.starting_at(position.next_page);
-        while let Some(records) = pages.next_page().await? {
-            for record in &records {
-                let line = serde_json::json!({ "change": label, "type": record.type_name(), "fields": row_json(&record_to_paths(record)?) });
-                writeln!(output, "{line}").map_err(io_failure)?;
-            }
-            output.flush().map_err(io_failure)?;
-            position.records += records.len() as u64;
-            position.next_page = pages.next_page_number();
-            position.bytes = fs::metadata(out).map_err(io_failure)?.len();
-            save(&state_path, &position)?;
-            progress.set_position(position.records);
-        }
-        position.phase += 1;
-        position.next_page = 1;
-        save(&state_path, &position)?;
+        );
+        Bar(bar)
     }
-    client.end_synchronization(None).await?;
-    fs::remove_file(&state_path).map_err(io_failure)?;
-    progress.finish_and_clear();
-    let seconds = started.elapsed().as_secs_f64();
-    let fetched = position.records - start_records;
-    println!(
-        "synchronization {} complete: {} records in {} ({:.0} records/s, {:.2} s)",
-        position.sync_id,
-        position.records,
-        out.display(),
-        fetched as f64 / seconds.max(1e-9),
-        seconds
-    );
+}
+
+impl Progress for Bar {
+    fn phase(&self, name: &str) {
+        self.0.set_position(0);
+        self.0.set_message(name.to_string());
+    }
+
+    fn advanced(&self, records: u64) {
+        self.0.inc(records);
+    }
+}
+
+fn failure(error: SyncError) -> Failure {
+    match error {
+        SyncError::Api(error) => Failure::from(error),
+        other => {
+            // A state that does not match, or a store that cannot be used: nothing was done.
+            let refused_before_starting = matches!(
+                other,
+                SyncError::Store(StoreError::Mismatch { .. } | StoreError::Unavailable { .. })
+                    | SyncError::Plan(_)
+            );
+            Failure {
+                status: if refused_before_starting { 2 } else { 1 },
+                message: other.to_string(),
+            }
+        }
+    }
+}
+
+pub(crate) async fn sync(args: SyncArgs) -> Result<(), Failure> {
+    if args.db.is_none() && args.out.is_none() {
+        return Err(usage(
+            "give --db sqlite:PATH (or postgres://...) or --out FILE to say where the records go",
+        ));
+    }
+    // The store is checked before anything is asked of the server.
+    let partitions = args.connection.partitions.clone();
+    let record_types: Vec<&str> = args.record_types.iter().map(String::as_str).collect();
+    let options = RunOptions {
+        force: args.force,
+        since: args.since.clone(),
+    };
+    let (client, _emulator) = connect(&args.connection).await?;
+    let mut summaries = Vec::new();
+    match (&args.db, &args.out) {
+        (Some(url), _) => {
+            let store = SqlStore::connect(url)
+                .await
+                .map_err(|e| failure(e.into()))?;
+            // Each partition with its own window and checkpoint, concurrently.
+            let runs = partitions.iter().map(|&partition| {
+                let store = store.clone();
+                let client = client.clone();
+                let record_types = record_types.clone();
+                let options = options.clone();
+                let end = args.end;
+                async move {
+                    let mut sync = Synchronization::new(client, store, partition, &record_types)
+                        .map_err(failure)?;
+                    run_one(&mut sync, partition, &options, end).await
+                }
+            });
+            for outcome in futures_util::future::join_all(runs).await {
+                summaries.extend(outcome?);
+            }
+        }
+        (None, Some(out)) => {
+            for &partition in &partitions {
+                let mut sync = Synchronization::new(
+                    client.clone(),
+                    NdjsonStore::new(out),
+                    partition,
+                    &record_types,
+                )
+                .map_err(failure)?;
+                summaries.extend(run_one(&mut sync, partition, &options, args.end).await?);
+            }
+        }
+        (None, None) => unreachable!("checked above"),
+    }
+    report(&summaries, args.json);
     Ok(())
 }
 
-pub(crate) fn save(path: &Path, position: &SyncPosition) -> Result<(), Failure> {
-    let text = serde_json::to_string(position).map_err(|e| usage(e.to_string()))?;
-    fs::write(path, text).map_err(io_failure)
+async fn run_one<S: Store>(
+    sync: &mut Synchronization<S>,
+    partition: usize,
+    options: &RunOptions,
+    end: bool,
+) -> Result<Option<(usize, Summary)>, Failure> {
+    if end {
+        match sync.end_window().await.map_err(failure)? {
+            Some(window) => eprintln!(
+                "partition {partition}: window {} ({} .. {}) ended",
+                window.sync_id, window.start, window.end
+            ),
+            None => eprintln!("partition {partition}: no window was open"),
+        }
+        return Ok(None);
+    }
+    let bar = Bar::new(partition);
+    let summary = sync.run(options, &bar).await.map_err(failure)?;
+    bar.0.finish_and_clear();
+    Ok(Some((partition, summary)))
+}
+
+fn report(summaries: &[(usize, Summary)], as_json: bool) {
+    for (partition, s) in summaries {
+        eprintln!(
+            "partition {partition}: window {} ({} .. {}): {} inserted, {} updated, {} deleted; {} uploaded, {} refused",
+            s.sync_id, s.window_start, s.window_end, s.inserted, s.updated, s.deleted, s.uploaded, s.refused
+        );
+    }
+    if !as_json || summaries.is_empty() {
+        return;
+    }
+    let total = |f: fn(&Summary) -> u64| summaries.iter().map(|(_, s)| f(s)).sum::<u64>();
+    let (_, first) = &summaries[0];
+    let windows: Vec<serde_json::Value> = summaries
+        .iter()
+        .map(|(partition, s)| {
+            json!({
+                "partition": partition,
+                "sync_id": s.sync_id,
+                "window_start": s.window_start,
+                "window_end": s.window_end,
+                "inserted": s.inserted,
+                "updated": s.updated,
+                "deleted": s.deleted,
+                "uploaded": s.uploaded,
+                "refused": s.refused,
+            })
+        })
+        .collect();
+    let line = json!({
+        "inserted": total(|s| s.inserted),
+        "updated": total(|s| s.updated),
+        "deleted": total(|s| s.deleted),
+        "uploaded": total(|s| s.uploaded),
+        "refused": total(|s| s.refused),
+        "window_start": first.window_start,
+        "window_end": first.window_end,
+        "sync_id": first.sync_id,
+        "partitions": windows,
+    });
+    println!("{line}");
 }

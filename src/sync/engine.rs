@@ -1,0 +1,546 @@
+//! The documented synchronization session as a state machine: StartSynchronization, upload
+//! of local changes, GetIncrementalInserts / Updates / Deletes page by page (the next page is
+//! fetched while the current one is applied), EndSynchronization.
+//!
+//! The engine always names the window's start itself (the end of the last window it applied,
+//! kept by the store), so that ending a stray window, or starting over after a crash, can
+//! never skip changes.
+
+use tokio::sync::mpsc;
+
+use super::layout::TypeLayout;
+use super::store::{
+    Checkpoint, LocalAction, LocalChange, Page, Position, Store, StoreError, SyncState,
+    UploadOutcome, Window, WindowKey,
+};
+use super::upload;
+use crate::error::Error;
+use crate::soap::{Client, FaultKind, IncrementalKind, Pages, SyncOptions};
+use crate::AnyRecord;
+
+/// How a run treats an open window and where it starts.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Open a new window even though one is open on the server (the old one is left open
+    /// for audit, as documented).
+    pub force: bool,
+    /// Start the window here (`xs:dateTime`) instead of at the end of the last window
+    /// applied.
+    pub since: Option<String>,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    /// Records inserted upstream and applied here.
+    pub inserted: u64,
+    /// Records updated upstream and applied here.
+    pub updated: u64,
+    /// Records deleted upstream and removed here.
+    pub deleted: u64,
+    /// Local changes the server applied.
+    pub uploaded: u64,
+    /// Local changes the server refused (they stay pending).
+    pub refused: u64,
+    /// The window's start.
+    pub window_start: String,
+    /// The window's end.
+    pub window_end: String,
+    /// The window's id.
+    pub sync_id: usize,
+}
+
+/// Why a run stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The store failed or its state does not match.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The server or the exchange failed.
+    #[error(transparent)]
+    Api(#[from] Error),
+    /// A window is open on the server that this store did not open (or no longer knows).
+    #[error(
+        "partition {partition}: a synchronization window is already open on {site} ({message}); \
+         run again with --force to open a new one (the open one is left for audit), or end it \
+         with `convio sync --end`"
+    )]
+    WindowOpen {
+        /// The site.
+        site: String,
+        /// The partition.
+        partition: usize,
+        /// The server's explanation.
+        message: String,
+    },
+    /// The plan names a record type the site's schema does not have.
+    #[error("{0}")]
+    Plan(String),
+}
+
+/// Notified as a run goes (for progress bars).
+pub trait Progress: Send + Sync {
+    /// A phase begins (`upload`, `Constituent inserts`, ...).
+    fn phase(&self, name: &str);
+    /// More records were applied or uploaded.
+    fn advanced(&self, records: u64);
+}
+
+/// No progress reporting.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn phase(&self, _name: &str) {}
+    fn advanced(&self, _records: u64) {}
+}
+
+/// A synchronization of one site and partition into a store.
+///
+/// ```no_run
+/// use convio::sync::{RunOptions, Synchronization, SqlStore, Quiet};
+///
+/// # async fn run(client: convio::soap::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let store = SqlStore::connect("sqlite:donors.db").await?;
+/// let mut sync = Synchronization::new(client, store, 1001, &["Constituent"])?;
+/// let summary = sync.run(&RunOptions::default(), &Quiet).await?;
+/// println!("{} inserted, {} updated, {} deleted", summary.inserted, summary.updated, summary.deleted);
+/// # Ok(()) }
+/// ```
+pub struct Synchronization<S: Store> {
+    client: Client,
+    store: S,
+    key: WindowKey,
+    layouts: Vec<TypeLayout>,
+}
+
+impl<S: Store> Synchronization<S> {
+    /// A synchronization of `record_types` (in this order) of one partition, laid out by the
+    /// client's record schema (bundled, or the site's: see
+    /// [`ClientBuilder::wsdl_file`](crate::soap::ClientBuilder::wsdl_file)).
+    pub fn new(
+        client: Client,
+        store: S,
+        partition: usize,
+        record_types: &[&str],
+    ) -> Result<Self, SyncError> {
+        let schema = client.site_schema();
+        let layouts = record_types
+            .iter()
+            .map(|name| {
+                TypeLayout::of(&schema, name).ok_or_else(|| {
+                    SyncError::Plan(format!(
+                        "record type `{name}` is not in the site's schema or has no id field"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let key = WindowKey {
+            site: client.endpoint(),
+            partition,
+        };
+        Ok(Synchronization {
+            client,
+            store,
+            key,
+            layouts,
+        })
+    }
+
+    /// The store (to inspect it after a run).
+    pub fn store_mut(&mut self) -> &mut S {
+        &mut self.store
+    }
+
+    /// Runs (or resumes) a synchronization: open or resume the window, upload local changes,
+    /// download and apply every page, end the window.
+    pub async fn run(
+        &mut self,
+        options: &RunOptions,
+        progress: &dyn Progress,
+    ) -> Result<Summary, SyncError> {
+        // Nothing is asked of the server before the store is known to work.
+        self.store.prepare(&self.layouts).await?;
+        let mut state = self.store.load(&self.key).await?;
+        if options.force {
+            state.checkpoint = None;
+        }
+        let (window, mut uploaded, mut position) = match state.checkpoint.clone() {
+            Some(Checkpoint::Open {
+                window,
+                uploaded,
+                position,
+            }) if self.window_is_open(&window).await? => (window, uploaded, Some(position)),
+            Some(Checkpoint::Downloaded { window }) => (window, true, None),
+            Some(Checkpoint::Open { window, .. }) => {
+                tracing::warn!(sync_id = window.sync_id, "the checkpoint's window was ended elsewhere: starting a new one from the last window applied");
+                state.checkpoint = None;
+                let window = self.open_window(&mut state, options, false).await?;
+                (window, false, Some(Position::START))
+            }
+            Some(Checkpoint::Starting) => {
+                // A window may be open from a run that died before recording it: ending it
+                // is safe, the new one starts where the last applied one ended.
+                let window = self.open_window(&mut state, options, true).await?;
+                (window, false, Some(Position::START))
+            }
+            None => {
+                let window = self.open_window(&mut state, options, false).await?;
+                (window, false, Some(Position::START))
+            }
+        };
+        let mut summary = Summary {
+            window_start: window.start.clone(),
+            window_end: window.end.clone(),
+            sync_id: window.sync_id,
+            ..Summary::default()
+        };
+        if !uploaded {
+            progress.phase("upload");
+            let (done, refused) = upload::run(
+                &self.client,
+                &mut self.store,
+                &self.layouts,
+                self.key.partition,
+                progress,
+            )
+            .await?;
+            summary.uploaded = done;
+            summary.refused = refused;
+            uploaded = true;
+            state.checkpoint = Some(Checkpoint::Open {
+                window: window.clone(),
+                uploaded,
+                position: position.unwrap_or(Position::START),
+            });
+            self.store.save(&self.key, &state).await?;
+        }
+        while let Some(at) = position {
+            position = self
+                .download(&mut state, &window, at, &mut summary, progress)
+                .await?;
+        }
+        state.checkpoint = Some(Checkpoint::Downloaded {
+            window: window.clone(),
+        });
+        self.store.save(&self.key, &state).await?;
+        match self
+            .client
+            .end_synchronization(Some(self.key.partition))
+            .await
+        {
+            Ok(_) => {}
+            // Ended already (a run that died after ending it): nothing is lost.
+            Err(Error::Fault(fault)) if fault.kind == FaultKind::Synchronization => {}
+            Err(error) => return Err(error.into()),
+        }
+        state.last_end = Some(window.end.clone());
+        state.last_sync_id = Some(window.sync_id);
+        state.checkpoint = None;
+        self.store.save(&self.key, &state).await?;
+        Ok(summary)
+    }
+
+    /// Ends the window open on the server for this partition, and forgets any checkpoint:
+    /// the next run starts where the last applied window ended, so nothing is skipped.
+    pub async fn end_window(&mut self) -> Result<Option<Window>, SyncError> {
+        self.store.prepare(&self.layouts).await?;
+        let mut state = self.store.load(&self.key).await?;
+        let ended = match self
+            .client
+            .end_synchronization(Some(self.key.partition))
+            .await
+        {
+            Ok(window) => Some(Window {
+                sync_id: window.sync_id,
+                start: window.start,
+                end: window.end,
+            }),
+            Err(Error::Fault(fault)) if fault.kind == FaultKind::Synchronization => None,
+            Err(error) => return Err(error.into()),
+        };
+        state.checkpoint = None;
+        self.store.save(&self.key, &state).await?;
+        Ok(ended)
+    }
+
+    /// Whether the server still has `window` open (a checkpoint naming a window the server
+    /// does not know is refused: the state was not written by this store's runs).
+    async fn window_is_open(&self, window: &Window) -> Result<bool, SyncError> {
+        let log = self
+            .client
+            .synchronization_log(Some(self.key.partition), None, None)
+            .await?;
+        match log.iter().find(|entry| entry.sync_id == window.sync_id) {
+            None => Err(StoreError::Mismatch {
+                location: self.key.site.clone(),
+                message: format!(
+                    "the checkpoint names window {} of partition {}, which the server does not have",
+                    window.sync_id, self.key.partition
+                ),
+            }
+            .into()),
+            Some(entry) => Ok(entry.completed != Some(true)),
+        }
+    }
+
+    async fn open_window(
+        &mut self,
+        state: &mut SyncState,
+        options: &RunOptions,
+        may_end_stray: bool,
+    ) -> Result<Window, SyncError> {
+        state.checkpoint = Some(Checkpoint::Starting);
+        self.store.save(&self.key, state).await?;
+        let mut request = SyncOptions {
+            partition: Some(self.key.partition),
+            start: self.window_start(state, options).await?,
+            end: None,
+            force: options.force,
+        };
+        let opened = match self.client.start_synchronization(request.clone()).await {
+            Err(Error::Fault(fault))
+                if fault.kind == FaultKind::Synchronization && may_end_stray =>
+            {
+                tracing::info!(
+                    partition = self.key.partition,
+                    "ending the window a previous run opened but did not record"
+                );
+                self.client
+                    .end_synchronization(Some(self.key.partition))
+                    .await?;
+                // The server's default start moved past the stray window: name ours.
+                request.start = self.window_start(state, options).await?;
+                self.client.start_synchronization(request).await
+            }
+            other => other,
+        };
+        let window = match opened {
+            Ok(window) => Window {
+                sync_id: window.sync_id,
+                start: window.start,
+                end: window.end,
+            },
+            Err(Error::Fault(fault)) if fault.kind == FaultKind::Synchronization => {
+                // Not ours: nothing of it is recorded, so the next run is not blocked by us.
+                state.checkpoint = None;
+                self.store.save(&self.key, state).await?;
+                return Err(SyncError::WindowOpen {
+                    site: self.key.site.clone(),
+                    partition: self.key.partition,
+                    message: fault.message,
+                });
+            }
+            Err(error) => {
+                // The request may have opened a window: the next run ends it if so.
+                return Err(error.into());
+            }
+        };
+        state.checkpoint = Some(Checkpoint::Open {
+            window: window.clone(),
+            uploaded: false,
+            position: Position::START,
+        });
+        self.store.save(&self.key, state).await?;
+        Ok(window)
+    }
+
+    /// Where the next window starts: `--since`; else the server's default (the end of the
+    /// last successful window) when that is the last window this store applied; else the end
+    /// of the last window this store applied (after a window was ended elsewhere, or a stray
+    /// one ended, the server's default would skip changes this store never received).
+    async fn window_start(
+        &self,
+        state: &SyncState,
+        options: &RunOptions,
+    ) -> Result<Option<String>, SyncError> {
+        if let Some(since) = &options.since {
+            return Ok(Some(since.clone()));
+        }
+        let Some(last_end) = &state.last_end else {
+            return Ok(None);
+        };
+        let latest_completed = self
+            .client
+            .synchronization_log(Some(self.key.partition), None, None)
+            .await?
+            .iter()
+            .filter(|entry| entry.completed == Some(true))
+            .map(|entry| entry.sync_id)
+            .max();
+        if latest_completed.is_some() && latest_completed == state.last_sync_id {
+            Ok(None)
+        } else {
+            Ok(Some(last_end.clone()))
+        }
+    }
+
+    /// Downloads from `at` to the end of that (type, kind), applying every page with its
+    /// checkpoint; returns the next position, `None` after the last.
+    async fn download(
+        &mut self,
+        state: &mut SyncState,
+        window: &Window,
+        at: Position,
+        summary: &mut Summary,
+        progress: &dyn Progress,
+    ) -> Result<Option<Position>, SyncError> {
+        let layout = &self.layouts[at.record_type];
+        let kind = at.incremental_kind();
+        progress.phase(&format!("{} {}", layout.record_type, kind_label(kind)));
+        let schema = self.client.site_schema();
+        let fields = match kind {
+            // A delete needs the id only.
+            IncrementalKind::Deletes => vec![crate::Text::from(layout.id_field.as_str())],
+            _ => layout.request_fields(&schema),
+        };
+        let pages = match kind {
+            IncrementalKind::Inserts => self
+                .client
+                .incremental_inserts(&layout.record_type, &fields),
+            IncrementalKind::Updates => self
+                .client
+                .incremental_updates(&layout.record_type, &fields),
+            IncrementalKind::Deletes => self
+                .client
+                .incremental_deletes(&layout.record_type, &fields),
+        }?
+        .starting_at(at.next_page);
+        let mut pages = prefetch(pages);
+        while let Some(fetched) = pages.recv().await {
+            let (records, next_page) = fetched?;
+            let next = Position { next_page, ..at };
+            state.checkpoint = Some(Checkpoint::Open {
+                window: window.clone(),
+                uploaded: true,
+                position: next,
+            });
+            let page = Page {
+                layout: &self.layouts[at.record_type],
+                kind,
+                records: &records,
+            };
+            self.store.apply(&self.key, page, state).await?;
+            let count = records.len() as u64;
+            match kind {
+                IncrementalKind::Inserts => summary.inserted += count,
+                IncrementalKind::Updates => summary.updated += count,
+                IncrementalKind::Deletes => summary.deleted += count,
+            }
+            progress.advanced(count);
+        }
+        let following = if at.kind < 2 {
+            Some(Position {
+                kind: at.kind + 1,
+                next_page: 1,
+                ..at
+            })
+        } else if at.record_type + 1 < self.layouts.len() {
+            Some(Position {
+                record_type: at.record_type + 1,
+                ..Position::START
+            })
+        } else {
+            None
+        };
+        state.checkpoint = Some(Checkpoint::Open {
+            window: window.clone(),
+            uploaded: true,
+            position: following.unwrap_or(Position { kind: 3, ..at }),
+        });
+        self.store.save(&self.key, state).await?;
+        Ok(following)
+    }
+}
+
+fn kind_label(kind: IncrementalKind) -> &'static str {
+    match kind {
+        IncrementalKind::Inserts => "inserts",
+        IncrementalKind::Updates => "updates",
+        IncrementalKind::Deletes => "deletes",
+    }
+}
+
+/// Fetches pages in a task, one ahead of the consumer: each with the number of the page that
+/// follows it.
+fn prefetch(mut pages: Pages) -> mpsc::Receiver<Result<(Vec<AnyRecord>, usize), Error>> {
+    let (sender, receiver) = mpsc::channel(1);
+    tokio::spawn(async move {
+        loop {
+            let fetched = pages.next_page().await;
+            let message = match fetched {
+                Ok(Some(records)) => Ok((records, pages.next_page_number())),
+                Ok(None) => break,
+                Err(error) => Err(error),
+            };
+            let failed = message.is_err();
+            if sender.send(message).await.is_err() || failed {
+                break;
+            }
+        }
+    });
+    receiver
+}
+
+/// The records of local changes, as the server takes them.
+pub(crate) fn change_record(layout: &TypeLayout, change: &LocalChange) -> AnyRecord {
+    let mut record = crate::DynamicRecord::new(layout.record_type.as_str());
+    if let Some(id) = change.record_id {
+        record.set(&layout.id_field, crate::Field::Value(id.to_string()));
+    }
+    for (path, value) in &change.fields {
+        if *path == layout.id_field {
+            continue;
+        }
+        if let Some((..)) = layout.list_of(path) {
+            if let crate::Field::Value(value) = value {
+                record.push(path, value.as_str());
+            }
+            continue;
+        }
+        record.set(path, value.clone());
+    }
+    if change.action == LocalAction::Insert
+        && layout.record_type == "Constituent"
+        && record.get("AcceptsEmail").is_absent()
+    {
+        // LWS 1.32 opts new constituents out unless told: say it, so nothing is implied.
+        record.set("AcceptsEmail", crate::Field::Value("false"));
+    }
+    AnyRecord::Dynamic(record)
+}
+
+/// Outcome of one uploaded record, from its per-record result.
+pub(crate) fn outcome(layout: &TypeLayout, result: &crate::soap::RecordResult) -> UploadOutcome {
+    if result.is_ok() {
+        let created_id = result
+            .record
+            .as_ref()
+            .and_then(|record| record_id(layout, record));
+        UploadOutcome::Applied { created_id }
+    } else {
+        UploadOutcome::Refused {
+            code: result.code.to_string(),
+            message: result.message.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// The id of a record as the layout keys it.
+pub(crate) fn record_id(layout: &TypeLayout, record: &AnyRecord) -> Option<i64> {
+    match record {
+        AnyRecord::Constituent(c) if layout.id_field == "ConsId" => {
+            c.cons_id.and_then(|id| i64::try_from(id).ok())
+        }
+        AnyRecord::Donation(d) if layout.id_field == "TransactionId" => {
+            d.transaction_id.and_then(|id| i64::try_from(id).ok())
+        }
+        AnyRecord::Dynamic(d) => d.get(&layout.id_field).as_option()?.trim().parse().ok(),
+        other => crate::soap::record_to_paths(other)
+            .ok()?
+            .into_iter()
+            .find(|(path, _)| *path == layout.id_field)
+            .and_then(|(_, value)| value.into_option())
+            .and_then(|text| text.trim().parse().ok()),
+    }
+}

@@ -1,0 +1,383 @@
+//! A newline-delimited JSON log of changes (`--out FILE`), one object per record:
+//! `{"change":"insert","type":"Constituent","partition":1001,"fields":{"ConsId":"1001",...}}`.
+//!
+//! The state is kept beside it in `FILE.state`, written atomically (temporary file, fsync,
+//! rename) after each page has been appended and synced. On the next run the state is
+//! checked against the output (length, line count and a hash of the tail) and against
+//! itself (a checksum); a state that does not match is refused, never used. Output written
+//! after the last state (a page being appended when the process died) is cut off and the
+//! page fetched again.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::layout::TypeLayout;
+use super::store::{LocalChange, Page, Store, StoreError, SyncState, UploadOutcome, WindowKey};
+use crate::soap::{record_to_paths, IncrementalKind};
+use crate::Field;
+
+/// How much of the output's end the state hashes.
+const TAIL: u64 = 4096;
+
+/// The NDJSON store.
+#[derive(Debug)]
+pub struct NdjsonStore {
+    out: PathBuf,
+    state_path: PathBuf,
+    saved: Saved,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Saved {
+    /// Complete output: bytes and lines.
+    bytes: u64,
+    lines: u64,
+    /// FNV-1a of the last bytes of the complete output.
+    tail: String,
+    contexts: Vec<(WindowKey, SyncState)>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StateFile {
+    version: u32,
+    #[serde(flatten)]
+    saved: Saved,
+    /// FNV-1a of the rest, serialized.
+    checksum: String,
+}
+
+impl NdjsonStore {
+    /// A store writing to `out` (and `out.state`). Nothing is touched until
+    /// [`prepare`](Store::prepare).
+    pub fn new(out: impl Into<PathBuf>) -> Self {
+        let out = out.into();
+        let state_path = PathBuf::from(format!("{}.state", out.display()));
+        NdjsonStore {
+            out,
+            state_path,
+            saved: Saved::default(),
+        }
+    }
+
+    fn location(&self) -> String {
+        self.out.display().to_string()
+    }
+
+    fn io(&self, path: &Path, error: impl std::fmt::Display) -> StoreError {
+        StoreError::Io {
+            location: path.display().to_string(),
+            message: error.to_string(),
+        }
+    }
+
+    fn mismatch(&self, message: impl Into<String>) -> StoreError {
+        StoreError::Mismatch {
+            location: self.state_path.display().to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// Reads and checks the state file, if any.
+    fn read_state(&self) -> Result<Option<Saved>, StoreError> {
+        let text = match fs::read_to_string(&self.state_path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(self.io(&self.state_path, error)),
+        };
+        let file: StateFile = serde_json::from_str(&text)
+            .map_err(|e| self.mismatch(format!("not a state file ({e})")))?;
+        if file.version != 1 {
+            return Err(self.mismatch(format!("unknown version {}", file.version)));
+        }
+        if checksum(&file.saved)? != file.checksum {
+            return Err(self.mismatch("its checksum does not match its content (edited by hand?)"));
+        }
+        Ok(Some(file.saved))
+    }
+
+    fn write_state(&self) -> Result<(), StoreError> {
+        let file = StateFile {
+            version: 1,
+            checksum: checksum(&self.saved)?,
+            saved: self.saved.clone(),
+        };
+        let text = serde_json::to_string_pretty(&file).map_err(|e| self.io(&self.state_path, e))?;
+        let temporary = PathBuf::from(format!("{}.tmp", self.state_path.display()));
+        let written = (|| {
+            let mut handle = File::create(&temporary)?;
+            handle.write_all(text.as_bytes())?;
+            handle.sync_all()?;
+            fs::rename(&temporary, &self.state_path)?;
+            if let Some(directory) = self.state_path.parent() {
+                let directory = if directory.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    directory
+                };
+                File::open(directory)?.sync_all()?;
+            }
+            Ok::<_, std::io::Error>(())
+        })();
+        written.map_err(|e| self.io(&self.state_path, e))
+    }
+
+    /// Checks the output against the state and cuts off anything after the last complete
+    /// page.
+    fn check_output(&self, saved: &Saved) -> Result<(), StoreError> {
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&self.out)
+            .map_err(|e| self.io(&self.out, e))?;
+        let length = file.metadata().map_err(|e| self.io(&self.out, e))?.len();
+        if saved.bytes > length {
+            return Err(self.mismatch(format!(
+                "it records {} bytes of output, the file has {length}",
+                saved.bytes
+            )));
+        }
+        let (lines, tail) = scan(&mut file, saved.bytes).map_err(|e| self.io(&self.out, e))?;
+        if lines != saved.lines || tail != saved.tail {
+            return Err(self.mismatch(format!(
+                "the first {} bytes of {} are not the output it recorded ({} lines found, {} recorded)",
+                saved.bytes,
+                self.out.display(),
+                lines,
+                saved.lines
+            )));
+        }
+        if length > saved.bytes {
+            tracing::info!(
+                bytes = length - saved.bytes,
+                "cutting off output written after the last checkpoint"
+            );
+            file.set_len(saved.bytes)
+                .and_then(|()| file.sync_all())
+                .map_err(|e| self.io(&self.out, e))?;
+        }
+        Ok(())
+    }
+
+    fn context(&mut self, key: &WindowKey) -> &mut SyncState {
+        if let Some(at) = self.saved.contexts.iter().position(|(k, _)| k == key) {
+            return &mut self.saved.contexts[at].1;
+        }
+        self.saved
+            .contexts
+            .push((key.clone(), SyncState::default()));
+        let last = self.saved.contexts.len() - 1;
+        &mut self.saved.contexts[last].1
+    }
+}
+
+/// Lines and tail hash of the first `bytes` of the file.
+fn scan(file: &mut File, bytes: u64) -> std::io::Result<(u64, String)> {
+    file.seek(SeekFrom::Start(0))?;
+    let mut remaining = bytes;
+    let mut lines = 0u64;
+    let mut buffer = vec![0u8; 64 * 1024];
+    while remaining > 0 {
+        let want = usize::try_from(remaining.min(buffer.len() as u64)).unwrap_or(buffer.len());
+        let read = file.read(&mut buffer[..want])?;
+        if read == 0 {
+            break;
+        }
+        lines += memchr::memchr_iter(b'\n', &buffer[..read]).count() as u64;
+        remaining -= read as u64;
+    }
+    let start = bytes.saturating_sub(TAIL);
+    file.seek(SeekFrom::Start(start))?;
+    let mut tail = vec![0u8; usize::try_from(bytes - start).unwrap_or(0)];
+    file.read_exact(&mut tail)?;
+    Ok((lines, format!("{:016x}", fnv1a(&tail))))
+}
+
+fn checksum(saved: &Saved) -> Result<String, StoreError> {
+    let text = serde_json::to_vec(saved).map_err(|e| StoreError::Io {
+        location: "state".into(),
+        message: e.to_string(),
+    })?;
+    Ok(format!("{:016x}", fnv1a(&text)))
+}
+
+/// 64-bit FNV-1a: enough to notice a changed file, not a defence against forgery.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &byte in bytes {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+fn label(kind: IncrementalKind) -> &'static str {
+    match kind {
+        IncrementalKind::Inserts => "insert",
+        IncrementalKind::Updates => "update",
+        IncrementalKind::Deletes => "delete",
+    }
+}
+
+/// A record as a JSON object: paths to strings, nil to null, repeated fields to arrays.
+pub fn fields_json(pairs: &[(String, Field<String>)]) -> serde_json::Value {
+    let mut object = serde_json::Map::new();
+    for (path, value) in pairs {
+        let value = match value {
+            Field::Value(text) => serde_json::Value::String(text.clone()),
+            Field::Nil | Field::Absent => serde_json::Value::Null,
+        };
+        match object.get_mut(path) {
+            Some(serde_json::Value::Array(items)) => items.push(value),
+            Some(existing) => {
+                let first = existing.take();
+                *existing = serde_json::Value::Array(vec![first, value]);
+            }
+            None => {
+                object.insert(path.clone(), value);
+            }
+        }
+    }
+    serde_json::Value::Object(object)
+}
+
+impl Store for NdjsonStore {
+    async fn prepare(&mut self, _layouts: &[TypeLayout]) -> Result<(), StoreError> {
+        let saved = self.read_state()?;
+        let exists = self.out.exists();
+        match (&saved, exists) {
+            (Some(saved), true) => self.check_output(saved)?,
+            (Some(saved), false) if saved.bytes > 0 => {
+                return Err(self.mismatch(format!(
+                    "it records {} bytes of output, and {} does not exist",
+                    saved.bytes,
+                    self.out.display()
+                )))
+            }
+            (None, true)
+                if fs::metadata(&self.out)
+                    .map_err(|e| self.io(&self.out, e))?
+                    .len()
+                    > 0 =>
+            {
+                return Err(StoreError::Mismatch {
+                    location: self.location(),
+                    message: format!(
+                        "the file has content but there is no {}: it was not written by a synchronization, or its state was removed; move it away or give another --out",
+                        self.state_path.display()
+                    ),
+                })
+            }
+            _ => {}
+        }
+        // Checked before any window is opened: the output can be created and appended to.
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.out)
+            .map_err(|e| StoreError::Unavailable {
+                location: self.location(),
+                message: e.to_string(),
+            })?;
+        self.saved = saved.unwrap_or_default();
+        if self.saved.tail.is_empty() {
+            self.saved.tail = format!("{:016x}", fnv1a(b""));
+        }
+        // The state file's directory must be writable too.
+        self.write_state().map_err(|e| match e {
+            StoreError::Io { location, message } => StoreError::Unavailable { location, message },
+            other => other,
+        })
+    }
+
+    async fn load(&mut self, key: &WindowKey) -> Result<SyncState, StoreError> {
+        Ok(self.context(key).clone())
+    }
+
+    async fn save(&mut self, key: &WindowKey, state: &SyncState) -> Result<(), StoreError> {
+        *self.context(key) = state.clone();
+        self.write_state()
+    }
+
+    async fn apply(
+        &mut self,
+        key: &WindowKey,
+        page: Page<'_>,
+        state: &SyncState,
+    ) -> Result<(), StoreError> {
+        let mut text = Vec::with_capacity(page.records.len() * 512);
+        for record in page.records {
+            let fields = record_to_paths(record).map_err(|e| self.io(&self.out, e))?;
+            let line = serde_json::json!({
+                "change": label(page.kind),
+                "type": record.type_name(),
+                "partition": key.partition,
+                "fields": fields_json(&fields),
+            });
+            serde_json::to_writer(&mut text, &line).map_err(|e| self.io(&self.out, e))?;
+            text.push(b'\n');
+        }
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(&self.out)
+            .map_err(|e| self.io(&self.out, e))?;
+        file.write_all(&text)
+            .and_then(|()| file.sync_data())
+            .map_err(|e| self.io(&self.out, e))?;
+        let bytes = self.saved.bytes + text.len() as u64;
+        let lines = self.saved.lines + page.records.len() as u64;
+        let (_, tail) = scan_tail(&mut file, bytes).map_err(|e| self.io(&self.out, e))?;
+        self.saved.bytes = bytes;
+        self.saved.lines = lines;
+        self.saved.tail = tail;
+        *self.context(key) = state.clone();
+        self.write_state()
+    }
+
+    async fn pending(&mut self, _layouts: &[TypeLayout]) -> Result<Vec<LocalChange>, StoreError> {
+        // A log has no local edits to send.
+        Ok(Vec::new())
+    }
+
+    async fn creating(&mut self, _changes: &[LocalChange]) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn uploaded(
+        &mut self,
+        _layouts: &[TypeLayout],
+        _results: &[(LocalChange, UploadOutcome)],
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn unresolved_creates(
+        &mut self,
+        _layouts: &[TypeLayout],
+    ) -> Result<Vec<LocalChange>, StoreError> {
+        Ok(Vec::new())
+    }
+}
+
+/// The tail hash of the first `bytes` of the file.
+fn scan_tail(file: &mut File, bytes: u64) -> std::io::Result<((), String)> {
+    let start = bytes.saturating_sub(TAIL);
+    file.seek(SeekFrom::Start(start))?;
+    let mut tail = vec![0u8; usize::try_from(bytes - start).unwrap_or(0)];
+    file.read_exact(&mut tail)?;
+    Ok(((), format!("{:016x}", fnv1a(&tail))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a_matches_the_reference_values() {
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+}
