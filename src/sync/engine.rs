@@ -18,6 +18,9 @@ use crate::error::Error;
 use crate::soap::{Client, FaultKind, IncrementalKind, Pages, SyncOptions};
 use crate::AnyRecord;
 
+/// The start of the first window of a store: everything.
+const BEGINNING: &str = "1970-01-01T00:00:00Z";
+
 /// How a run treats an open window and where it starts.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
@@ -345,7 +348,8 @@ impl<S: Store> Synchronization<S> {
         Ok(window)
     }
 
-    /// Where the next window starts: `--since`; else the server's default (the end of the
+    /// Where the next window starts: `--since`; the beginning of time for a store that never
+    /// synchronized; else the server's default (the end of the
     /// last successful window) when that is the last window this store applied; else the end
     /// of the last window this store applied (after a window was ended elsewhere, or a stray
     /// one ended, the server's default would skip changes this store never received).
@@ -358,7 +362,9 @@ impl<S: Store> Synchronization<S> {
             return Ok(Some(since.clone()));
         }
         let Some(last_end) = &state.last_end else {
-            return Ok(None);
+            // A store that never synchronized wants everything, whatever windows this API
+            // user ended before (for another store, say).
+            return Ok(Some(BEGINNING.to_string()));
         };
         let latest_completed = self
             .client
