@@ -71,15 +71,18 @@ fn emulator_request_corpus() {
     use std::sync::Mutex;
     use std::time::Duration;
 
-    // As in fuzz/fuzz_targets/emulator_request.rs: one session and one synchronization
-    // window open, on a manual clock, so the session token is always the same.
+    // As in fuzz/fuzz_targets/emulator_request.rs: the session the corpus carries, a second
+    // API user, donations, and one synchronization window open, on a manual clock.
+    const TOKEN: &str = "0000000000000000000000009e3779b97f4a7c15:JSESSIONID=emu000001:10000101:2009-02-13T23:31:30Z";
     fn state() -> State {
         let clock = Clock::manual(1_234_567_890);
         let mut state = Emulator::builder()
             .seed(2)
+            .seed_donations(3)
+            .user("clerk", "clerk-password")
             .clock(clock.clone())
             .build_state();
-        let _session = state.login("apiuser", "secret");
+        state.open_session("apiuser", TOKEN);
         clock.advance(Duration::from_secs(60));
         let _window = state.start_sync("apiuser", 1001, None, None, false);
         state

@@ -17,32 +17,31 @@
 //! ```
 
 pub mod clock;
+pub mod donations;
+pub mod form;
+pub mod limits;
 pub mod query;
 pub mod records;
+mod server;
 pub mod server_api;
+pub mod session;
 pub mod soap;
 pub mod state;
 pub mod store;
 pub mod stored_writes;
+pub mod values;
 pub mod xml;
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use crate::schema::{FieldDef, Schema};
 pub use clock::{format_date_time, parse_date_time, Clock};
+pub use limits::Limits;
 pub use state::{Settings, State};
 
 use records::Fields;
@@ -62,7 +61,10 @@ pub struct EmulatorBuilder {
     settings: Settings,
     clock: Clock,
     seed: usize,
+    seed_donations: usize,
     wsdl: Option<String>,
+    limits: Limits,
+    allow_remote: bool,
 }
 
 impl Default for EmulatorBuilder {
@@ -72,6 +74,7 @@ impl Default for EmulatorBuilder {
                 site: "demo".into(),
                 admin_user: "apiuser".into(),
                 admin_password: "secret".into(),
+                users: Vec::new(),
                 api_key: "demo-api-key".into(),
                 partitions: vec![(1001, "All constituents".into())],
                 unique_email: true,
@@ -79,7 +82,10 @@ impl Default for EmulatorBuilder {
             },
             clock: Clock::System,
             seed: 0,
+            seed_donations: 0,
             wsdl: None,
+            limits: Limits::default(),
+            allow_remote: false,
         }
     }
 }
@@ -95,6 +101,14 @@ impl EmulatorBuilder {
     pub fn admin(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
         self.settings.admin_user = user.into();
         self.settings.admin_password = password.into();
+        self
+    }
+
+    /// Adds an API user besides the administrator (repeatable). Every change is attributed
+    /// to the user who made it (on either API), so a synchronization by one user downloads
+    /// the changes the others made and not its own.
+    pub fn user(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
+        self.settings.users.push((user.into(), password.into()));
         self
     }
 
@@ -155,6 +169,29 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Adds `count` sample donations (typed `Donation` records, download only) by the
+    /// sample constituents, round-robin; none without sample constituents. They are logged
+    /// as inserts made on the site's donation forms, so GetIncrementalInserts (and Query)
+    /// return them.
+    pub fn seed_donations(mut self, count: usize) -> Self {
+        self.seed_donations = count;
+        self
+    }
+
+    /// The HTTP server's limits (timeouts, connection cap, body size).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Allows [`start`](Self::start) to listen on an address other than loopback. The
+    /// emulator is a test double, not a production server: its data and credentials are
+    /// for tests, and it speaks plain HTTP.
+    pub fn allow_remote(mut self, allow: bool) -> Self {
+        self.allow_remote = allow;
+        self
+    }
+
     /// The site state, without a server (for tests that call the handlers directly).
     pub fn build_state(&self) -> State {
         let mut state = State::new(self.settings.clone(), self.clock.clone());
@@ -183,11 +220,32 @@ impl EmulatorBuilder {
             }
             state.store(cons_id, fields, ChangeKind::Insert, "web");
         }
+        donations::seed(&mut state, self.seed_donations);
         state
     }
 
     /// Starts serving on `address` (e.g. `127.0.0.1:0` for any free port).
+    ///
+    /// # Errors
+    ///
+    /// `PermissionDenied` for an address that is not loopback unless
+    /// [`allow_remote`](Self::allow_remote) was set; the error of the random source (needed
+    /// for session tokens) when it cannot be read; the bind error.
     pub async fn start(self, address: &str) -> std::io::Result<Emulator> {
+        let remote = tokio::net::lookup_host(address)
+            .await?
+            .any(|resolved| !resolved.ip().is_loopback());
+        if remote && !self.allow_remote {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                format!(
+                    "{address} is not a loopback address: the emulator is a test double and \
+                     listens beyond loopback only when allowed (allow_remote, --allow-remote)"
+                ),
+            ));
+        }
+        // Session tokens need the random source: fail now rather than at the first Login.
+        session::random_bytes::<1>()?;
         let listener = TcpListener::bind(address).await?;
         let local = listener.local_addr()?;
         let shared = Arc::new(Shared {
@@ -195,9 +253,10 @@ impl EmulatorBuilder {
             state: Mutex::new(self.build_state()),
             site: self.settings.site.clone(),
             address: local,
+            limits: self.limits,
         });
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(serve(listener, Arc::clone(&shared), stopped));
+        let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), stopped));
         Ok(Emulator { shared, stop, task })
     }
 }
@@ -229,6 +288,7 @@ struct Shared {
     state: Mutex<State>,
     site: String,
     address: SocketAddr,
+    limits: Limits,
 }
 
 /// A running emulator; stops when [`shutdown`](Self::shutdown) is called or it is dropped.
@@ -288,87 +348,4 @@ impl Emulator {
         let _ = self.stop.send(true);
         let _ = self.task.await;
     }
-}
-
-async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stopped: watch::Receiver<bool>) {
-    loop {
-        tokio::select! {
-            _ = stopped.changed() => return,
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let shared = Arc::clone(&shared);
-                tokio::spawn(async move {
-                    let service = service_fn(move |request| handle(Arc::clone(&shared), request));
-                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
-                });
-            }
-        }
-    }
-}
-
-/// Rewrites the `location` of the WSDL's `soap:address` to `address`.
-fn with_address(wsdl: &str, address: &str) -> String {
-    let Some(element) = wsdl.find(":address ").or_else(|| wsdl.find("<address ")) else {
-        return wsdl.to_string();
-    };
-    let Some(attribute) = wsdl[element..]
-        .find("location=\"")
-        .map(|o| element + o + "location=\"".len())
-    else {
-        return wsdl.to_string();
-    };
-    let Some(end) = wsdl[attribute..].find('"').map(|o| attribute + o) else {
-        return wsdl.to_string();
-    };
-    format!("{}{address}{}", &wsdl[..attribute], &wsdl[end..])
-}
-
-fn reply(status: u16, content_type: &str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(body.into()));
-    *response.status_mut() =
-        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    if let Ok(value) = content_type.parse() {
-        response
-            .headers_mut()
-            .insert(hyper::header::CONTENT_TYPE, value);
-    }
-    response
-}
-
-async fn handle(
-    shared: Arc<Shared>,
-    request: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
-    let path = request.uri().path().to_string();
-    let method = request.method().clone();
-    let soap_path = format!("/1.0/{}", shared.site);
-    let server_api_path = format!("/{}/site/SRConsAPI", shared.site);
-    let body = match Limited::new(request.into_body(), MAX_REQUEST_BYTES)
-        .collect()
-        .await
-    {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => return Ok(reply(413, "text/plain", "request too large")),
-    };
-    let response = if path == soap_path && method == Method::POST {
-        let (status, xml) = soap::handle(&shared.state, &body);
-        reply(status, "text/xml; charset=utf-8", xml)
-    } else if path == format!("{soap_path}/wsdl") && method == Method::GET {
-        let address = format!("http://{}{soap_path}", shared.address);
-        reply(
-            200,
-            "text/xml; charset=utf-8",
-            with_address(&shared.wsdl, &address),
-        )
-    } else if path == format!("{soap_path}/messages.xsd") && method == Method::GET {
-        reply(200, "text/xml; charset=utf-8", MESSAGES_XSD)
-    } else if path == format!("{soap_path}/objects.xsd") && method == Method::GET {
-        reply(200, "text/xml; charset=utf-8", OBJECTS_XSD)
-    } else if path == server_api_path {
-        let (status, content_type, text) = server_api::handle(&shared.state, &method, &body);
-        reply(status, content_type, text)
-    } else {
-        reply(404, "text/plain", "not found")
-    };
-    Ok(response)
 }

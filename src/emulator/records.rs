@@ -1,9 +1,10 @@
 //! Records as the emulator stores them: leaf values by dot path, repeated ids as lists, read
 //! from request elements and written back in schema order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 
+use super::values::{check_value, xsd_type};
 use super::xml::{escape, Element, ENS};
 use crate::schema::Schema;
 
@@ -62,10 +63,95 @@ pub enum ListMode {
     Remove,
 }
 
-/// Applies a record element to stored fields: a value sets, `xsi:nil` clears, an empty
-/// element leaves unchanged. Unknown, misplaced or mistyped fields are refused with a
-/// message (an invalid message, not a per-record result). `skip` lists top-level fields the
-/// caller handles itself (the identifiers).
+/// One change a record element makes to a leaf value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Op {
+    /// A value sets the leaf.
+    Set(String, String),
+    /// `xsi:nil` on a leaf clears it.
+    Clear(String),
+    /// `xsi:nil` on a complex field clears every leaf below it (the path ends in `.`).
+    ClearBelow(String),
+}
+
+/// A record element read and checked against the schema: what it would change, ready to be
+/// applied to stored fields. Reading (the costly part: every value checked, the repeated ids
+/// deduplicated) needs no site state, so it happens before the emulator takes its lock;
+/// applying is linear in the stored record and the patch.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Patch {
+    ops: Vec<Op>,
+    /// Repeated leaves (`GroupId`) by path: each value once, in document order.
+    lists: Vec<(String, Vec<String>)>,
+}
+
+impl Patch {
+    /// Reads a record element: a value sets, `xsi:nil` clears, an empty element leaves
+    /// unchanged. Unknown, misplaced or mistyped fields, and characters XML 1.0 forbids, are
+    /// refused with a message naming the field (an invalid message, not a per-record result).
+    /// Server-set fields ([`is_read_only`]) are left out.
+    pub fn read(schema: &Schema, record: &Element, type_name: &str) -> Result<Patch, String> {
+        let mut patch = Patch::default();
+        let mut lists: Vec<(String, Vec<String>, HashSet<String>)> = Vec::new();
+        read_level(schema, &mut patch, &mut lists, record, type_name, "")?;
+        patch.lists = lists
+            .into_iter()
+            .map(|(path, values, _)| (path, values))
+            .collect();
+        Ok(patch)
+    }
+
+    /// Applies the patch to stored fields; `skip` lists top-level fields the caller handles
+    /// itself (the identifiers). Linear in the patch and the stored lists it touches.
+    pub fn apply(&self, fields: &mut Fields, lists: ListMode, skip: &[&str]) {
+        let skipped = |path: &str| skip.contains(&path.split('.').next().unwrap_or(path));
+        for op in &self.ops {
+            match op {
+                Op::Set(path, _) | Op::Clear(path) | Op::ClearBelow(path) if skipped(path) => {}
+                Op::Set(path, value) => {
+                    fields.values.insert(path.clone(), value.clone());
+                }
+                Op::Clear(path) => {
+                    fields.values.remove(path);
+                }
+                Op::ClearBelow(prefix) => fields.values.retain(|key, _| !key.starts_with(prefix)),
+            }
+        }
+        for (path, values) in &self.lists {
+            if skipped(path) {
+                continue;
+            }
+            merge_list(fields, path, values, lists);
+        }
+    }
+}
+
+/// Adds `values` to (or removes them from) the list at `path`, in time linear in both.
+pub fn merge_list(fields: &mut Fields, path: &str, values: &[String], mode: ListMode) {
+    match mode {
+        ListMode::Ignore => {}
+        ListMode::Set | ListMode::Add => {
+            let list = fields.lists.entry(path.to_string()).or_default();
+            let present: HashSet<&str> = list.iter().map(String::as_str).collect();
+            let mut added: HashSet<&str> = HashSet::new();
+            let new: Vec<String> = values
+                .iter()
+                .filter(|v| !present.contains(v.as_str()) && added.insert(v.as_str()))
+                .cloned()
+                .collect();
+            drop(present);
+            list.extend(new);
+        }
+        ListMode::Remove => {
+            if let Some(list) = fields.lists.get_mut(path) {
+                let removed: HashSet<&str> = values.iter().map(String::as_str).collect();
+                list.retain(|v| !removed.contains(v.as_str()));
+            }
+        }
+    }
+}
+
+/// Applies a record element to stored fields: [`Patch::read`], then [`Patch::apply`].
 pub fn apply(
     schema: &Schema,
     fields: &mut Fields,
@@ -74,23 +160,27 @@ pub fn apply(
     lists: ListMode,
     skip: &[&str],
 ) -> Result<(), String> {
-    apply_level(schema, fields, record, type_name, "", lists, skip)
+    Patch::read(schema, record, type_name)?.apply(fields, lists, skip);
+    Ok(())
 }
 
-fn apply_level(
+fn read_level(
     schema: &Schema,
-    fields: &mut Fields,
+    patch: &mut Patch,
+    lists: &mut Vec<(String, Vec<String>, HashSet<String>)>,
     element: &Element,
     type_name: &str,
     prefix: &str,
-    lists: ListMode,
-    skip: &[&str],
 ) -> Result<(), String> {
     let children = schema
         .fields(type_name)
         .ok_or_else(|| format!("{type_name} has no fields"))?;
+    if element.has_text() {
+        let where_ = if prefix.is_empty() { type_name } else { prefix };
+        return Err(format!("`{where_}` holds text besides its fields"));
+    }
     let mut last_position = 0;
-    for child in &element.children {
+    for child in element.children.iter() {
         if child.namespace.as_deref() != Some(ENS) {
             return Err(format!("field `{}` is not in namespace {ENS}", child.name));
         }
@@ -116,44 +206,56 @@ fn apply_level(
         } else {
             format!("{prefix}.{name}")
         };
-        if prefix.is_empty() && (skip.contains(&name) || is_read_only(type_name, name)) {
+        if prefix.is_empty() && is_read_only(type_name, name) {
             continue;
         }
         if repeated {
-            let value = checked_value(child, child_type, &path)?;
-            let Some(value) = value else { continue };
-            let list = fields.lists.entry(path.clone()).or_default();
-            match lists {
-                ListMode::Set | ListMode::Add => {
-                    if !list.contains(&value) {
-                        list.push(value);
+            let Some(value) = checked_value(child, type_name, name, child_type, &path)? else {
+                continue;
+            };
+            // Lists of one path are adjacent (schema order), so the last entry is the one.
+            match lists.last_mut() {
+                Some((last, values, seen)) if *last == path => {
+                    if seen.insert(value.clone()) {
+                        values.push(value);
                     }
                 }
-                ListMode::Remove => list.retain(|v| *v != value),
-                ListMode::Ignore => {}
+                _ => {
+                    let mut seen = HashSet::new();
+                    seen.insert(value.clone());
+                    lists.push((path, vec![value], seen));
+                }
             }
             continue;
         }
         if schema.fields(child_type).is_some() {
             if child.nil {
-                let nested = format!("{path}.");
-                fields.values.retain(|key, _| !key.starts_with(&nested));
+                patch.ops.push(Op::ClearBelow(format!("{path}.")));
             } else {
-                apply_level(schema, fields, child, child_type, &path, lists, skip)?;
+                read_level(schema, patch, lists, child, child_type, &path)?;
             }
             continue;
         }
         if child.nil {
-            fields.values.remove(&path);
-        } else if let Some(value) = checked_value(child, child_type, &path)? {
-            fields.values.insert(path, value);
+            if !child.children.is_empty() || child.has_text() {
+                return Err(format!("field `{path}` is nil but has content"));
+            }
+            patch.ops.push(Op::Clear(path));
+        } else if let Some(value) = checked_value(child, type_name, name, child_type, &path)? {
+            patch.ops.push(Op::Set(path, value));
         }
     }
     Ok(())
 }
 
 /// The element's value checked against its simple type; `None` for an empty element.
-fn checked_value(element: &Element, type_name: &str, path: &str) -> Result<Option<String>, String> {
+fn checked_value(
+    element: &Element,
+    parent: &str,
+    field: &str,
+    type_name: &str,
+    path: &str,
+) -> Result<Option<String>, String> {
     if !element.children.is_empty() {
         return Err(format!("field `{path}` is simple but has child elements"));
     }
@@ -161,20 +263,18 @@ fn checked_value(element: &Element, type_name: &str, path: &str) -> Result<Optio
     if text.is_empty() {
         return Ok(None);
     }
-    let valid = crate::schema::value_fits(type_name, text);
-    if !valid {
-        return Err(format!(
-            "field `{path}`: `{text}` is not a valid {type_name}"
-        ));
-    }
+    check_value(parent, field, type_name, path, &element.text)?;
+    check_value(parent, field, type_name, path, text)?;
     let normalized = match (type_name, text) {
         ("bool", "1") => "true",
         ("bool", "0") => "false",
         _ => text,
     };
     // Keep string values as sent (inner whitespace included); other types trimmed.
-    if matches!(type_name, "string" | "String" | "Text" | "normalizedString") {
-        Ok(Some(element.text.clone()))
+    if matches!(type_name, "string" | "String" | "Text" | "normalizedString")
+        && !matches!(xsd_type(parent, field), Some("date" | "dateTime"))
+    {
+        Ok(Some(element.text.to_string()))
     } else {
         Ok(Some(normalized.to_string()))
     }

@@ -4,9 +4,12 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
 
-use super::records::Fields;
+use super::form::{self, Form, FormProblem};
+use super::records::{merge_list, Fields, ListMode};
 use super::state::{ChangeKind, State};
+use super::values::check_value;
 use super::xml::escape;
+use crate::schema::Schema;
 
 const CRM: &str = "http://convio.com/crm/v1.0";
 
@@ -113,9 +116,12 @@ pub fn handle(
     method: &hyper::Method,
     body: &[u8],
 ) -> (u16, &'static str, String) {
-    let params: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
+    if method != hyper::Method::POST {
+        return (405, "text/plain", "Bad Method".into());
+    }
+    let form = form::parse(body);
     let param = |name: &str| {
-        params
+        form.params
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
@@ -126,13 +132,7 @@ pub fn handle(
         Format::Xml
     };
     let suppress = param("suppress_response_codes") == Some("true");
-    if method != hyper::Method::POST {
-        return (405, "text/plain", "Bad Method".into());
-    }
-    let mut state = state
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    match call(&mut state, &params) {
+    match call(state, &form) {
         Ok((root, content)) => (200, content_type(format), render(format, root, &content)),
         Err(error) => {
             let content = vec![
@@ -149,6 +149,12 @@ pub fn handle(
     }
 }
 
+fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn content_type(format: Format) -> &'static str {
     match format {
         Format::Xml => "text/xml; charset=UTF-8",
@@ -157,7 +163,9 @@ fn content_type(format: Format) -> &'static str {
     }
 }
 
-fn call(state: &mut State, params: &[(String, String)]) -> Result<Document, ApiError> {
+/// Checks the API key, the version and the API user's credentials (in that order, as the
+/// service does); the user's name, to attribute changes to.
+fn authenticate(state: &State, params: &[(String, String)]) -> Result<String, ApiError> {
     let param = |name: &str| {
         params
             .iter()
@@ -182,14 +190,47 @@ fn call(state: &mut State, params: &[(String, String)]) -> Result<Document, ApiE
             "Authentication failed: login_name and login_password are required.",
         ));
     };
-    if login != state.settings.admin_user || password != state.settings.admin_password {
+    if !state.is_api_user(login, password) {
         return Err(api_error(3, "Authentication failed."));
     }
+    Ok(login.to_string())
+}
+
+fn call(state: &Mutex<State>, form: &Form) -> Result<Document, ApiError> {
+    let params = form.params.as_slice();
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.trim())
+    };
+    let (user, schema) = {
+        let state = lock(state);
+        let user = authenticate(&state, params)?;
+        (user, std::sync::Arc::clone(&state.settings.schema))
+    };
+    // A parameter the service would not store as sent is refused, naming it.
+    match &form.problem {
+        None => {}
+        Some(problem @ FormProblem::TooManyParameters) => {
+            return Err(api_error(1, problem.to_string()))
+        }
+        Some(problem) => return Err(api_error(35, problem.to_string())),
+    }
     let method = param("method").ok_or_else(|| api_error(6, "No method was specified."))?;
+    if matches!(method, "createOrUpdate" | "create" | "update") {
+        // Every value checked and every id list read before the site is locked.
+        let changes = Changes::read(&schema, params)?;
+        let mut state = lock(state);
+        return match method {
+            "createOrUpdate" => create_or_update(&mut state, &user, params, &changes),
+            "create" => create(&mut state, &user, params, &changes),
+            _ => update(&mut state, &user, params, &changes),
+        };
+    }
+    let state = lock(state);
+    let state = &*state;
     match method {
-        "createOrUpdate" => create_or_update(state, params),
-        "create" => create(state, params),
-        "update" => update(state, params),
         "getUser" => {
             let cons_id = lookup(state, params)?;
             let fields = param("fields").map(|f| {
@@ -321,21 +362,108 @@ fn lookup(state: &State, params: &[(String, String)]) -> Result<u64, ApiError> {
     }
 }
 
-/// The constituent fields of a request, checked against the known names.
-fn field_values(params: &[(String, String)]) -> Result<Vec<(&'static str, String)>, ApiError> {
-    let mut values = Vec::new();
-    for (name, value) in params {
-        if CONTROL.contains(&name.as_str()) {
-            continue;
+/// Where a Server API field is stored: (the complex type holding the leaf, the leaf's name,
+/// its kind), for the type checks.
+fn leaf_type<'s>(schema: &'s Schema, path: &str) -> Option<(&'s str, &'s str, &'s str)> {
+    let (parent_path, leaf) = match path.rsplit_once('.') {
+        Some((parent, leaf)) => (Some(parent), leaf),
+        None => (None, path),
+    };
+    let parent = match parent_path {
+        Some(parent) => schema.type_at("Constituent", parent)?.0,
+        None => "Constituent",
+    };
+    let field = schema.fields(parent)?.iter().find(|f| f.name == leaf)?;
+    Some((parent, field.name.as_str(), field.type_name.as_str()))
+}
+
+/// What a create/update request changes, read and checked before the site is locked: the
+/// field values (checked like SOAP values: the field's type, characters XML 1.0 allows)
+/// and the id lists to add and remove.
+struct Changes {
+    values: Vec<(&'static str, String)>,
+    add: Vec<(&'static str, Vec<String>)>,
+    remove: Vec<(&'static str, Vec<String>)>,
+}
+
+impl Changes {
+    fn read(schema: &Schema, params: &[(String, String)]) -> Result<Changes, ApiError> {
+        let mut values = Vec::new();
+        for (name, value) in params {
+            if CONTROL.contains(&name.as_str()) {
+                continue;
+            }
+            let target = FIELD_MAP
+                .iter()
+                .find(|(api, _)| api == name)
+                .map(|(_, stored)| *stored)
+                .ok_or_else(|| api_error(22, format!("Unknown field: {name}")))?;
+            // An empty value leaves a field unchanged, as an empty element does on the SOAP
+            // side.
+            if value.trim().is_empty() {
+                continue;
+            }
+            let value = match target {
+                "AcceptsEmail" | "AcceptsPostalMail" => {
+                    match value.trim().to_ascii_lowercase().as_str() {
+                        "true" | "t" | "yes" | "1" => "true".to_string(),
+                        "false" | "f" | "no" | "0" => "false".to_string(),
+                        other => {
+                            return Err(api_error(
+                                22,
+                                format!("{name}: `{other}` is not a boolean"),
+                            ))
+                        }
+                    }
+                }
+                _ => value.clone(),
+            };
+            if let Some((parent, leaf, kind)) = leaf_type(schema, target) {
+                let checked = if kind == "string" || kind == "String" {
+                    value.as_str()
+                } else {
+                    value.trim()
+                };
+                check_value(parent, leaf, kind, name, checked)
+                    .map_err(|message| api_error(22, message.replacen("field ", "", 1)))?;
+            }
+            values.push((target, value));
         }
-        let target = FIELD_MAP
-            .iter()
-            .find(|(api, _)| api == name)
-            .map(|(_, stored)| *stored)
-            .ok_or_else(|| api_error(22, format!("Unknown field: {name}")))?;
-        values.push((target, value.clone()));
+        let mut add = Vec::new();
+        let mut remove = Vec::new();
+        for (additions, removals, list) in [
+            ("add_group_ids", "remove_group_ids", "GroupId"),
+            ("add_interest_ids", "remove_interest_ids", "InterestId"),
+            ("add_center_ids", "remove_center_ids", "CenterId"),
+        ] {
+            add.push((list, parse_ids(params, additions)?));
+            remove.push((list, parse_ids(params, removals)?));
+        }
+        Ok(Changes {
+            values,
+            add,
+            remove,
+        })
     }
-    Ok(values)
+
+    /// Applies the changes to a record, in time linear in the record's lists and the
+    /// request's ids.
+    fn apply(&self, fields: &mut Fields) {
+        for (target, value) in &self.values {
+            fields.values.insert((*target).to_string(), value.clone());
+        }
+        for (list, ids) in &self.add {
+            if !ids.is_empty() {
+                merge_list(fields, list, ids, ListMode::Add);
+            }
+        }
+        for (list, ids) in &self.remove {
+            if !ids.is_empty() {
+                merge_list(fields, list, ids, ListMode::Remove);
+            }
+        }
+        fields.lists.retain(|_, ids| !ids.is_empty());
+    }
 }
 
 fn parse_ids(params: &[(String, String)], name: &str) -> Result<Vec<String>, ApiError> {
@@ -356,49 +484,6 @@ fn parse_ids(params: &[(String, String)], name: &str) -> Result<Vec<String>, Api
         ids.push(number.to_string());
     }
     Ok(ids)
-}
-
-/// Applies the fields and id lists of a request to a record. An empty value leaves a field
-/// unchanged, as an empty element does on the SOAP side.
-fn apply_params(fields: &mut Fields, params: &[(String, String)]) -> Result<(), ApiError> {
-    for (target, value) in field_values(params)? {
-        if value.trim().is_empty() {
-            continue;
-        }
-        let value = match target {
-            "AcceptsEmail" | "AcceptsPostalMail" => {
-                match value.trim().to_ascii_lowercase().as_str() {
-                    "true" | "t" | "yes" | "1" => "true".to_string(),
-                    "false" | "f" | "no" | "0" => "false".to_string(),
-                    other => {
-                        return Err(api_error(
-                            22,
-                            format!("{target}: `{other}` is not a boolean"),
-                        ))
-                    }
-                }
-            }
-            _ => value,
-        };
-        fields.values.insert(target.to_string(), value);
-    }
-    for (add, remove, list) in [
-        ("add_group_ids", "remove_group_ids", "GroupId"),
-        ("add_interest_ids", "remove_interest_ids", "InterestId"),
-        ("add_center_ids", "remove_center_ids", "CenterId"),
-    ] {
-        let additions = parse_ids(params, add)?;
-        let removals = parse_ids(params, remove)?;
-        let entry = fields.lists.entry(list.to_string()).or_default();
-        for id in additions {
-            if !entry.contains(&id) {
-                entry.push(id);
-            }
-        }
-        entry.retain(|id| !removals.contains(id));
-    }
-    fields.lists.retain(|_, ids| !ids.is_empty());
-    Ok(())
 }
 
 fn keys(params: &[(String, String)]) -> (Option<&str>, Option<&str>, Option<&str>) {
@@ -422,8 +507,9 @@ fn unique_error(code: &'static str, message: String) -> ApiError {
 
 fn store_update(
     state: &mut State,
+    user: &str,
     cons_id: u64,
-    params: &[(String, String)],
+    changes: &Changes,
     email: Option<&str>,
     member_id: Option<&str>,
 ) -> Result<(), ApiError> {
@@ -432,7 +518,7 @@ fn store_update(
         .get(&cons_id)
         .cloned()
         .unwrap_or_default();
-    apply_params(&mut fields, params)?;
+    changes.apply(&mut fields);
     if let Some(email) = email {
         fields
             .values
@@ -446,11 +532,16 @@ fn store_update(
     state
         .check_unique(cons_id, &fields)
         .map_err(|(code, message)| unique_error(code, message))?;
-    state.store(cons_id, fields, ChangeKind::Update, "server-api");
+    state.store(cons_id, fields, ChangeKind::Update, user);
     Ok(())
 }
 
-fn store_new(state: &mut State, params: &[(String, String)]) -> Result<u64, ApiError> {
+fn store_new(
+    state: &mut State,
+    user: &str,
+    params: &[(String, String)],
+    changes: &Changes,
+) -> Result<u64, ApiError> {
     let (_, member_id, email) = keys(params);
     let email = email
         .map(str::to_string)
@@ -462,8 +553,17 @@ fn store_new(state: &mut State, params: &[(String, String)]) -> Result<u64, ApiE
         })
         .filter(|e| !e.is_empty())
         .ok_or_else(|| api_error(10, "Required fields are missing."))?;
+    if let Some((_, c)) = super::values::forbidden_char(&email) {
+        return Err(api_error(
+            35,
+            format!(
+                "email.primary_address: character {} is not allowed",
+                super::values::describe_char(c)
+            ),
+        ));
+    }
     let mut fields = Fields::default();
-    apply_params(&mut fields, params)?;
+    changes.apply(&mut fields);
     fields.values.insert("PrimaryEmail".into(), email);
     if let Some(member_id) = member_id {
         fields
@@ -480,7 +580,7 @@ fn store_new(state: &mut State, params: &[(String, String)]) -> Result<u64, ApiE
         .check_unique(cons_id, &fields)
         .map_err(|(code, message)| unique_error(code, message))?;
     fields.values.insert("ConsId".into(), cons_id.to_string());
-    state.store(cons_id, fields, ChangeKind::Insert, "server-api");
+    state.store(cons_id, fields, ChangeKind::Insert, user);
     Ok(cons_id)
 }
 
@@ -522,13 +622,18 @@ fn locate_by_keys(
 }
 
 /// createOrUpdate's documented matching rules.
-fn create_or_update(state: &mut State, params: &[(String, String)]) -> Result<Document, ApiError> {
+fn create_or_update(
+    state: &mut State,
+    user: &str,
+    params: &[(String, String)],
+    changes: &Changes,
+) -> Result<Document, ApiError> {
     let (cons_id, member_id, email) = keys(params);
     let root = "createOrUpdateConsResponse";
     if let Some(id) = locate_by_keys(state, cons_id, member_id)? {
         // The locating key stays; a member_id given with a cons_id is updated.
         let new_member_id = if cons_id.is_some() { member_id } else { None };
-        store_update(state, id, params, email, new_member_id)?;
+        store_update(state, user, id, changes, email, new_member_id)?;
         return Ok((root, id_document(id, "User updated.")));
     }
     // A member_id that matches nothing creates a record; only without one does the email decide.
@@ -536,7 +641,7 @@ fn create_or_update(state: &mut State, params: &[(String, String)]) -> Result<Do
         match state.by_email(email).as_slice() {
             [id] => {
                 let id = *id;
-                store_update(state, id, params, None, None)?;
+                store_update(state, user, id, changes, None, None)?;
                 return Ok((root, id_document(id, "User updated.")));
             }
             [] => {}
@@ -550,11 +655,16 @@ fn create_or_update(state: &mut State, params: &[(String, String)]) -> Result<Do
             _ => {}
         }
     }
-    let id = store_new(state, params)?;
+    let id = store_new(state, user, params, changes)?;
     Ok((root, id_document(id, "New user added.")))
 }
 
-fn create(state: &mut State, params: &[(String, String)]) -> Result<Document, ApiError> {
+fn create(
+    state: &mut State,
+    user: &str,
+    params: &[(String, String)],
+    changes: &Changes,
+) -> Result<Document, ApiError> {
     let (_, member_id, email) = keys(params);
     if let Some(member_id) = member_id {
         if !state.by_member_id(member_id).is_empty() {
@@ -572,23 +682,28 @@ fn create(state: &mut State, params: &[(String, String)]) -> Result<Document, Ap
             ));
         }
     }
-    let id = store_new(state, params)?;
+    let id = store_new(state, user, params, changes)?;
     Ok(("createConsResponse", id_document(id, "User added.")))
 }
 
-fn update(state: &mut State, params: &[(String, String)]) -> Result<Document, ApiError> {
+fn update(
+    state: &mut State,
+    user: &str,
+    params: &[(String, String)],
+    changes: &Changes,
+) -> Result<Document, ApiError> {
     let (cons_id, member_id, email) = keys(params);
     let root = "updateConsResponse";
     if let Some(id) = locate_by_keys(state, cons_id, member_id)? {
         let new_member_id = if cons_id.is_some() { member_id } else { None };
-        store_update(state, id, params, email, new_member_id)?;
+        store_update(state, user, id, changes, email, new_member_id)?;
         return Ok((root, id_document(id, "User updated.")));
     }
     let email = email.ok_or_else(|| api_error(16, "No matching constituent."))?;
     match state.by_email(email).as_slice() {
         [id] => {
             let id = *id;
-            store_update(state, id, params, None, None)?;
+            store_update(state, user, id, changes, None, None)?;
             Ok((root, id_document(id, "User updated.")))
         }
         [] => Err(api_error(16, "No matching constituent.")),

@@ -1,25 +1,31 @@
 //! The SOAP side of the emulator: `POST /1.0/{site}`.
 
 use std::fmt::Write as _;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::clock::{format_date_time, parse_date_time};
 use super::query::parse_query;
-use super::records::{apply, expand_selection, write_record, Fields, ListMode, Selection};
+use super::records::{expand_selection, write_record, Fields, ListMode, Patch, Selection};
+use super::session::LoginError;
 use super::state::{ChangeKind, State, CONSTITUENT};
 use super::stored_writes;
 use super::xml::{escape, parse, Element, ENS, SOAP_ENV, TNS, XSI};
+use crate::schema::Schema;
 
 /// Most records per write request.
 pub const MAX_RECORDS: usize = 50;
 /// Largest page a download may ask for.
 pub const MAX_PAGE_SIZE: u64 = 200;
+/// The SOAP 1.1 actor that means "the next node": this server.
+const NEXT_ACTOR: &str = "http://schemas.xmlsoap.org/soap/actor/next";
 
 /// A SOAP fault to send back.
 #[derive(Debug, Clone)]
 pub struct FaultReply {
     code: &'static str,
-    detail: &'static str,
+    /// The detail element's name; `None` for the SOAP faults about header entries, which
+    /// carry no detail (SOAP 1.1, section 4.4).
+    detail: Option<&'static str>,
     message: String,
     line_column: Option<(u64, u64)>,
 }
@@ -27,8 +33,23 @@ pub struct FaultReply {
 fn fault(code: &'static str, detail: &'static str, message: impl Into<String>) -> FaultReply {
     FaultReply {
         code,
-        detail,
+        detail: Some(detail),
         message: message.into(),
+        line_column: None,
+    }
+}
+
+/// SOAP 1.1's MustUnderstand fault: a header entry for this node marked
+/// `mustUnderstand="1"` that the emulator does not know.
+fn must_understand(entry: &Element) -> FaultReply {
+    FaultReply {
+        code: "soap:MustUnderstand",
+        detail: None,
+        message: format!(
+            "header entry `{}` (namespace {}) is marked mustUnderstand and is not understood",
+            entry.name,
+            entry.namespace.as_deref().unwrap_or("none")
+        ),
         line_column: None,
     }
 }
@@ -56,6 +77,13 @@ fn envelope(body: &str) -> String {
 }
 
 fn fault_xml(reply: &FaultReply) -> String {
+    let Some(detail_name) = reply.detail else {
+        return format!(
+            r#"<soap:Fault><faultcode>{}</faultcode><faultstring>{}</faultstring></soap:Fault>"#,
+            reply.code,
+            escape(&reply.message)
+        );
+    };
     let mut detail = String::new();
     if let Some((line, column)) = reply.line_column {
         let _ = write!(detail, "<line>{line}</line><column>{column}</column>");
@@ -63,11 +91,9 @@ fn fault_xml(reply: &FaultReply) -> String {
         let _ = write!(detail, "<Message>{}</Message>", escape(&reply.message));
     }
     format!(
-        r#"<soap:Fault><faultcode>{}</faultcode><faultstring>{}</faultstring><detail><{} xmlns="{TNS}">{detail}</{}></detail></soap:Fault>"#,
+        r#"<soap:Fault><faultcode>{}</faultcode><faultstring>{}</faultstring><detail><{detail_name} xmlns="{TNS}">{detail}</{detail_name}></detail></soap:Fault>"#,
         reply.code,
         escape(&reply.message),
-        reply.detail,
-        reply.detail
     )
 }
 
@@ -84,17 +110,27 @@ fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// What a request needs of the site besides the records: read under the lock once, so that
+/// the costly part of a write (reading and checking every value) runs without it.
+struct Context {
+    schema: Arc<Schema>,
+    partitions: Vec<u64>,
+    /// Record types kept in a store: (type, id field, download only).
+    stores: Vec<(String, String, bool)>,
+}
+
 fn dispatch(state: &Mutex<State>, body: &[u8]) -> Result<String, FaultReply> {
     let document = parse(body).map_err(|error| FaultReply {
         code: "MALFORMED_MESSAGE",
-        detail: "MalformedMessageFault",
+        detail: Some("MalformedMessageFault"),
         message: error.message,
         line_column: Some(line_column(body, error.position)),
     })?;
     if !document.is(SOAP_ENV, "Envelope") {
         return Err(invalid("the root element is not a SOAP 1.1 Envelope"));
     }
-    let (header, body) = match document.children.as_slice() {
+    no_text(&document, "the Envelope")?;
+    let (header, body) = match &*document.children {
         [header, body] if header.is(SOAP_ENV, "Header") && body.is(SOAP_ENV, "Body") => {
             (Some(header), body)
         }
@@ -105,7 +141,11 @@ fn dispatch(state: &Mutex<State>, body: &[u8]) -> Result<String, FaultReply> {
             ))
         }
     };
-    let [operation] = body.children.as_slice() else {
+    if let Some(header) = header {
+        check_header(header)?;
+    }
+    no_text(body, "the Body")?;
+    let [operation] = &*body.children else {
         return Err(invalid("the Body must hold exactly one operation element"));
     };
     if operation.namespace.as_deref() != Some(TNS) {
@@ -117,47 +157,138 @@ fn dispatch(state: &Mutex<State>, body: &[u8]) -> Result<String, FaultReply> {
     }
     if operation.name == "Login" {
         check_sequence(operation, &[("UserName", 1, 1), ("Password", 1, 1)])?;
-        let user = operation.child_text(TNS, "UserName").unwrap_or_default();
-        let password = operation
-            .child(TNS, "Password")
-            .map(|p| p.text.as_str())
-            .unwrap_or_default();
+        let user = text(operation, "UserName")?.unwrap_or_default();
+        // The password exactly as sent (white space included), and text only.
+        let password = match operation.child(TNS, "Password") {
+            Some(password) if !password.children.is_empty() => {
+                return Err(invalid("`Password` must hold text, not elements"))
+            }
+            Some(password) => password.text.as_str(),
+            None => "",
+        };
         let token = lock(state)
             .login(user, password)
-            .ok_or_else(|| fault("LOGIN", "LoginFault", "Invalid user name or password"))?;
+            .map_err(|error| match error {
+                LoginError::Refused => {
+                    fault("LOGIN", "LoginFault", "Invalid user name or password")
+                }
+                LoginError::Randomness(_) => fault("SERVER", "ServerFault", error.to_string()),
+            })?;
         return Ok(format!(
             r#"<LoginResponse xmlns="{TNS}"><Result><SessionId>{}</SessionId></Result></LoginResponse>"#,
             escape(&token)
         ));
     }
-    let token = header
-        .and_then(|h| h.child(TNS, "Session"))
-        .and_then(|s| s.child_text(TNS, "SessionId"))
-        .ok_or_else(|| fault("SESSION", "SessionFault", "The Session header is missing"))?
-        .to_string();
-    let mut state = lock(state);
-    let user = state.session_user(&token).ok_or_else(|| {
-        fault(
-            "SESSION",
-            "SessionFault",
-            "The session is unknown or has expired",
-        )
-    })?;
-    let response = operate(&mut state, &user, &token, operation)?;
-    Ok(response)
+    let token = match header.and_then(|h| h.child(TNS, "Session")) {
+        Some(session) => text(session, "SessionId")?,
+        None => None,
+    }
+    .ok_or_else(|| fault("SESSION", "SessionFault", "The Session header is missing"))?
+    .to_string();
+    let (user, context) = {
+        let mut state = lock(state);
+        let user = state.session_user(&token).ok_or_else(|| {
+            fault(
+                "SESSION",
+                "SessionFault",
+                "The session is unknown or has expired",
+            )
+        })?;
+        let context = Context {
+            schema: Arc::clone(&state.settings.schema),
+            partitions: state
+                .settings
+                .partitions
+                .iter()
+                .map(|(id, _)| *id)
+                .collect(),
+            stores: state
+                .stores
+                .iter()
+                .map(|(name, store)| (name.clone(), store.id_field.clone(), store.download_only))
+                .collect(),
+        };
+        (user, context)
+    };
+    let write = match &*operation.name {
+        "Create" => Some(WriteKind::Create),
+        "Update" => Some(WriteKind::Update),
+        "Delete" => Some(WriteKind::Delete),
+        "AddRelationships" => Some(WriteKind::Relationships(ListMode::Add)),
+        "RemoveRelationships" => Some(WriteKind::Relationships(ListMode::Remove)),
+        _ => None,
+    };
+    match write {
+        Some(kind) => write_operation(state, &context, &user, operation, kind),
+        None => operate(&mut lock(state), &user, &token, operation),
+    }
+}
+
+/// Refuses text (anything but XML white space) directly inside `element`.
+fn no_text(element: &Element, what: &str) -> Result<(), FaultReply> {
+    if element.has_text() {
+        return Err(invalid(format!(
+            "text is not allowed in {what}: `{}`",
+            element.text.trim()
+        )));
+    }
+    Ok(())
+}
+
+/// The header entries: the Session header is understood; any other entry meant for this
+/// node (no `actor`, or the "next" actor) with `mustUnderstand="1"` is a MustUnderstand
+/// fault (SOAP 1.1, section 4.2.3); others are ignored.
+fn check_header(header: &Element) -> Result<(), FaultReply> {
+    no_text(header, "the Header")?;
+    for entry in header.children.iter() {
+        let for_us = entry
+            .attribute(Some(SOAP_ENV), "actor")
+            .is_none_or(|actor| actor.trim() == NEXT_ACTOR);
+        let must = match entry
+            .attribute(Some(SOAP_ENV), "mustUnderstand")
+            .map(str::trim)
+        {
+            None | Some("0" | "false") => false,
+            Some("1" | "true") => true,
+            Some(other) => {
+                return Err(invalid(format!(
+                    "header entry `{}`: mustUnderstand must be 0 or 1, not `{other}`",
+                    entry.name
+                )))
+            }
+        };
+        if entry.is(TNS, "Session") {
+            no_text(entry, "the Session header")?;
+            continue;
+        }
+        if for_us && must {
+            return Err(must_understand(entry));
+        }
+    }
+    Ok(())
+}
+
+/// The trimmed text of the child `name` (in the operations namespace), which must hold no
+/// elements.
+fn text<'e>(element: &'e Element, name: &str) -> Result<Option<&'e str>, FaultReply> {
+    match element.child(TNS, name) {
+        None => Ok(None),
+        Some(child) if !child.children.is_empty() => {
+            Err(invalid(format!("`{name}` must hold text, not elements")))
+        }
+        Some(child) => Ok(Some(child.text.trim())),
+    }
 }
 
 /// Checks that the children of `element` are exactly the listed ones, in order, within
 /// their counts, with nothing but whitespace between them (the documented samples indent
 /// even an empty operation: `<GetServerTime ...>` newline, spaces, `</GetServerTime>`).
 fn check_sequence(element: &Element, spec: &[(&str, usize, usize)]) -> Result<(), FaultReply> {
-    let text = element
-        .text
-        .trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'));
-    if !text.is_empty() {
+    if element.has_text() {
         return Err(invalid(format!(
-            "{}: text is not allowed here: `{text}`",
-            element.name
+            "{}: text is not allowed here: `{}`",
+            element.name,
+            element.text.trim()
         )));
     }
     let mut children = element.children.iter().peekable();
@@ -195,7 +326,7 @@ fn check_sequence(element: &Element, spec: &[(&str, usize, usize)]) -> Result<()
 }
 
 fn number(element: &Element, name: &str) -> Result<Option<u64>, FaultReply> {
-    match element.child_text(TNS, name) {
+    match text(element, name)? {
         None => Ok(None),
         Some(text) => text
             .parse()
@@ -207,8 +338,7 @@ fn number(element: &Element, name: &str) -> Result<Option<u64>, FaultReply> {
 /// The optional `xs:dateTime` child `name` (the documented non-standard forms included, see
 /// [`parse_date_time`]).
 fn date_time(element: &Element, name: &str) -> Result<Option<std::time::Duration>, FaultReply> {
-    element
-        .child_text(TNS, name)
+    text(element, name)?
         .map(|text| {
             parse_date_time(text)
                 .ok_or_else(|| invalid(format!("`{name}` is not an xs:dateTime: {text}")))
@@ -217,11 +347,39 @@ fn date_time(element: &Element, name: &str) -> Result<Option<std::time::Duration
 }
 
 fn boolean(element: &Element, name: &str) -> Result<bool, FaultReply> {
-    match element.child_text(TNS, name) {
+    match text(element, name)? {
         None | Some("false" | "0") => Ok(false),
         Some("true" | "1") => Ok(true),
         Some(other) => Err(invalid(format!("`{name}` is not a boolean: {other}"))),
     }
+}
+
+/// The PartitionId of an operation, which must be one of the site's (an InvalidRequest
+/// fault otherwise): `None` when the operation carries none.
+fn partition(op: &Element, partitions: &[u64]) -> Result<Option<u64>, FaultReply> {
+    let id = number(op, "PartitionId")?;
+    match id {
+        Some(id) if !partitions.contains(&id) => Err(invalid_request(format!(
+            "unknown partition {id} (the site has {})",
+            partitions
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+        other => Ok(other),
+    }
+}
+
+/// The required PartitionId of a synchronization operation, checked against the site's.
+fn required_partition(state: &State, op: &Element) -> Result<u64, FaultReply> {
+    let partitions: Vec<u64> = state
+        .settings
+        .partitions
+        .iter()
+        .map(|(id, _)| *id)
+        .collect();
+    partition(op, &partitions)?.ok_or_else(|| invalid("`PartitionId` is required"))
 }
 
 fn response(operation: &str, content: &str) -> String {
@@ -230,8 +388,9 @@ fn response(operation: &str, content: &str) -> String {
     )
 }
 
+/// The operations other than the writes, under the lock.
 fn operate(state: &mut State, user: &str, token: &str, op: &Element) -> Result<String, FaultReply> {
-    let name = op.name.as_str();
+    let name = &*op.name;
     match name {
         "Logout" => {
             check_sequence(op, &[])?;
@@ -248,34 +407,12 @@ fn operate(state: &mut State, user: &str, token: &str, op: &Element) -> Result<S
                 ),
             ))
         }
-        "Create" => {
-            check_sequence(op, &[("PartitionId", 0, 1), ("Record", 1, MAX_RECORDS)])?;
-            write_operation(state, user, op, WriteKind::Create)
-        }
-        "Update" | "Delete" | "AddRelationships" | "RemoveRelationships" => {
-            check_sequence(
-                op,
-                &[
-                    ("PartitionId", 0, 1),
-                    ("Force", 0, 1),
-                    ("Record", 1, MAX_RECORDS),
-                ],
-            )?;
-            boolean(op, "Force")?;
-            let kind = match name {
-                "Update" => WriteKind::Update,
-                "Delete" => WriteKind::Delete,
-                "AddRelationships" => WriteKind::Relationships(ListMode::Add),
-                _ => WriteKind::Relationships(ListMode::Remove),
-            };
-            write_operation(state, user, op, kind)
-        }
         "Query" => {
             check_sequence(
                 op,
                 &[("QueryString", 1, 1), ("Page", 0, 1), ("PageSize", 0, 1)],
             )?;
-            let query = op.child_text(TNS, "QueryString").unwrap_or_default();
+            let query = text(op, "QueryString")?.unwrap_or_default();
             let page = number(op, "Page")?.unwrap_or(1);
             let page_size = number(op, "PageSize")?.unwrap_or(MAX_PAGE_SIZE);
             query_operation(state, query, page, page_size)
@@ -289,7 +426,9 @@ fn operate(state: &mut State, user: &str, token: &str, op: &Element) -> Result<S
                     ("ParentField", 0, 1),
                 ],
             )?;
-            describe(state, op.child_text(TNS, "RecordType").unwrap_or_default())
+            text(op, "ParentType")?;
+            text(op, "ParentField")?;
+            describe(state, text(op, "RecordType")?.unwrap_or_default())
         }
         "ListRecordTypes" => {
             check_sequence(op, &[])?;
@@ -311,7 +450,7 @@ fn operate(state: &mut State, user: &str, token: &str, op: &Element) -> Result<S
                     ("Force", 0, 1),
                 ],
             )?;
-            let partition = number(op, "PartitionId")?.unwrap_or_default();
+            let partition = required_partition(state, op)?;
             let (start, end) = (date_time(op, "Start")?, date_time(op, "End")?);
             let window = state
                 .start_sync(user, partition, start, end, boolean(op, "Force")?)
@@ -320,7 +459,7 @@ fn operate(state: &mut State, user: &str, token: &str, op: &Element) -> Result<S
         }
         "EndSynchronization" => {
             check_sequence(op, &[("PartitionId", 1, 1)])?;
-            let partition = number(op, "PartitionId")?.unwrap_or_default();
+            let partition = required_partition(state, op)?;
             let window = state
                 .end_sync(user, partition)
                 .map_err(|message| fault("SYNCHRONIZATION", "SynchronizationFault", message))?;
@@ -341,11 +480,7 @@ fn operate(state: &mut State, user: &str, token: &str, op: &Element) -> Result<S
         }
         "GetSynchronizationRequestLog" => {
             check_sequence(op, &[("SyncId", 1, 1)])?;
-            let sync_id: u64 = op
-                .child_text(TNS, "SyncId")
-                .unwrap_or_default()
-                .parse()
-                .map_err(|_| invalid("`SyncId` is not a number"))?;
+            let sync_id = number(op, "SyncId")?.unwrap_or_default();
             let entries: String = state
                 .request_log
                 .iter()
@@ -361,7 +496,7 @@ fn operate(state: &mut State, user: &str, token: &str, op: &Element) -> Result<S
         }
         "GetSynchronizationLog" => {
             check_sequence(op, &[("PartitionId", 1, 1), ("Start", 0, 1), ("End", 0, 1)])?;
-            let partition = number(op, "PartitionId")?.unwrap_or_default();
+            let partition = required_partition(state, op)?;
             let (start, end) = (date_time(op, "Start")?, date_time(op, "End")?);
             // The windows that overlap the period asked for.
             let entries: String = state
@@ -406,6 +541,7 @@ enum WriteKind {
 }
 
 /// The identifiers a record element carries.
+#[derive(Debug, Clone, Default)]
 struct Keys {
     cons_id: Option<u64>,
     member_id: Option<String>,
@@ -437,87 +573,106 @@ fn keys(record: &Element) -> Result<Keys, FaultReply> {
 /// Where the records of one record type are written.
 enum Target {
     /// The constituents, with their matching rules.
-    Constituent,
-    /// A record type kept in a store of its own, with its id field.
+    Constituent(Keys),
+    /// A record type kept in a store of its own: the type, its id field and the id the
+    /// record carries.
     Stored {
         record_type: String,
         id_field: String,
+        id: Option<u64>,
     },
 }
 
-/// Where a record of a write request goes, or the fault that refuses the message.
-fn target(
-    state: &State,
+/// A record of a write request, read and checked before the site is locked.
+struct Prepared {
+    target: Target,
+    patch: Patch,
+}
+
+/// Where a record of a write request goes and what it changes, or the fault that refuses
+/// the message.
+fn prepare(
+    context: &Context,
     operation: &str,
     record: &Element,
     kind: WriteKind,
-) -> Result<Target, FaultReply> {
-    let name = match &record.xsi_type {
-        Some((Some(ns), name)) if ns == ENS && state.settings.schema.fields(name).is_some() => name,
+) -> Result<Prepared, FaultReply> {
+    let name = match record.xsi_type.as_deref() {
+        Some((Some(ns), name)) if &**ns == ENS && context.schema.fields(name).is_some() => {
+            name.as_str()
+        }
         Some((_, name)) => return Err(invalid(format!("unknown record type `{name}`"))),
         None => return Err(invalid("a Record element has no xsi:type")),
     };
-    if name == CONSTITUENT {
-        return Ok(Target::Constituent);
-    }
-    match (kind, state.stores.get(name)) {
-        (WriteKind::Create | WriteKind::Update | WriteKind::Delete, Some(store)) => {
-            Ok(Target::Stored {
-                record_type: name.clone(),
-                id_field: store.id_field.clone(),
-            })
+    let target = if name == CONSTITUENT {
+        Target::Constituent(keys(record)?)
+    } else {
+        let store = context
+            .stores
+            .iter()
+            .find(|(type_name, _, download_only)| type_name == name && !download_only);
+        match (kind, store) {
+            (WriteKind::Create | WriteKind::Update | WriteKind::Delete, Some((_, id_field, _))) => {
+                Target::Stored {
+                    record_type: name.to_string(),
+                    id_field: id_field.clone(),
+                    id: stored_writes::record_id(record, id_field).map_err(invalid)?,
+                }
+            }
+            _ => {
+                return Err(invalid_request(format!(
+                    "{operation} is not supported for {name} records"
+                )))
+            }
         }
-        _ => Err(invalid_request(format!(
-            "{operation} is not supported for {name} records"
-        ))),
-    }
+    };
+    let patch = Patch::read(&context.schema, record, name).map_err(invalid)?;
+    Ok(Prepared { target, patch })
 }
 
+/// Create, Update, Delete, AddRelationships and RemoveRelationships: every record is read
+/// and checked (the costly part, linear in the request) before the site is locked; the
+/// lock is held only to apply them.
 fn write_operation(
-    state: &mut State,
+    state: &Mutex<State>,
+    context: &Context,
     user: &str,
     op: &Element,
     kind: WriteKind,
 ) -> Result<String, FaultReply> {
-    let schema = std::sync::Arc::clone(&state.settings.schema);
-    let records: Vec<&Element> = op.children_named(TNS, "Record").collect();
-    // Validate every record before changing anything: a malformed record refuses the message.
-    let mut targets = Vec::with_capacity(records.len());
-    for record in &records {
-        let target = target(state, &op.name, record, kind)?;
-        let type_name = match &target {
-            Target::Constituent => {
-                keys(record)?;
-                CONSTITUENT
-            }
-            Target::Stored {
-                record_type,
-                id_field,
-            } => {
-                stored_writes::record_id(record, id_field).map_err(invalid)?;
-                record_type.as_str()
-            }
-        };
-        apply(
-            &schema,
-            &mut Fields::default(),
-            record,
-            type_name,
-            ListMode::Set,
-            &[],
-        )
-        .map_err(invalid)?;
-        targets.push(target);
+    match kind {
+        WriteKind::Create => {
+            check_sequence(op, &[("PartitionId", 0, 1), ("Record", 1, MAX_RECORDS)])?;
+        }
+        _ => {
+            check_sequence(
+                op,
+                &[
+                    ("PartitionId", 0, 1),
+                    ("Force", 0, 1),
+                    ("Record", 1, MAX_RECORDS),
+                ],
+            )?;
+            boolean(op, "Force")?;
+        }
     }
+    partition(op, &context.partitions)?;
+    // Every record is checked before anything changes: a malformed record refuses the message.
+    let prepared: Vec<Prepared> = op
+        .children_named(TNS, "Record")
+        .map(|record| prepare(context, &op.name, record, kind))
+        .collect::<Result<_, _>>()?;
+    let schema = &context.schema;
+    let mut state = lock(state);
     let mut results = String::new();
-    for (record, target) in records.into_iter().zip(&targets) {
+    for Prepared { target, patch } in &prepared {
         let (outcome, type_name, identity_paths) = match target {
-            Target::Constituent => (
+            Target::Constituent(keys) => (
                 match kind {
-                    WriteKind::Create => create(state, user, record),
-                    WriteKind::Update => update(state, user, record, ListMode::Ignore),
-                    WriteKind::Relationships(mode) => update(state, user, record, mode),
-                    WriteKind::Delete => delete(state, user, record),
+                    WriteKind::Create => create(&mut state, user, patch),
+                    WriteKind::Update => update(&mut state, user, keys, patch, ListMode::Ignore),
+                    WriteKind::Relationships(mode) => update(&mut state, user, keys, patch, mode),
+                    WriteKind::Delete => delete(&mut state, user, keys),
                 },
                 CONSTITUENT,
                 vec![
@@ -529,12 +684,17 @@ fn write_operation(
             Target::Stored {
                 record_type,
                 id_field,
+                id,
             } => (
                 match kind {
-                    WriteKind::Create => stored_writes::create(state, user, record_type, record),
-                    WriteKind::Update => stored_writes::update(state, user, record_type, record),
-                    WriteKind::Delete => stored_writes::delete(state, user, record_type, record),
-                    // Refused by `target` before anything changed.
+                    WriteKind::Create => {
+                        stored_writes::create(&mut state, user, record_type, *id, patch)
+                    }
+                    WriteKind::Update => {
+                        stored_writes::update(&mut state, user, record_type, *id, patch)
+                    }
+                    WriteKind::Delete => stored_writes::delete(&mut state, user, record_type, *id),
+                    // Refused by `prepare` before anything changed.
                     WriteKind::Relationships(_) => Err((
                         "SERVER_ERROR",
                         format!("{} is not supported for {record_type} records", op.name),
@@ -554,13 +714,15 @@ fn write_operation(
             escape(&message)
         );
         let identity = match target {
-            Target::Constituent => identity_fields(state, id, record),
-            Target::Stored { record_type, .. } => {
-                stored_writes::identity(state, record_type, id, record)
-            }
+            Target::Constituent(keys) => identity_fields(&state, id, keys),
+            Target::Stored {
+                record_type,
+                id: given,
+                ..
+            } => stored_writes::identity(&state, record_type, id, *given),
         };
         write_record(
-            &schema,
+            schema,
             &mut results,
             "Record",
             type_name,
@@ -573,7 +735,7 @@ fn write_operation(
 }
 
 /// ConsId, MemberId and PrimaryEmail of the record as stored (or as sent, when it failed).
-fn identity_fields(state: &State, cons_id: Option<u64>, record: &Element) -> Fields {
+fn identity_fields(state: &State, cons_id: Option<u64>, keys: &Keys) -> Fields {
     let stored = cons_id.and_then(|id| {
         state
             .constituents
@@ -590,16 +752,14 @@ fn identity_fields(state: &State, cons_id: Option<u64>, record: &Element) -> Fie
             }
         }
         None => {
-            if let Ok(keys) = keys(record) {
-                if let Some(id) = keys.cons_id {
-                    fields.values.insert("ConsId".into(), id.to_string());
-                }
-                if let Some(member_id) = keys.member_id {
-                    fields.values.insert("MemberId".into(), member_id);
-                }
-                if let Some(email) = keys.email {
-                    fields.values.insert("PrimaryEmail".into(), email);
-                }
+            if let Some(id) = keys.cons_id {
+                fields.values.insert("ConsId".into(), id.to_string());
+            }
+            if let Some(member_id) = &keys.member_id {
+                fields.values.insert("MemberId".into(), member_id.clone());
+            }
+            if let Some(email) = &keys.email {
+                fields.values.insert("PrimaryEmail".into(), email.clone());
             }
         }
     }
@@ -609,19 +769,10 @@ fn identity_fields(state: &State, cons_id: Option<u64>, record: &Element) -> Fie
 fn create(
     state: &mut State,
     user: &str,
-    record: &Element,
+    patch: &Patch,
 ) -> Result<(u64, &'static str), (&'static str, String)> {
-    let schema = std::sync::Arc::clone(&state.settings.schema);
     let mut fields = Fields::default();
-    apply(
-        &schema,
-        &mut fields,
-        record,
-        "Constituent",
-        ListMode::Set,
-        &["ConsId"],
-    )
-    .map_err(|m| ("SERVER_ERROR", m))?;
+    patch.apply(&mut fields, ListMode::Set, &["ConsId"]);
     let Some(email) = fields.get("PrimaryEmail").map(str::to_string) else {
         return Err(("REQUIRED_FIELDS_MISSING", "PrimaryEmail is required".into()));
     };
@@ -656,10 +807,10 @@ fn create(
 fn update(
     state: &mut State,
     user: &str,
-    record: &Element,
+    keys: &Keys,
+    patch: &Patch,
     lists: ListMode,
 ) -> Result<(u64, &'static str), (&'static str, String)> {
-    let keys = keys(record).map_err(|f| ("SERVER_ERROR", f.message))?;
     let cons_id = state.locate(
         keys.cons_id,
         keys.member_id.as_deref(),
@@ -676,9 +827,7 @@ fn update(
         (None, Some(_)) => &["ConsId", "MemberId"],
         (None, None) => &["ConsId", "PrimaryEmail"],
     };
-    let schema = std::sync::Arc::clone(&state.settings.schema);
-    apply(&schema, &mut fields, record, "Constituent", lists, skip)
-        .map_err(|m| ("SERVER_ERROR", m))?;
+    patch.apply(&mut fields, lists, skip);
     state.check_unique(cons_id, &fields)?;
     state.store(cons_id, fields, ChangeKind::Update, user);
     Ok((cons_id, "User updated."))
@@ -687,9 +836,8 @@ fn update(
 fn delete(
     state: &mut State,
     user: &str,
-    record: &Element,
+    keys: &Keys,
 ) -> Result<(u64, &'static str), (&'static str, String)> {
-    let keys = keys(record).map_err(|f| ("SERVER_ERROR", f.message))?;
     let cons_id = state.locate(
         keys.cons_id,
         keys.member_id.as_deref(),
@@ -714,8 +862,15 @@ fn page_bounds(
             "Page must be at least 1 and PageSize 1 to {MAX_PAGE_SIZE}"
         )));
     }
-    let start = ((page - 1) * page_size).min(total as u64) as usize;
-    let end = (start + page_size as usize).min(total);
+    // A page past the end (however far: no arithmetic wraps) is empty.
+    let start = (page - 1)
+        .checked_mul(page_size)
+        .and_then(|start| usize::try_from(start).ok())
+        .map_or(total, |start| start.min(total));
+    let end = usize::try_from(page_size)
+        .ok()
+        .and_then(|size| start.checked_add(size))
+        .map_or(total, |end| end.min(total));
     Ok(start..end)
 }
 
@@ -730,6 +885,25 @@ fn query_operation(
     let schema = &state.settings.schema;
     let paths = expand_selection(schema, &query.record_type, &query.fields)
         .map_err(|m| invalid_request(format!("query: {m}")))?;
+    // A condition on a field the type lacks is refused like a selected one (it would
+    // silently match nothing); so is one on a complex field (it has no single value).
+    for (field, _) in &query.conditions {
+        match schema.type_at(&query.record_type, field) {
+            None => {
+                return Err(invalid_request(format!(
+                    "query: `{field}` is not a field of {}",
+                    query.record_type
+                )))
+            }
+            Some((type_name, _)) if schema.fields(type_name).is_some() => {
+                return Err(invalid_request(format!(
+                    "query: `{field}` of {} has fields of its own; compare one of them",
+                    query.record_type
+                )))
+            }
+            Some(_) => {}
+        }
+    }
     let partitions: Vec<Fields> = if query.record_type == "Partition" {
         state
             .settings
@@ -792,17 +966,20 @@ fn condition_holds(fields: &Fields, field: &str, value: &str) -> bool {
 }
 
 fn incremental(state: &mut State, user: &str, op: &Element) -> Result<String, FaultReply> {
-    let partition = number(op, "PartitionId")?.unwrap_or_default();
-    let record_type = op
-        .child_text(TNS, "RecordType")
-        .unwrap_or_default()
-        .to_string();
+    let partition = required_partition(state, op)?;
+    let record_type = text(op, "RecordType")?.unwrap_or_default().to_string();
     let page = number(op, "Page")?.unwrap_or_default();
     let page_size = number(op, "PageSize")?.unwrap_or_default();
     let requested: Vec<String> = op
         .children_named(TNS, "Field")
-        .map(|f| f.text.trim().to_string())
-        .collect();
+        .map(|f| {
+            if f.children.is_empty() {
+                Ok(f.text.trim().to_string())
+            } else {
+                Err(invalid("`Field` must hold text, not elements"))
+            }
+        })
+        .collect::<Result<_, _>>()?;
     let schema = std::sync::Arc::clone(&state.settings.schema);
     let order = schema.record_fields(&record_type).ok_or_else(|| {
         invalid_request(format!(
@@ -860,7 +1037,7 @@ fn incremental(state: &mut State, user: &str, op: &Element) -> Result<String, Fa
     }
     let at = state.now();
     state.request_log.push(super::state::RequestLogEntry {
-        operation: op.name.clone(),
+        operation: op.name.to_string(),
         record_type,
         record_count: ids.len(),
         at,
@@ -877,16 +1054,22 @@ fn describe(state: &State, record_type: &str) -> Result<String, FaultReply> {
         .schema
         .fields(record_type)
         .ok_or_else(|| invalid_request(format!("unknown record type `{record_type}`")))?;
-    let writable_record = state.active_records(record_type).is_some();
+    // Records the emulator keeps can be downloaded; written unless download-only.
+    let kept = state.active_records(record_type).is_some();
+    let writable_record = kept
+        && state
+            .stores
+            .get(record_type)
+            .is_none_or(|store| !store.download_only);
     let mut out = format!("<Result><Name>{record_type}</Name><SupportedOperations>");
     for (operation, supported) in [
         ("Create", writable_record),
         ("Update", writable_record),
         ("Delete", writable_record),
         ("Query", true),
-        ("GetIncrementalInserts", writable_record),
-        ("GetIncrementalUpdates", writable_record),
-        ("GetIncrementalDeletes", writable_record),
+        ("GetIncrementalInserts", kept),
+        ("GetIncrementalUpdates", kept),
+        ("GetIncrementalDeletes", kept),
     ] {
         let _ = write!(out, "<{operation}>{supported}</{operation}>");
     }

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use super::clock::Clock;
 use super::records::Fields;
-use super::store::{stored_types, RecordStore};
+use super::session::{new_token, LoginError, Session};
+use super::store::{stored_types, RecordStore, DOWNLOAD_ONLY};
 
 /// Token lifetime without use.
 pub const SESSION_IDLE: Duration = Duration::from_secs(30 * 60);
@@ -20,6 +21,9 @@ pub struct Settings {
     pub admin_user: String,
     /// API administrator password.
     pub admin_password: String,
+    /// Further API users (name, password), besides the administrator: each change is
+    /// attributed to the user who made it, so a synchronization sees the others' changes.
+    pub users: Vec<(String, String)>,
     /// Server API key.
     pub api_key: String,
     /// Partitions (id, name); every constituent belongs to each.
@@ -57,6 +61,12 @@ pub struct Change {
 }
 
 /// An open or closed synchronization window.
+///
+/// A window holds the changes from `start` to `end`. Where a bound was defaulted (the start
+/// to the previous window's end, the end to "now"), the change log's length at that moment
+/// decides the changes logged within the same clock tick: those logged before the bound
+/// belong to the earlier window, the rest to the later one. So consecutive windows meet
+/// exactly, with a manual clock too: no change is sent twice or lost.
 #[derive(Debug, Clone)]
 pub struct SyncWindow {
     /// Id of the window.
@@ -69,6 +79,11 @@ pub struct SyncWindow {
     pub start: Duration,
     /// Window end.
     pub end: Duration,
+    /// Changes at `start` count from this change-log position on (0 when `start` was given).
+    pub start_position: usize,
+    /// Changes at `end` count up to (excluding) this change-log position (`usize::MAX` when
+    /// `end` was given: every change at that time counts).
+    pub end_position: usize,
     /// When it was opened.
     pub created: Duration,
     /// Whether EndSynchronization closed it.
@@ -122,7 +137,7 @@ pub struct State {
     user_name_index: HashMap<String, BTreeSet<u64>>,
     /// Every change, oldest first.
     pub changes: Vec<Change>,
-    sessions: HashMap<String, (String, Duration)>,
+    sessions: HashMap<String, Session>,
     next_session: u64,
     /// Every synchronization window, oldest first.
     pub windows: Vec<SyncWindow>,
@@ -141,10 +156,20 @@ fn email_key(email: &str) -> String {
 impl State {
     /// An empty site.
     pub fn new(settings: Settings, clock: Clock) -> Self {
-        let stores = stored_types(&settings.schema)
+        let mut stores: BTreeMap<String, RecordStore> = stored_types(&settings.schema)
             .into_iter()
             .map(|(record_type, id_field)| (record_type, RecordStore::new(id_field)))
             .collect();
+        // The download-only types the emulator keeps (donations, for the transaction
+        // downloads): filled by seeding, never by Create/Update/Delete.
+        for record_type in DOWNLOAD_ONLY {
+            if let Some(id_field) = super::store::id_field(&settings.schema, record_type) {
+                stores.insert(
+                    (*record_type).to_string(),
+                    RecordStore::download_only(id_field),
+                );
+            }
+        }
         State {
             settings,
             clock,
@@ -171,35 +196,65 @@ impl State {
 
     // ------------------------------------------------------------------ sessions
 
-    /// Checks the administrator's credentials and opens a session.
-    pub fn login(&mut self, user: &str, password: &str) -> Option<String> {
-        if user != self.settings.admin_user || password != self.settings.admin_password {
-            return None;
+    /// Whether `user` / `password` are the credentials of an API user of the site (the
+    /// administrator or one of [`Settings::users`]).
+    pub fn is_api_user(&self, user: &str, password: &str) -> bool {
+        (user == self.settings.admin_user && password == self.settings.admin_password)
+            || self
+                .settings
+                .users
+                .iter()
+                .any(|(name, secret)| name == user && secret == password)
+    }
+
+    /// Checks an API user's credentials and opens a session, with a token of 32 bytes from
+    /// the operating system's random source, valid on this site only.
+    ///
+    /// # Errors
+    ///
+    /// [`LoginError::Refused`] for unknown credentials; [`LoginError::Randomness`] when
+    /// the random source cannot be read (no token is made up instead).
+    pub fn login(&mut self, user: &str, password: &str) -> Result<String, LoginError> {
+        if !self.is_api_user(user, password) {
+            return Err(LoginError::Refused);
         }
         let now = self.now();
         let serial = self.next_session;
         self.next_session += 1;
-        // Shaped like the documented tokens; opaque to clients.
-        let token = format!(
-            "{:040x}:JSESSIONID=emu{serial:06}:{}:{}",
-            serial.wrapping_mul(0x9e37_79b9_7f4a_7c15),
-            10_000_100 + serial,
-            super::clock::format_date_time(now)
-        );
-        self.sessions.insert(token.clone(), (user.to_string(), now));
-        Some(token)
+        let token = new_token(serial, now).map_err(LoginError::Randomness)?;
+        self.open_session(user, &token);
+        Ok(token)
     }
 
-    /// The user of a live session, refreshing its idle timer; `None` when unknown or expired.
+    /// Opens a session of `user` with a token chosen by the caller. For harnesses that
+    /// replay recorded requests (the fuzz target); a served emulator only hands out the
+    /// random tokens of [`login`](Self::login).
+    #[doc(hidden)]
+    pub fn open_session(&mut self, user: &str, token: &str) {
+        let now = self.now();
+        self.sessions.insert(
+            token.to_string(),
+            Session {
+                user: user.to_string(),
+                site: self.settings.site.clone(),
+                last_used: now,
+            },
+        );
+    }
+
+    /// The user of a live session of this site, refreshing its idle timer; `None` when
+    /// unknown, expired or made for another site.
     pub fn session_user(&mut self, token: &str) -> Option<String> {
         let now = self.now();
-        let (user, last_used) = self.sessions.get_mut(token.trim())?;
-        if now.saturating_sub(*last_used) >= SESSION_IDLE {
+        let session = self.sessions.get_mut(token.trim())?;
+        if session.site != self.settings.site
+            || now.saturating_sub(session.last_used) >= SESSION_IDLE
+        {
             self.sessions.remove(token.trim());
             return None;
         }
-        *last_used = now;
-        Some(user.clone())
+        session.last_used = now;
+        Some(session.user.clone())
     }
 
     /// Ends a session.
@@ -409,7 +464,29 @@ impl State {
             .filter(|w| !w.completed)
     }
 
+    /// Whether the site has the partition `id`.
+    pub fn has_partition(&self, id: u64) -> bool {
+        self.settings
+            .partitions
+            .iter()
+            .any(|(known, _)| *known == id)
+    }
+
+    /// The last window of `user` on `partition` that EndSynchronization closed.
+    pub fn last_completed_window(&self, user: &str, partition: u64) -> Option<&SyncWindow> {
+        self.windows
+            .iter()
+            .rev()
+            .find(|w| w.user == user && w.partition == partition && w.completed)
+    }
+
     /// Opens a window; `Err` when one is open already and `force` is not set.
+    ///
+    /// The start defaults to the end of the last window of the same user and partition that
+    /// was ended (EndSynchronization "increments the window"; the first window starts at the
+    /// beginning of time), the end to now: windows opened with the defaults follow each
+    /// other without a gap or an overlap. A forced window leaves the open one open (for the
+    /// log) and gets its own start and end by the same rules.
     pub fn start_sync(
         &mut self,
         user: &str,
@@ -418,12 +495,7 @@ impl State {
         end: Option<Duration>,
         force: bool,
     ) -> Result<SyncWindow, String> {
-        if !self
-            .settings
-            .partitions
-            .iter()
-            .any(|(id, _)| *id == partition)
-        {
+        if !self.has_partition(partition) {
             return Err(format!("unknown partition {partition}"));
         }
         if self.active_window(user, partition).is_some() && !force {
@@ -432,19 +504,26 @@ impl State {
             ));
         }
         let now = self.now();
-        let last_start = self
-            .windows
-            .iter()
-            .rev()
-            .find(|w| w.user == user && w.partition == partition && w.completed)
-            .map(|w| w.start)
+        let (previous_end, previous_position) = self
+            .last_completed_window(user, partition)
+            .map(|w| (w.end, w.end_position))
             .unwrap_or_default();
+        let (start, start_position) = match start {
+            Some(start) => (start, 0),
+            None => (previous_end, previous_position),
+        };
+        let (end, end_position) = match end {
+            Some(end) => (end, usize::MAX),
+            None => (now, self.changes.len()),
+        };
         let window = SyncWindow {
             sync_id: self.windows.len() as u64 + 1,
             partition,
             user: user.to_string(),
-            start: start.unwrap_or(last_start),
-            end: end.unwrap_or(now),
+            start,
+            end,
+            start_position,
+            end_position,
             created: now,
             completed: false,
         };
@@ -497,9 +576,13 @@ impl State {
         kind: ChangeKind,
     ) -> Vec<u64> {
         let mut by_record: BTreeMap<u64, (bool, bool, bool)> = BTreeMap::new();
-        for change in &self.changes {
-            if change.at < window.start
-                || change.at > window.end
+        for (position, change) in self.changes.iter().enumerate() {
+            let after_start = change.at > window.start
+                || (change.at == window.start && position >= window.start_position);
+            let before_end = change.at < window.end
+                || (change.at == window.end && position < window.end_position);
+            if !after_start
+                || !before_end
                 || change.by == window.user
                 || change.record_type != record_type
             {

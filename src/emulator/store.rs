@@ -21,6 +21,11 @@ pub const DOCUMENTED_TYPES: &[&str] = &[
     "Donation",
 ];
 
+/// Documented record types the emulator keeps records of although clients cannot write
+/// them (DescribeRecordType says Create, Update and Delete are not supported): donations,
+/// which seeding adds and the transaction downloads and Query return.
+pub const DOWNLOAD_ONLY: &[&str] = &["Donation"];
+
 /// The field identifying records of `record_type`: its first top-level, single-valued
 /// unsigned integer field whose name ends in `Id` (`RegistrationId`), as the documented record
 /// types are keyed (`ConsId`, `PartitionId`, `CampaignId`, `DonationLevelId`).
@@ -58,6 +63,8 @@ pub fn stored_types(schema: &Schema) -> Vec<(String, String)> {
 pub struct RecordStore {
     /// The field holding a record's id (`RegistrationId`).
     pub id_field: String,
+    /// Whether Create, Update and Delete are refused (a [`DOWNLOAD_ONLY`] type).
+    pub download_only: bool,
     next_id: u64,
     /// Active records by id.
     pub active: BTreeMap<u64, Fields>,
@@ -70,9 +77,18 @@ impl RecordStore {
     pub fn new(id_field: impl Into<String>) -> Self {
         RecordStore {
             id_field: id_field.into(),
+            download_only: false,
             next_id: 1,
             active: BTreeMap::new(),
             removed: BTreeMap::new(),
+        }
+    }
+
+    /// An empty store of a type clients may download but not write.
+    pub fn download_only(id_field: impl Into<String>) -> Self {
+        RecordStore {
+            download_only: true,
+            ..RecordStore::new(id_field)
         }
     }
 

@@ -3,9 +3,7 @@
 //! sets, `xsi:nil` clears, and an empty or absent element leaves the stored value, as for
 //! constituents. Every change goes into the change log, for the synchronization downloads.
 
-use std::sync::Arc;
-
-use super::records::{apply, Fields, ListMode};
+use super::records::{Fields, ListMode, Patch};
 use super::state::{ChangeKind, RecordOutcome, State};
 use super::xml::{Element, ENS};
 
@@ -29,48 +27,44 @@ pub fn record_id(record: &Element, id_field: &str) -> Result<Option<u64>, String
         .map_err(|_| format!("`{id_field}` is not a record id: {text}"))
 }
 
-/// The id field of a stored record type.
+/// The id field of a stored record type that clients may write.
 fn id_field(state: &State, record_type: &str) -> Result<String, (&'static str, String)> {
     state
         .stores
         .get(record_type)
+        .filter(|store| !store.download_only)
         .map(|store| store.id_field.clone())
         .ok_or_else(|| {
             (
                 "SERVER_ERROR",
-                format!("{record_type} records are not stored"),
+                format!("{record_type} records cannot be written"),
             )
         })
 }
 
 /// The id a record names, or REQUIRED_FIELDS_MISSING.
-fn required_id(record: &Element, id_field: &str) -> Result<u64, (&'static str, String)> {
-    record_id(record, id_field)
-        .map_err(|message| ("SERVER_ERROR", message))?
-        .ok_or_else(|| {
-            (
-                "REQUIRED_FIELDS_MISSING",
-                format!("the record has no {id_field}"),
-            )
-        })
+fn required_id(id: Option<u64>, id_field: &str) -> Result<u64, (&'static str, String)> {
+    id.ok_or_else(|| {
+        (
+            "REQUIRED_FIELDS_MISSING",
+            format!("the record has no {id_field}"),
+        )
+    })
 }
 
-/// Adds a record. Its id is the one it carries when that is unused (MATCH_EXISTING when it is
-/// taken), else a new one.
-pub fn create(state: &mut State, user: &str, record_type: &str, record: &Element) -> RecordOutcome {
+/// Adds a record (`given`: the id it carries, read with [`record_id`]; `patch`: its fields).
+/// Its id is the one it carries when that is unused (MATCH_EXISTING when it is taken), else a
+/// new one.
+pub fn create(
+    state: &mut State,
+    user: &str,
+    record_type: &str,
+    given: Option<u64>,
+    patch: &Patch,
+) -> RecordOutcome {
     let id_field = id_field(state, record_type)?;
-    let schema = Arc::clone(&state.settings.schema);
     let mut fields = Fields::default();
-    apply(
-        &schema,
-        &mut fields,
-        record,
-        record_type,
-        ListMode::Set,
-        &[id_field.as_str()],
-    )
-    .map_err(|message| ("SERVER_ERROR", message))?;
-    let given = record_id(record, &id_field).map_err(|message| ("SERVER_ERROR", message))?;
+    patch.apply(&mut fields, ListMode::Set, &[id_field.as_str()]);
     let store = state.stores.get_mut(record_type).ok_or_else(|| {
         (
             "SERVER_ERROR",
@@ -92,35 +86,32 @@ pub fn create(state: &mut State, user: &str, record_type: &str, record: &Element
     Ok((id, "Record added."))
 }
 
-/// Changes the record the element names by its id; repeated fields are left as they are (as
-/// an Update leaves a constituent's memberships).
-pub fn update(state: &mut State, user: &str, record_type: &str, record: &Element) -> RecordOutcome {
+/// Changes the record `id` names; repeated fields are left as they are (as an Update leaves
+/// a constituent's memberships).
+pub fn update(
+    state: &mut State,
+    user: &str,
+    record_type: &str,
+    id: Option<u64>,
+    patch: &Patch,
+) -> RecordOutcome {
     let id_field = id_field(state, record_type)?;
-    let id = required_id(record, &id_field)?;
+    let id = required_id(id, &id_field)?;
     let mut fields = state
         .stores
         .get(record_type)
         .and_then(|store| store.active.get(&id))
         .cloned()
         .ok_or_else(|| not_found(record_type, &id_field, id))?;
-    let schema = Arc::clone(&state.settings.schema);
-    apply(
-        &schema,
-        &mut fields,
-        record,
-        record_type,
-        ListMode::Ignore,
-        &[id_field.as_str()],
-    )
-    .map_err(|message| ("SERVER_ERROR", message))?;
+    patch.apply(&mut fields, ListMode::Ignore, &[id_field.as_str()]);
     state.store_record(record_type, id, fields, ChangeKind::Update, user);
     Ok((id, "Record updated."))
 }
 
-/// Removes the record the element names by its id.
-pub fn delete(state: &mut State, user: &str, record_type: &str, record: &Element) -> RecordOutcome {
+/// Removes the record `id` names.
+pub fn delete(state: &mut State, user: &str, record_type: &str, id: Option<u64>) -> RecordOutcome {
     let id_field = id_field(state, record_type)?;
-    let id = required_id(record, &id_field)?;
+    let id = required_id(id, &id_field)?;
     let exists = state
         .stores
         .get(record_type)
@@ -139,14 +130,14 @@ fn not_found(record_type: &str, id_field: &str, id: u64) -> (&'static str, Strin
     )
 }
 
-/// The id of the record a result reports: as stored when the write succeeded, else as sent.
-pub fn identity(state: &State, record_type: &str, id: Option<u64>, record: &Element) -> Fields {
+/// The id of the record a result reports: as stored when the write succeeded (`id`), else
+/// as sent (`given`).
+pub fn identity(state: &State, record_type: &str, id: Option<u64>, given: Option<u64>) -> Fields {
     let mut fields = Fields::default();
     let Some(store) = state.stores.get(record_type) else {
         return fields;
     };
-    let id = id.or_else(|| record_id(record, &store.id_field).ok().flatten());
-    if let Some(id) = id {
+    if let Some(id) = id.or(given) {
         fields.values.insert(store.id_field.clone(), id.to_string());
     }
     fields

@@ -12,26 +12,51 @@ use crate::failure::{io_failure, usage, Failure};
 
 #[derive(Args, Clone)]
 pub(crate) struct EmulatorArgs {
-    /// Address to listen on.
+    /// Address to listen on (loopback unless --allow-remote).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub(crate) listen: String,
+    /// Allow listening on an address other than loopback. The emulator is a test double,
+    /// not a production server: plain HTTP, test credentials, test data.
+    #[arg(long)]
+    pub(crate) allow_remote: bool,
     /// Site short name.
     #[arg(long, default_value = "demo")]
     pub(crate) site: String,
     /// API administrator user name.
     #[arg(long, default_value = "apiuser")]
     pub(crate) admin_user: String,
-    /// API administrator password.
-    #[arg(long, default_value = "secret")]
+    /// API administrator password (better given in the environment: a command line is
+    /// visible to every user of the machine).
+    #[arg(
+        long,
+        env = "CONVIO_EMULATOR_PASSWORD",
+        hide_env_values = true,
+        default_value = "secret"
+    )]
     pub(crate) admin_password: String,
+    /// A further API user, NAME:PASSWORD (repeatable). Each user's changes are attributed
+    /// to it: a synchronization downloads the other users' changes, not its own. Also
+    /// CONVIO_EMULATOR_USERS (NAME:PASSWORD entries separated by whitespace) when no --user
+    /// is given.
+    #[arg(long = "user", value_name = "NAME:PASSWORD")]
+    pub(crate) users: Vec<String>,
     /// Partition id.
     #[arg(long, default_value_t = 1001)]
     pub(crate) partition: u64,
     /// Number of sample constituents to add.
     #[arg(long, default_value_t = 0)]
     pub(crate) seed: usize,
+    /// Number of sample donations (Donation records, download only) by the sample
+    /// constituents.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) seed_donations: usize,
     /// Server API key.
-    #[arg(long, default_value = "demo-api-key")]
+    #[arg(
+        long,
+        env = "CONVIO_EMULATOR_API_KEY",
+        hide_env_values = true,
+        default_value = "demo-api-key"
+    )]
     pub(crate) api_key: String,
     /// Let two constituents share a primary email.
     #[arg(long)]
@@ -42,12 +67,72 @@ pub(crate) struct EmulatorArgs {
     pub(crate) wsdl: Option<PathBuf>,
 }
 
+/// The further API users: `--user` values, else `CONVIO_EMULATOR_USERS`.
+fn api_users(args: &EmulatorArgs) -> Result<Vec<(String, String)>, Failure> {
+    let from_env;
+    let (entries, source): (Vec<&str>, &str) = if args.users.is_empty() {
+        from_env = std::env::var("CONVIO_EMULATOR_USERS").unwrap_or_default();
+        (
+            from_env.split_whitespace().collect(),
+            "CONVIO_EMULATOR_USERS",
+        )
+    } else {
+        (args.users.iter().map(String::as_str).collect(), "--user")
+    };
+    entries
+        .into_iter()
+        .map(|entry| match entry.split_once(':') {
+            Some((name, password)) if !name.trim().is_empty() && !password.is_empty() => {
+                Ok((name.trim().to_string(), password.to_string()))
+            }
+            // The entry is not echoed: it may hold a password.
+            _ => Err(usage(format!(
+                "{source}: expected NAME:PASSWORD (a user name, a colon, a password)"
+            ))),
+        })
+        .collect()
+}
+
+/// Whether every address `listen` names is a loopback address.
+async fn is_loopback(listen: &str) -> Result<bool, Failure> {
+    let addresses: Vec<std::net::SocketAddr> = tokio::net::lookup_host(listen)
+        .await
+        .map_err(|error| usage(format!("--listen {listen}: {error}")))?
+        .collect();
+    Ok(!addresses.is_empty() && addresses.iter().all(|a| a.ip().is_loopback()))
+}
+
 pub(crate) async fn serve_emulator(args: EmulatorArgs) -> Result<(), Failure> {
+    let users = api_users(&args)?;
+    if !is_loopback(&args.listen).await? {
+        if !args.allow_remote {
+            return Err(usage(format!(
+                "--listen {} is not a loopback address; the emulator is a test double, not a \
+                 production server (plain HTTP, test credentials): pass --allow-remote to \
+                 listen beyond this machine",
+                args.listen
+            )));
+        }
+        eprintln!(
+            "warning: listening on {} beyond loopback (--allow-remote): the emulator is a test \
+             double, not a production server; it speaks plain HTTP and anyone who can reach it \
+             can use its test credentials",
+            args.listen
+        );
+    }
+    if args.seed_donations > 0 && args.seed == 0 {
+        return Err(usage(
+            "--seed-donations needs sample constituents as donors: add --seed N",
+        ));
+    }
     let mut builder = Emulator::builder();
     if let Some(path) = &args.wsdl {
         let text =
             fs::read_to_string(path).map_err(|e| usage(format!("{}: {e}", path.display())))?;
         builder = builder.wsdl(text)?;
+    }
+    for (name, password) in &users {
+        builder = builder.user(name, password);
     }
     let emulator = builder
         .site(&args.site)
@@ -56,6 +141,8 @@ pub(crate) async fn serve_emulator(args: EmulatorArgs) -> Result<(), Failure> {
         .api_key(&args.api_key)
         .unique_email(!args.allow_duplicate_emails)
         .seed(args.seed)
+        .seed_donations(args.seed_donations)
+        .allow_remote(args.allow_remote)
         .start(&args.listen)
         .await
         .map_err(|error| Failure {
@@ -86,8 +173,15 @@ pub(crate) async fn serve_emulator(args: EmulatorArgs) -> Result<(), Failure> {
         emulator.server_api_base()
     );
     println!("admin user:      {}", args.admin_user);
+    if !users.is_empty() {
+        let names: Vec<&str> = users.iter().map(|(name, _)| name.as_str()).collect();
+        println!("API users:       {}", names.join(", "));
+    }
     println!("partition id:    {}", args.partition);
     println!("constituents:    {}", args.seed);
+    if args.seed_donations > 0 {
+        println!("donations:       {}", args.seed_donations);
+    }
     println!("serving until interrupted (Ctrl-C)");
     io::stdout().flush().map_err(io_failure)?;
     tokio::signal::ctrl_c().await.map_err(io_failure)?;

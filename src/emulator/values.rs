@@ -1,0 +1,209 @@
+//! What a value must be before the emulator stores it: characters XML 1.0 allows (a stored
+//! one it forbids would make every later response that carries it not well-formed), and a
+//! value of the field's type, including the `xs:date` and `xs:dateTime` fields the generated
+//! tables keep as text.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use super::clock::parse_date_time;
+use super::xml::{parse, Element};
+
+/// Whether XML 1.0 allows `c` in a document (production [2] Char): tab, line feed, carriage
+/// return, and everything from U+0020 except U+FFFE and U+FFFF (surrogates cannot occur in
+/// a Rust string).
+///
+/// ```
+/// use convio::emulator::values::is_xml_char;
+/// assert!(is_xml_char('\t') && is_xml_char('é') && is_xml_char('\u{10FFFF}'));
+/// assert!(!is_xml_char('\u{1}') && !is_xml_char('\u{1b}') && !is_xml_char('\u{FFFE}'));
+/// ```
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
+}
+
+/// The first character of `text` XML 1.0 forbids, with its byte offset.
+///
+/// ```
+/// use convio::emulator::values::forbidden_char;
+/// assert_eq!(forbidden_char("ok\u{1b}[31m"), Some((2, '\u{1b}')));
+/// assert_eq!(forbidden_char("tab\tand\r\nnewline"), None);
+/// ```
+pub fn forbidden_char(text: &str) -> Option<(usize, char)> {
+    forbidden_byte(text.as_bytes())
+}
+
+/// The byte offset and character of the first character XML 1.0 forbids in `bytes` (which
+/// need not be valid UTF-8: the forbidden characters are found by their encodings).
+pub fn forbidden_byte(bytes: &[u8]) -> Option<(usize, char)> {
+    // Every forbidden character is a single byte below 0x20, or U+FFFE / U+FFFF (EF BF BE,
+    // EF BF BF); scanning bytes finds them without decoding (continuation bytes of other
+    // characters are all 0x80 or above).
+    let mut at = 0;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'\t' | b'\n' | b'\r' => {}
+            b if b < 0x20 => return Some((at, char::from(b))),
+            0xEF if bytes.get(at + 1) == Some(&0xBF)
+                && matches!(bytes.get(at + 2), Some(0xBE | 0xBF)) =>
+            {
+                let c = if bytes[at + 2] == 0xBE {
+                    '\u{FFFE}'
+                } else {
+                    '\u{FFFF}'
+                };
+                return Some((at, c));
+            }
+            _ => {}
+        }
+        at += 1;
+    }
+    None
+}
+
+/// `U+001B` style, for messages.
+pub fn describe_char(c: char) -> String {
+    format!("U+{:04X}", u32::from(c))
+}
+
+/// The XML Schema simple type (local name: `date`, `dateTime`, `string` ...) of the element
+/// `field` of the complex type `type_name` in the bundled `objects.xsd`.
+///
+/// ```
+/// use convio::emulator::values::xsd_type;
+/// assert_eq!(xsd_type("Constituent", "BirthDate"), Some("date"));
+/// assert_eq!(xsd_type("Payment", "PaymentDate"), Some("dateTime"));
+/// assert_eq!(xsd_type("Constituent", "Nope"), None);
+/// ```
+pub fn xsd_type(type_name: &str, field: &str) -> Option<&'static str> {
+    static TABLE: OnceLock<HashMap<(String, String), String>> = OnceLock::new();
+    TABLE
+        .get_or_init(|| {
+            let mut table = HashMap::new();
+            if let Ok(schema) = parse(super::OBJECTS_XSD.as_bytes()) {
+                for complex in schema.children.iter().filter(|c| &*c.name == "complexType") {
+                    let Some(name) = attribute(complex, "name") else {
+                        continue;
+                    };
+                    collect_elements(complex, name, &mut table);
+                }
+            }
+            table
+        })
+        .get(&(type_name.to_string(), field.to_string()))
+        .map(String::as_str)
+}
+
+fn attribute<'e>(element: &'e Element, name: &str) -> Option<&'e str> {
+    element
+        .attributes
+        .iter()
+        .find(|a| a.namespace.is_none() && &*a.name == name)
+        .map(|a| a.value.as_str())
+}
+
+fn collect_elements(
+    element: &Element,
+    type_name: &str,
+    table: &mut HashMap<(String, String), String>,
+) {
+    for child in element.children.iter() {
+        if &*child.name == "element" {
+            if let (Some(name), Some(xml_type)) =
+                (attribute(child, "name"), attribute(child, "type"))
+            {
+                let local = xml_type.rsplit(':').next().unwrap_or(xml_type);
+                table.insert((type_name.to_string(), name.to_string()), local.to_string());
+            }
+        } else {
+            collect_elements(child, type_name, table);
+        }
+    }
+}
+
+/// `xs:date`: `YYYY-MM-DD` (a year of four digits or more, month and day in range), with an
+/// optional time zone (`Z` or `±HH:MM`).
+///
+/// ```
+/// use convio::emulator::values::is_xs_date;
+/// assert!(is_xs_date("1815-12-10") && is_xs_date("1815-12-10Z") && is_xs_date("1815-12-10+01:00"));
+/// assert!(!is_xs_date("not-a-date") && !is_xs_date("1815-13-10") && !is_xs_date("1815-12-10T00:00:00"));
+/// ```
+pub fn is_xs_date(text: &str) -> bool {
+    let (date, zone) = if let Some(date) = text.strip_suffix('Z') {
+        (date, "")
+    } else if text.len() > 10 && matches!(text.as_bytes().get(text.len() - 6), Some(b'+' | b'-')) {
+        text.split_at(text.len() - 6)
+    } else {
+        (text, "")
+    };
+    let zone_ok = zone.is_empty() || {
+        let digits = |s: &str| s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit());
+        zone.get(3..4) == Some(":")
+            && zone.get(1..3).is_some_and(digits)
+            && zone.get(4..6).is_some_and(digits)
+    };
+    let parts: Vec<&str> = date.split('-').collect();
+    let [year, month, day] = parts.as_slice() else {
+        return false;
+    };
+    let number = |s: &str, lengths: std::ops::RangeInclusive<usize>| {
+        (lengths.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<u32>().ok())
+            .flatten()
+    };
+    zone_ok
+        && matches!(
+            (
+                number(year, 4..=9),
+                number(month, 2..=2),
+                number(day, 2..=2)
+            ),
+            (Some(_), Some(1..=12), Some(1..=31))
+        )
+}
+
+/// Checks a field value before it is stored: XML 1.0 characters only, and a value of the
+/// field's kind (`kind` as in [`crate::schema::FieldDef::type_name`]); for the text kinds
+/// the bundled schema's `xs:date` / `xs:dateTime` of `parent`'s field `field` is checked
+/// too. The message names `path`.
+///
+/// ```
+/// use convio::emulator::values::check_value;
+/// assert!(check_value("Constituent", "BirthDate", "String", "BirthDate", "1815-12-10").is_ok());
+/// assert!(check_value("Constituent", "BirthDate", "String", "BirthDate", "not-a-date").is_err());
+/// assert!(check_value("Name", "FirstName", "string", "ConsName.FirstName", "Ada\u{1}").is_err());
+/// assert!(check_value("Constituent", "ConsId", "usize", "ConsId", "-1").is_err());
+/// ```
+pub fn check_value(
+    parent: &str,
+    field: &str,
+    kind: &str,
+    path: &str,
+    text: &str,
+) -> Result<(), String> {
+    if let Some((_, c)) = forbidden_char(text) {
+        return Err(format!(
+            "field `{path}`: character {} is not allowed in XML 1.0",
+            describe_char(c)
+        ));
+    }
+    if !crate::schema::value_fits(kind, text) {
+        return Err(format!("field `{path}`: `{text}` is not a valid {kind}"));
+    }
+    let fits = match xsd_type(parent, field) {
+        Some("date") => is_xs_date(text),
+        Some("dateTime") => parse_date_time(text).is_some(),
+        _ => true,
+    };
+    if !fits {
+        let expected = match xsd_type(parent, field) {
+            Some("date") => "xs:date (YYYY-MM-DD)",
+            _ => "xs:dateTime (YYYY-MM-DDThh:mm:ssZ)",
+        };
+        return Err(format!(
+            "field `{path}`: `{text}` is not a valid {expected}"
+        ));
+    }
+    Ok(())
+}
