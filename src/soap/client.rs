@@ -267,7 +267,8 @@ pub struct WriteOptions {
 pub struct SyncOptions {
     /// Partition to synchronize; the client's default when `None`.
     pub partition: Option<usize>,
-    /// Window start (`xs:dateTime`); the server defaults to the start of the last sync.
+    /// Window start (`xs:dateTime`); the server defaults to where the last successful window
+    /// ended.
     pub start: Option<String>,
     /// Window end (`xs:dateTime`); the server defaults to now.
     pub end: Option<String>,

@@ -892,17 +892,21 @@ impl Store for SqlStore {
             // a process crash (not across a power cut).
             self.execute("PRAGMA journal_mode = WAL").await?;
             self.execute("PRAGMA synchronous = NORMAL").await?;
+            return self.prepare_tables(layouts).await;
         }
-        if self.dialect == Dialect::Postgres {
-            // Several partitions prepare the same tables at once: one at a time (concurrent
-            // CREATE TABLE IF NOT EXISTS can collide in PostgreSQL's catalog).
-            self.execute("SELECT pg_advisory_lock(7363746973)").await?;
-        }
+        // Several partitions prepare the same tables at once: one at a time (concurrent
+        // CREATE TABLE IF NOT EXISTS can collide in PostgreSQL's catalog). The lock is taken
+        // and released on one connection held for the purpose.
+        let mut lock = self.pool.acquire().await.map_err(|e| self.error(e))?;
+        sqlx::query("SELECT pg_advisory_lock(7363746973)")
+            .execute(&mut *lock)
+            .await
+            .map_err(|e| self.error(e))?;
         let prepared = self.prepare_tables(layouts).await;
-        if self.dialect == Dialect::Postgres {
-            self.execute("SELECT pg_advisory_unlock(7363746973)")
-                .await?;
-        }
+        sqlx::query("SELECT pg_advisory_unlock(7363746973)")
+            .execute(&mut *lock)
+            .await
+            .map_err(|e| self.error(e))?;
         prepared
     }
 
