@@ -45,7 +45,7 @@ pub use limits::Limits;
 pub use state::{Settings, State};
 
 use records::Fields;
-use state::ChangeKind;
+use state::{ChangeKind, CONSTITUENT};
 
 /// Largest request body the emulator reads.
 pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
@@ -61,6 +61,7 @@ pub struct EmulatorBuilder {
     settings: Settings,
     clock: Clock,
     seed: usize,
+    seed_full: bool,
     seed_donations: usize,
     wsdl: Option<String>,
     limits: Limits,
@@ -82,6 +83,7 @@ impl Default for EmulatorBuilder {
             },
             clock: Clock::System,
             seed: 0,
+            seed_full: false,
             seed_donations: 0,
             wsdl: None,
             limits: Limits::default(),
@@ -173,6 +175,14 @@ impl EmulatorBuilder {
     /// sample constituents, round-robin; none without sample constituents. They are logged
     /// as inserts made on the site's donation forms, so GetIncrementalInserts (and Query)
     /// return them.
+    /// Fills every field of the sample constituents (as a benchmark wants pages of full
+    /// records), not just names, email and city.
+    pub fn seed_full(mut self, full: bool) -> Self {
+        self.seed_full = full;
+        self
+    }
+
+    /// Adds this many sample donations (see [`seed`](Self::seed) for their donors).
     pub fn seed_donations(mut self, count: usize) -> Self {
         self.seed_donations = count;
         self
@@ -217,6 +227,9 @@ impl EmulatorBuilder {
                 ),
             ] {
                 fields.values.insert(path.to_string(), value);
+            }
+            if self.seed_full {
+                fill_every_field(&self.settings.schema, &mut fields, n);
             }
             state.store(cons_id, fields, ChangeKind::Insert, "web");
         }
@@ -347,5 +360,38 @@ impl Emulator {
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
+    }
+}
+
+/// Gives every leaf field of a sample constituent a value of its kind that it lacks.
+fn fill_every_field(schema: &crate::schema::Schema, fields: &mut Fields, n: usize) {
+    let Some(paths) = schema.record_fields(CONSTITUENT) else {
+        return;
+    };
+    for path in paths {
+        let Some((kind, repeated)) = schema.type_at(CONSTITUENT, path) else {
+            continue;
+        };
+        if schema.fields(kind).is_some() || fields.values.contains_key(path.as_str()) {
+            continue;
+        }
+        let value = match kind {
+            "bool" => (n % 2 == 0).to_string(),
+            "usize" | "u64" | "u32" | "i64" | "i32" => (n % 97 + 1).to_string(),
+            "decimal" | "Decimal" => format!("{}.{:02}", n % 1000, n % 100),
+            "date" | "String" if path.ends_with("Date") => {
+                format!("19{:02}-{:02}-{:02}", 40 + n % 60, n % 12 + 1, n % 28 + 1)
+            }
+            _ => format!("{} {n}", path.rsplit('.').next().unwrap_or(path)),
+        };
+        if repeated {
+            fields
+                .lists
+                .entry(path.clone())
+                .or_default()
+                .push((1000 + n % 50).to_string());
+        } else {
+            fields.values.insert(path.clone(), value);
+        }
     }
 }

@@ -46,6 +46,9 @@ pub(crate) struct EmulatorArgs {
     /// Number of sample constituents to add.
     #[arg(long, default_value_t = 0)]
     pub(crate) seed: usize,
+    /// Fill every field of the sample constituents (for benchmarks: pages of full records).
+    #[arg(long)]
+    pub(crate) seed_full: bool,
     /// Number of sample donations (Donation records, download only) by the sample
     /// constituents.
     #[arg(long, default_value_t = 0)]
@@ -141,6 +144,7 @@ pub(crate) async fn serve_emulator(args: EmulatorArgs) -> Result<(), Failure> {
         .api_key(&args.api_key)
         .unique_email(!args.allow_duplicate_emails)
         .seed(args.seed)
+        .seed_full(args.seed_full)
         .seed_donations(args.seed_donations)
         .allow_remote(args.allow_remote)
         .start(&args.listen)
