@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 
 use super::values::{check_value, xsd_type};
-use super::xml::{escape, Element, ENS};
+use super::xml::{Element, ENS};
 use crate::schema::Schema;
 
 /// Stored fields of one record.
@@ -352,11 +352,21 @@ pub fn write_record(
     selection: &Selection<'_>,
 ) {
     let _ = write!(out, r#"<{element} xsi:type="ens:{type_name}">"#);
-    let selected: Option<Vec<&str>> = match selection {
+    // The selected paths and every group above one.
+    let selected: Option<std::collections::HashSet<&str>> = match selection {
         Selection::All => None,
-        Selection::Paths(paths) => Some(paths.iter().map(String::as_str).collect()),
+        Selection::Paths(paths) => Some(
+            paths
+                .iter()
+                .flat_map(|path| {
+                    path.match_indices('.')
+                        .map(|(at, _)| &path[..at])
+                        .chain(std::iter::once(path.as_str()))
+                })
+                .collect(),
+        ),
     };
-    write_level(schema, out, type_name, "", fields, selected.as_deref());
+    write_level(schema, out, type_name, "", fields, selected.as_ref());
     let _ = write!(out, "</{element}>");
 }
 
@@ -366,36 +376,38 @@ fn write_level(
     type_name: &str,
     prefix: &str,
     fields: &Fields,
-    selected: Option<&[&str]>,
+    selected: Option<&std::collections::HashSet<&str>>,
 ) {
     let Some(children) = schema.fields(type_name) else {
         return;
     };
+    // A path is wanted when selected itself or when a field below it is.
+    let wanted = |p: &str| selected.is_none_or(|selected| selected.contains(p));
+    let mut path = String::with_capacity(prefix.len() + 32);
     for field in children {
         let (name, child_type) = (&field.name, field.type_name.as_str());
-        let path = if prefix.is_empty() {
-            (*name).to_string()
-        } else {
-            format!("{prefix}.{name}")
-        };
-        let wanted = |p: &str| match selected {
-            None => true,
-            Some(selected) => selected
-                .iter()
-                .any(|s| *s == p || s.starts_with(&format!("{p}."))),
-        };
+        path.clear();
+        if !prefix.is_empty() {
+            path.push_str(prefix);
+            path.push('.');
+        }
+        path.push_str(name);
         if !wanted(&path) {
             continue;
         }
         if field.repeated {
-            for value in fields.lists.get(&path).into_iter().flatten() {
-                let _ = write!(out, "<ens:{name}>{}</ens:{name}>", escape(value));
+            for value in fields.lists.get(path.as_str()).into_iter().flatten() {
+                write_value(out, name, value);
             }
             continue;
         }
         if schema.fields(child_type).is_some() {
             let nested = format!("{path}.");
-            let has_values = fields.values.keys().any(|k| k.starts_with(&nested));
+            let has_values = fields
+                .values
+                .range(nested.clone()..)
+                .next()
+                .is_some_and(|(key, _)| key.starts_with(&nested));
             if has_values || selected.is_some() {
                 let _ = write!(out, "<ens:{name}>");
                 write_level(schema, out, child_type, &path, fields, selected);
@@ -403,10 +415,8 @@ fn write_level(
             }
             continue;
         }
-        match fields.values.get(&path) {
-            Some(value) => {
-                let _ = write!(out, "<ens:{name}>{}</ens:{name}>", escape(value));
-            }
+        match fields.values.get(path.as_str()) {
+            Some(value) => write_value(out, name, value),
             // A selected field without a value is nil where the schema allows it, else left out.
             None if selected.is_some() && field.nillable => {
                 let _ = write!(out, r#"<ens:{name} xsi:nil="true"/>"#);
@@ -414,4 +424,15 @@ fn write_level(
             None => {}
         }
     }
+}
+
+/// `<ens:{name}>escaped value</ens:{name}>`.
+fn write_value(out: &mut String, name: &str, value: &str) {
+    out.push_str("<ens:");
+    out.push_str(name);
+    out.push('>');
+    super::xml::escape_into(out, value);
+    out.push_str("</ens:");
+    out.push_str(name);
+    out.push('>');
 }

@@ -558,6 +558,26 @@ fn open_element(
 
 /// Escapes text for element content.
 pub fn escape(text: &str) -> String {
-    let escaped = quick_xml::escape::escape(text).into_owned();
-    escaped.replace('\r', "&#13;")
+    let mut out = String::with_capacity(text.len());
+    escape_into(&mut out, text);
+    out
+}
+
+/// Appends `text` escaped for element content or an attribute value (`\r` as `&#13;`, so
+/// that it survives line-end normalisation).
+pub fn escape_into(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(at) = rest.find(['&', '<', '>', '"', '\'', '\r']) {
+        out.push_str(&rest[..at]);
+        out.push_str(match rest.as_bytes()[at] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&apos;",
+            _ => "&#13;",
+        });
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
 }

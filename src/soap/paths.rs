@@ -162,19 +162,9 @@ pub fn record_from_paths(
 /// assert_eq!(record_to_paths(&record).unwrap(), pairs);
 /// ```
 pub fn record_to_paths(record: &AnyRecord) -> Result<Vec<(String, Field<String>)>, Error> {
-    // The record as written (with any content kept from reading); the reader below goes
-    // by local names.
+    // The record as written (with any content kept from reading), walked by local names.
     let bytes =
         crate::record::record_bytes(record).map_err(|e| Error::Encode(e.into_encode_error(&[])))?;
-    let mut reader = quick_xml::Reader::from_reader(bytes.as_slice());
-    let mut stack: Vec<String> = Vec::new();
-    let mut pairs = Vec::new();
-    let mut text = String::new();
-    let mut inside = false;
-    let local = |name: &[u8]| {
-        let name = name.rsplit(|b| *b == b':').next().unwrap_or(name);
-        String::from_utf8_lossy(name).into_owned()
-    };
     let decode_error = |message: String| {
         Error::Decode(DecodeError::Xml {
             message,
@@ -182,28 +172,61 @@ pub fn record_to_paths(record: &AnyRecord) -> Result<Vec<(String, Field<String>)
             path: Vec::new(),
         })
     };
+    let mut reader = quick_xml::Reader::from_reader(bytes.as_slice());
+    fn local(name: &[u8]) -> Result<&str, Error> {
+        let name = name.rsplit(|b| *b == b':').next().unwrap_or(name);
+        std::str::from_utf8(name).map_err(|e| {
+            Error::Decode(DecodeError::Xml {
+                message: e.to_string(),
+                position: None,
+                path: Vec::new(),
+            })
+        })
+    }
+    // The dotted path of the open element, and per open level where the path was cut and
+    // whether the element has child elements.
+    let mut path = String::with_capacity(64);
+    let mut levels: Vec<(usize, bool)> = Vec::with_capacity(4);
+    let mut pairs = Vec::with_capacity(64);
+    let mut text = String::new();
+    let mut depth = 0usize;
     loop {
-        match reader
+        let event = reader
             .read_event()
-            .map_err(|e| decode_error(e.to_string()))?
-        {
+            .map_err(|e| decode_error(e.to_string()))?;
+        match event {
             Event::Start(start) => {
-                if inside {
-                    stack.push(local(start.name().as_ref()));
-                    text.clear();
-                } else if local(start.name().as_ref()) == "Record" {
-                    inside = true;
+                depth += 1;
+                if depth == 1 {
+                    continue;
                 }
+                if let Some(parent) = levels.last_mut() {
+                    parent.1 = true;
+                }
+                levels.push((path.len(), false));
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(local(start.name().as_ref())?);
+                text.clear();
             }
-            Event::Empty(start) if inside => {
+            Event::Empty(start) if depth >= 1 => {
+                if let Some(parent) = levels.last_mut() {
+                    parent.1 = true;
+                }
                 let nil = start
                     .attributes()
                     .flatten()
                     .any(|a| a.key.as_ref().ends_with(b":nil") && a.value.as_ref() == b"true");
-                let mut path = stack.clone();
-                path.push(local(start.name().as_ref()));
+                let qualified = start.name();
+                let name = local(qualified.as_ref())?;
+                let leaf = if path.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{path}.{name}")
+                };
                 pairs.push((
-                    path.join("."),
+                    leaf,
                     if nil {
                         Field::Nil
                     } else {
@@ -211,10 +234,10 @@ pub fn record_to_paths(record: &AnyRecord) -> Result<Vec<(String, Field<String>)
                     },
                 ));
             }
-            Event::Text(content) if inside => {
+            Event::Text(content) if depth > 1 => {
                 text.push_str(&content.decode().map_err(|e| decode_error(e.to_string()))?)
             }
-            Event::GeneralRef(reference) if inside => {
+            Event::GeneralRef(reference) if depth > 1 => {
                 if let Ok(Some(c)) = reference.resolve_char_ref() {
                     text.push(c);
                 } else {
@@ -226,16 +249,16 @@ pub fn record_to_paths(record: &AnyRecord) -> Result<Vec<(String, Field<String>)
                     );
                 }
             }
-            Event::End(_) if inside => {
-                if stack.is_empty() {
+            Event::End(_) => {
+                depth = depth.saturating_sub(1);
+                let Some((cut, has_children)) = levels.pop() else {
                     break;
+                };
+                if !has_children && !text.is_empty() {
+                    pairs.push((path.clone(), Field::Value(std::mem::take(&mut text))));
                 }
-                let leaf = !text.is_empty();
-                let path = stack.join(".");
-                stack.pop();
-                if leaf {
-                    pairs.push((path, Field::Value(std::mem::take(&mut text))));
-                }
+                path.truncate(cut);
+                text.clear();
             }
             Event::Eof => break,
             _ => {}

@@ -243,6 +243,70 @@ pub fn fields_json(pairs: &[(String, Field<String>)]) -> serde_json::Value {
     serde_json::Value::Object(object)
 }
 
+/// One line: `{"change":...,"type":...,"partition":...,"fields":{...}}` and a newline,
+/// written straight out (as [`fields_json`] would build it).
+fn write_line(
+    out: &mut Vec<u8>,
+    change: &str,
+    record_type: &str,
+    partition: usize,
+    fields: &[(String, Field<String>)],
+) -> serde_json::Result<()> {
+    // A path repeated apart from its first run would make a key twice: the map does it right.
+    let scattered = {
+        let mut seen = std::collections::HashSet::new();
+        let mut previous: Option<&str> = None;
+        fields.iter().any(|(path, _)| {
+            let again = previous != Some(path.as_str()) && !seen.insert(path.as_str());
+            previous = Some(path.as_str());
+            again
+        })
+    };
+    out.extend_from_slice(b"{\"change\":");
+    serde_json::to_writer(&mut *out, change)?;
+    out.extend_from_slice(b",\"type\":");
+    serde_json::to_writer(&mut *out, record_type)?;
+    out.extend_from_slice(format!(",\"partition\":{partition},\"fields\":").as_bytes());
+    if scattered {
+        serde_json::to_writer(&mut *out, &fields_json(fields))?;
+    } else {
+        out.push(b'{');
+        let mut at = 0;
+        while at < fields.len() {
+            let path = &fields[at].0;
+            let run = fields[at..].iter().take_while(|(p, _)| p == path).count();
+            if at > 0 {
+                out.push(b',');
+            }
+            serde_json::to_writer(&mut *out, path)?;
+            out.push(b':');
+            let value = |out: &mut Vec<u8>, field: &Field<String>| match field {
+                Field::Value(text) => serde_json::to_writer(out, text),
+                Field::Nil | Field::Absent => {
+                    out.extend_from_slice(b"null");
+                    Ok(())
+                }
+            };
+            if run == 1 {
+                value(out, &fields[at].1)?;
+            } else {
+                out.push(b'[');
+                for (i, (_, field)) in fields[at..at + run].iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    value(out, field)?;
+                }
+                out.push(b']');
+            }
+            at += run;
+        }
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"}\n");
+    Ok(())
+}
+
 impl Store for NdjsonStore {
     async fn prepare(&mut self, _layouts: &[TypeLayout]) -> Result<(), StoreError> {
         let saved = self.read_state()?;
@@ -307,17 +371,17 @@ impl Store for NdjsonStore {
         page: Page<'_>,
         state: &SyncState,
     ) -> Result<(), StoreError> {
-        let mut text = Vec::with_capacity(page.records.len() * 512);
+        let mut text = Vec::with_capacity(page.records.len() * 1024);
         for record in page.records {
             let fields = record_to_paths(record).map_err(|e| self.io(&self.out, e))?;
-            let line = serde_json::json!({
-                "change": label(page.kind),
-                "type": record.type_name(),
-                "partition": key.partition,
-                "fields": fields_json(&fields),
-            });
-            serde_json::to_writer(&mut text, &line).map_err(|e| self.io(&self.out, e))?;
-            text.push(b'\n');
+            write_line(
+                &mut text,
+                label(page.kind),
+                record.type_name(),
+                key.partition,
+                &fields,
+            )
+            .map_err(|e| self.io(&self.out, e))?;
         }
         let mut file = OpenOptions::new()
             .read(true)
@@ -374,6 +438,33 @@ fn scan_tail(file: &mut File, bytes: u64) -> std::io::Result<((), String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_written_straight_out_match_the_json_map() {
+        let fields = vec![
+            ("ConsId".to_string(), Field::Value("7".to_string())),
+            ("GroupId".to_string(), Field::Value("1".to_string())),
+            ("GroupId".to_string(), Field::Value("2".to_string())),
+            (
+                "Note".to_string(),
+                Field::Value("a \"quoted\" line\n".to_string()),
+            ),
+            ("Suffix".to_string(), Field::Nil),
+        ];
+        let scattered = vec![
+            ("A".to_string(), Field::Value("1".to_string())),
+            ("B".to_string(), Field::Value("2".to_string())),
+            ("A".to_string(), Field::Value("3".to_string())),
+        ];
+        for pairs in [fields, scattered] {
+            let mut out = Vec::new();
+            write_line(&mut out, "insert", "Constituent", 1001, &pairs).expect("writes");
+            let written: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
+            assert_eq!(written["fields"], fields_json(&pairs));
+            assert_eq!(written["partition"], 1001);
+            assert!(out.ends_with(b"}\n"));
+        }
+    }
 
     #[test]
     fn fnv1a_matches_the_reference_values() {

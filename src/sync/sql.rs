@@ -26,9 +26,6 @@ use super::store::{
 use crate::soap::{record_to_paths, IncrementalKind};
 use crate::{AnyRecord, Field};
 
-/// A record's values by field path (several for a repeated field).
-type Values = BTreeMap<String, Vec<Field<String>>>;
-
 /// Which SQL the database speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Dialect {
@@ -485,33 +482,71 @@ impl SqlStore {
         layout: &TypeLayout,
         records: &[AnyRecord],
     ) -> Result<(), StoreError> {
-        let mut rows: Vec<(i64, Values)> = Vec::new();
+        // Every record's (path, value) pairs, with its id.
+        let mut records_pairs: Vec<(i64, Vec<(String, Field<String>)>)> =
+            Vec::with_capacity(records.len());
         let mut seen_paths = BTreeSet::new();
         for record in records {
             let pairs = record_to_paths(record).map_err(|e| StoreError::Io {
                 location: self.shown.clone(),
                 message: e.to_string(),
             })?;
-            let mut values = Values::new();
-            for (path, value) in pairs {
-                values.entry(path).or_default().push(value);
-            }
-            let Some(id) = id_of(layout, &values) else {
+            let Some(id) = id_of(layout, &pairs) else {
                 tracing::warn!(record_type = %layout.record_type, "a downloaded record has no {}: skipped", layout.id_field);
                 continue;
             };
-            seen_paths.extend(values.keys().cloned());
-            rows.push((id, values));
+            for (path, _) in &pairs {
+                if !seen_paths.contains(path.as_str()) {
+                    seen_paths.insert(path.clone());
+                }
+            }
+            records_pairs.push((id, pairs));
         }
-        if rows.is_empty() {
+        if records_pairs.is_empty() {
             return Ok(());
         }
         self.add_columns(transaction, layout, &seen_paths).await?;
         let columns = self.columns.get(&layout.table).cloned().unwrap_or_default();
         let width = columns.len() + 1;
+        // Rows by column position, values moved out of the pairs; list values apart.
+        let position: HashMap<&str, usize> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, (path, _))| (path.as_str(), i))
+            .collect();
+        let list_position: HashMap<&str, usize> = layout
+            .lists
+            .iter()
+            .enumerate()
+            .map(|(i, (path, ..))| (path.as_str(), i))
+            .collect();
+        let mut rows: Vec<(i64, Vec<Option<String>>)> = Vec::with_capacity(records_pairs.len());
+        let mut list_values: Vec<Vec<(i64, String)>> = vec![Vec::new(); layout.lists.len()];
+        for (id, pairs) in records_pairs {
+            let mut row: Vec<Option<String>> = vec![None; columns.len()];
+            let mut filled = vec![false; columns.len()];
+            for (path, value) in pairs {
+                if let Some(&at) = position.get(path.as_str()) {
+                    // A second value of a single field stays out (the first is the field's).
+                    if !filled[at] {
+                        filled[at] = true;
+                        row[at] = value.into_option();
+                    }
+                } else if let Some(&at) = list_position.get(path.as_str()) {
+                    if let Field::Value(text) = value {
+                        list_values[at].push((id, text));
+                    }
+                }
+            }
+            rows.push((id, row));
+        }
+        let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
         // Within the databases' limits on bound values (SQLite: 32766).
         let per_statement = (30_000 / width).max(1);
-        for chunk in rows.chunks(per_statement) {
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<(i64, Vec<Option<String>>)> =
+                rows.by_ref().take(per_statement).collect();
             let mut sql = format!(
                 "INSERT INTO {} ({}",
                 quoted(&layout.table),
@@ -549,13 +584,9 @@ impl SqlStore {
                 sql.push_str(&sets.join(", "));
             }
             let mut query = sqlx::query(&sql);
-            for (id, values) in chunk {
-                query = query.bind(*id);
-                for (path, _) in &columns {
-                    let value = values
-                        .get(path)
-                        .and_then(|v| v.first())
-                        .and_then(|v| v.as_option().cloned());
+            for (id, row) in chunk {
+                query = query.bind(id);
+                for value in row {
                     query = query.bind(value);
                 }
             }
@@ -564,18 +595,9 @@ impl SqlStore {
                 .await
                 .map_err(|e| self.error(e))?;
         }
-        let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
-        for (path, child, value_column) in &layout.lists {
+        for ((_, child, value_column), pairs) in layout.lists.iter().zip(list_values) {
             self.delete_children(transaction, layout, child, &ids)
                 .await?;
-            let mut pairs: Vec<(i64, String)> = Vec::new();
-            for (id, values) in &rows {
-                for value in values.get(path).into_iter().flatten() {
-                    if let Field::Value(text) = value {
-                        pairs.push((*id, text.clone()));
-                    }
-                }
-            }
             for chunk in pairs.chunks(10_000) {
                 let mut sql = format!(
                     "INSERT INTO {} ({}, {}) VALUES ",
@@ -871,10 +893,11 @@ impl SqlStore {
 }
 
 /// The record's id among its field values.
-fn id_of(layout: &TypeLayout, values: &Values) -> Option<i64> {
-    values
-        .get(&layout.id_field)?
-        .first()?
+fn id_of(layout: &TypeLayout, pairs: &[(String, Field<String>)]) -> Option<i64> {
+    pairs
+        .iter()
+        .find(|(path, _)| *path == layout.id_field)?
+        .1
         .as_option()?
         .trim()
         .parse()
