@@ -26,6 +26,9 @@ use super::store::{
 use crate::soap::{record_to_paths, IncrementalKind};
 use crate::{AnyRecord, Field};
 
+/// A record's fields as (dotted path, value) pairs.
+type Pairs = Vec<(String, Field<String>)>;
+
 /// Which SQL the database speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Dialect {
@@ -483,8 +486,7 @@ impl SqlStore {
         records: &[AnyRecord],
     ) -> Result<(), StoreError> {
         // Every record's (path, value) pairs, with its id.
-        let mut records_pairs: Vec<(i64, Vec<(String, Field<String>)>)> =
-            Vec::with_capacity(records.len());
+        let mut records_pairs: Vec<(i64, Pairs)> = Vec::with_capacity(records.len());
         let mut seen_paths = BTreeSet::new();
         for record in records {
             let pairs = record_to_paths(record).map_err(|e| StoreError::Io {
