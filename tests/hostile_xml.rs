@@ -121,3 +121,87 @@ fn the_emulator_refuses_deep_nesting_and_doctype() {
     assert_eq!(status, 500);
     assert!(body.contains("MALFORMED_MESSAGE"), "{body}");
 }
+
+/// A page whose one Record carries `inside` (start tag attributes, then content).
+fn page_with_record(attributes: &str, content: &str) -> Vec<u8> {
+    format!(
+        "{ENVELOPE_OPEN}<QueryResponse xmlns=\"urn:soap.convio.com\" xmlns:ens=\"urn:object.soap.convio.com\" \
+         xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><Record xsi:type=\"ens:Constituent\"{attributes}>\
+         <ens:ConsId>1</ens:ConsId>{content}</Record></QueryResponse>{ENVELOPE_CLOSE}"
+    )
+    .into_bytes()
+}
+
+fn refused_with(bytes: &[u8], words: &str) {
+    let started = std::time::Instant::now();
+    let outcome = decode_response(bytes);
+    // Reported, not asserted: tests do not time themselves.
+    eprintln!(
+        "{} bytes: {:?} in {:?}",
+        bytes.len(),
+        outcome.as_ref().err().map(ToString::to_string),
+        started.elapsed()
+    );
+    match outcome {
+        Err(Error::Decode(DecodeError::Xml { message, .. })) => {
+            assert!(message.contains(words), "{message}")
+        }
+        other => panic!("expected a refusal naming `{words}`: {other:?}"),
+    }
+}
+
+#[test]
+fn finding_2_a_hundred_thousand_attributes_on_a_record_are_refused_without_quadratic_work() {
+    let attributes: String = (0..100_000).map(|i| format!(" a{i}=\"v\"")).collect();
+    refused_with(
+        &page_with_record(&attributes, ""),
+        "more than 256 attributes",
+    );
+    let declarations: String = (0..100_000)
+        .map(|i| format!(" xmlns:p{i}=\"urn:x{i}\""))
+        .collect();
+    refused_with(&page_with_record(&declarations, ""), "more than 256");
+    // Nested, so that each level stays under the per-element limit.
+    let mut nested = String::new();
+    for level in 0..60 {
+        nested.push_str(&format!("<ens:X{level}"));
+        for i in 0..10 {
+            nested.push_str(&format!(" xmlns:q{level}x{i}=\"urn:y\""));
+        }
+        nested.push('>');
+    }
+    for level in (0..60).rev() {
+        nested.push_str(&format!("</ens:X{level}>"));
+    }
+    refused_with(
+        &page_with_record("", &nested),
+        "namespace declarations in scope",
+    );
+}
+
+#[test]
+fn finding_2_a_large_hostile_response_is_refused_or_read_in_linear_time() {
+    // 64 MiB: unknown elements in one record (bounded by the kept-content budget)...
+    let element = "<ens:Junk>x</ens:Junk>";
+    let junk = element.repeat(64 * 1024 * 1024 / element.len());
+    refused_with(
+        &page_with_record("", &junk),
+        "elements the schema does not declare",
+    );
+    // ... and one enormous value, read whole.
+    let value = "y".repeat(64 * 1024 * 1024);
+    let bytes = page_with_record("", &format!("<ens:MemberId>{value}</ens:MemberId>"));
+    let started = std::time::Instant::now();
+    let body = decode_response(&bytes).expect("a long value is still a value");
+    eprintln!("{} bytes read in {:?}", bytes.len(), started.elapsed());
+    let convio::soap::Body::QueryResponse(page) = body else {
+        panic!("a page")
+    };
+    let convio::AnyRecord::Constituent(record) = &page.record[0] else {
+        panic!("a constituent")
+    };
+    assert_eq!(
+        record.member_id.as_option().map(|v| v.len()),
+        Some(value.len())
+    );
+}

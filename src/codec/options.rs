@@ -44,34 +44,36 @@ impl DecodeOptions {
 /// element names cannot grow the set (or the log) without bound.
 const MAX_REMEMBERED: usize = 1024;
 
-static WARNED: Mutex<Option<HashSet<(String, String)>>> = Mutex::new(None);
+/// The kinds already logged, by a hash of (record type, element): looking one up allocates
+/// nothing, so keeping a page of custom fields costs no formatting per field.
+static WARNED: Mutex<Option<HashSet<u64>>> = Mutex::new(None);
 
-/// Logs that unknown content was kept, once per (record type, element) for the process.
-pub(crate) fn warn_kept(record_type: &[u8], element: &str, what: &str) {
-    let record_type = String::from_utf8_lossy(record_type).into_owned();
-    let key = (record_type, element.to_string());
+/// Logs that unknown content was kept, once per (record type, element) for the process. The
+/// element is given in parts (joined with `.` in the log); `what` is called only to log.
+pub(crate) fn warn_kept(record_type: &[u8], element: &[&str], what: impl FnOnce() -> String) {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    record_type.hash(&mut hasher);
+    element.hash(&mut hasher);
+    let key = hasher.finish();
     let first = {
         let mut warned = WARNED.lock().unwrap_or_else(|p| p.into_inner());
         let warned = warned.get_or_insert_with(HashSet::new);
-        if warned.len() >= MAX_REMEMBERED || warned.contains(&key) {
-            false
-        } else {
-            warned.insert(key.clone())
-        }
+        warned.len() < MAX_REMEMBERED && warned.insert(key)
     };
-    if first {
-        match key {
-            (record_type, element) if record_type.is_empty() => {
-                tracing::warn!(element = %element, "{what}; kept (logged once)")
-            }
-            (record_type, element) if element.is_empty() => {
-                tracing::warn!(record_type = %record_type, "{what}; kept (logged once)")
-            }
-            (record_type, element) => tracing::warn!(
-                record_type = %record_type,
-                element = %element,
-                "{what}; kept (logged once)"
-            ),
-        }
+    if !first {
+        return;
+    }
+    let record_type = String::from_utf8_lossy(record_type);
+    let element = element.join(".");
+    let what = what();
+    match (record_type.is_empty(), element.is_empty()) {
+        (true, _) => tracing::warn!(element = %element, "{what}; kept (logged once)"),
+        (false, true) => tracing::warn!(record_type = %record_type, "{what}; kept (logged once)"),
+        (false, false) => tracing::warn!(
+            record_type = %record_type,
+            element = %element,
+            "{what}; kept (logged once)"
+        ),
     }
 }

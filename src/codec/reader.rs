@@ -27,6 +27,18 @@ use crate::Text;
 /// Kept trees deeper than this are refused: a hostile document must not exhaust the stack.
 const MAX_KEPT_DEPTH: usize = 64;
 
+/// Attributes on one element beyond this are refused: attribute handling stays linear (a
+/// hostile server sending 100,000 would otherwise cost quadratic time in the duplicate check).
+const MAX_ATTRIBUTES: usize = 256;
+
+/// Namespace declarations in scope beyond this are refused (prefix lookups stay short).
+const MAX_BINDINGS: usize = 256;
+
+/// Elements kept as unknown content in one document beyond this are refused, so that a
+/// response cannot grow the kept trees past a small multiple of what a page of a site's
+/// records needs (200 records with a thousand custom fields each).
+const MAX_KEPT_ELEMENTS: usize = 250_000;
+
 /// The namespace declarations in scope, innermost last.
 #[derive(Debug, Default)]
 struct Scopes<'a> {
@@ -43,7 +55,10 @@ impl<'a> Scopes<'a> {
 
     /// Brings the `xmlns` declarations among the entered element's attributes into scope.
     fn declare(&mut self, attributes: Attributes<'a>) -> Result<(), &'static str> {
-        for attribute in attributes {
+        for (count, attribute) in attributes.enumerate() {
+            if count >= MAX_ATTRIBUTES {
+                return Err("more than 256 attributes on one element");
+            }
             let attribute = attribute.map_err(|_| "malformed attribute")?;
             let key = attribute.key.into_inner();
             let prefix = match key {
@@ -61,6 +76,9 @@ impl<'a> Scopes<'a> {
             } else {
                 Ns::classify(uri)
             };
+            if self.bindings.len() >= MAX_BINDINGS {
+                return Err("more than 256 namespace declarations in scope");
+            }
             self.bindings.push((prefix, ns, uri, self.depth));
         }
         Ok(())
@@ -212,6 +230,8 @@ pub(crate) struct Reader<'a> {
     record_type: &'a [u8],
     /// Namespace URIs shared by the names of kept elements.
     namespaces: Vec<(&'a [u8], Arc<str>)>,
+    /// Elements kept as unknown content so far.
+    kept_elements: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -227,6 +247,7 @@ impl<'a> Reader<'a> {
             options,
             record_type: b"",
             namespaces: Vec::new(),
+            kept_elements: 0,
         }
     }
 
@@ -576,11 +597,9 @@ impl<'a> Reader<'a> {
         if self.is_strict() {
             return Err(self.refusal(element.name().local(), &why, parent));
         }
-        warn_kept(
-            self.record_type,
-            &format!("{parent}.{}", element.name().local()),
-            &format!("element `{}` ({why})", element.name().local()),
-        );
+        warn_kept(self.record_type, &[parent, element.name().local()], || {
+            format!("element `{}` ({why})", element.name().local())
+        });
         unknown.insert_at(position, element);
         Ok(())
     }
@@ -616,11 +635,13 @@ impl<'a> Reader<'a> {
         }
         warn_kept(
             self.record_type,
-            &format!("{parent}.{}@ns", element.local_str()),
-            &format!(
-                "element `{}` in {namespace} read as the schema's",
-                element.local_str()
-            ),
+            &[parent, element.local_str(), "@ns"],
+            || {
+                format!(
+                    "element `{}` in {namespace} read as the schema's",
+                    element.local_str()
+                )
+            },
         );
         Ok(())
     }
@@ -641,11 +662,9 @@ impl<'a> Reader<'a> {
                     "attribute `{local}` on {parent}: not declared (strict reading)"
                 )));
             }
-            warn_kept(
-                self.record_type,
-                &format!("{parent}@{local}"),
-                &format!("attribute `{local}` not in the schema"),
-            );
+            warn_kept(self.record_type, &[parent, "@", &local], || {
+                format!("attribute `{local}` not in the schema")
+            });
             unknown.push_attribute(attribute);
         }
         Ok(())
@@ -727,6 +746,12 @@ impl<'a> Reader<'a> {
         if depth >= MAX_KEPT_DEPTH {
             return Err(self.error("kept content nested too deeply"));
         }
+        self.kept_elements += 1;
+        if self.kept_elements > MAX_KEPT_ELEMENTS {
+            return Err(self.error(format!(
+                "more than {MAX_KEPT_ELEMENTS} elements the schema does not declare in one response"
+            )));
+        }
         let name = self.name_of(element);
         let attributes = self.tree_attributes(element)?;
         if element.nil {
@@ -772,11 +797,9 @@ impl<'a> Reader<'a> {
                             parent.local_str()
                         )));
                     }
-                    warn_kept(
-                        self.record_type,
-                        &format!("{}#text", parent.local_str()),
-                        "text beside child elements dropped",
-                    );
+                    warn_kept(self.record_type, &[parent.local_str(), "#text"], || {
+                        "text beside child elements dropped".into()
+                    });
                 }
                 Event::Comment(_) | Event::PI(_) => {}
                 Event::Eof => return Err(self.error("the document ends inside an element")),
@@ -819,11 +842,9 @@ impl<'a> Reader<'a> {
 
     /// Logs (once) that a record of a type the schema lacks was read as a dynamic record.
     pub(crate) fn note_dynamic_record(&self, type_name: &[u8]) {
-        warn_kept(
-            type_name,
-            "",
-            "record type not in the schema, read as a dynamic record",
-        );
+        warn_kept(type_name, &[], || {
+            "record type not in the schema, read as a dynamic record".into()
+        });
     }
 
     /// Reads past the content of a type that declares none, refusing it when strict.
@@ -836,14 +857,12 @@ impl<'a> Reader<'a> {
             if self.is_strict() {
                 return Err(self.refusal(child.local_str(), "not declared", type_name));
             }
-            warn_kept(
-                self.record_type,
-                &format!("{type_name}.{}", child.local_str()),
-                &format!(
+            warn_kept(self.record_type, &[type_name, child.local_str()], || {
+                format!(
                     "element `{}` in a type without content dropped",
                     child.local_str()
-                ),
-            );
+                )
+            });
             self.skip(&child)?;
             while let Some(child) = self.next_child(element)? {
                 self.skip(&child)?;

@@ -203,7 +203,12 @@ pub(crate) fn lenient_fault(bytes: &[u8]) -> Option<Fault> {
                     return None;
                 }
                 let local = start.local_name().as_ref().to_vec();
-                if local == b"Fault" && path.last().is_some_and(|p| p == b"Body") {
+                if path.last().is_some_and(|p| p == b"Body") {
+                    if local != b"Fault" {
+                        // The body holds something else: not a fault, and nothing more to
+                        // read (a large response is not walked twice).
+                        return None;
+                    }
                     in_fault = true;
                 } else if in_fault && path.last().is_some_and(|p| p == b"detail") {
                     detail_kind = Some(String::from_utf8_lossy(&local).into_owned());
