@@ -212,6 +212,39 @@ impl Schema {
         self.records.iter().any(|(record, _)| record == name)
     }
 
+    /// The field identifying records of `record_type`: ConsId for Constituent, TransactionId
+    /// for Donation, else the first top-level, single-valued integer field whose name ends in
+    /// `Id` (`RegistrationId`), as the documented record types are keyed. `None` for a type
+    /// without one (a nested type such as `Name`).
+    ///
+    /// The client (to tell pages apart), the synchronization (row keys) and the emulator
+    /// (its stores) all key records by this one rule.
+    ///
+    /// ```
+    /// let schema = convio::schema::Schema::generated();
+    /// assert_eq!(schema.id_field("Constituent"), Some("ConsId"));
+    /// assert_eq!(schema.id_field("Donation"), Some("TransactionId"));
+    /// assert_eq!(schema.id_field("Name"), None);
+    /// ```
+    pub fn id_field(&self, record_type: &str) -> Option<&str> {
+        match record_type {
+            "Constituent" => return Some("ConsId"),
+            "Donation" => return Some("TransactionId"),
+            _ => {}
+        }
+        self.fields(record_type)?
+            .iter()
+            .find(|f| {
+                f.name.ends_with("Id")
+                    && !f.repeated
+                    && matches!(
+                        f.type_name.as_str(),
+                        "usize" | "u64" | "u32" | "i64" | "i32"
+                    )
+            })
+            .map(|f| f.name.as_str())
+    }
+
     /// The type of the element at dot path `path` below `type_name`, with its repeated flag.
     pub fn type_at(&self, type_name: &str, path: &str) -> Option<(&str, bool)> {
         let mut current = type_name;

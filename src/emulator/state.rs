@@ -163,7 +163,7 @@ impl State {
         // The download-only types the emulator keeps (donations, for the transaction
         // downloads): filled by seeding, never by Create/Update/Delete.
         for record_type in DOWNLOAD_ONLY {
-            if let Some(id_field) = super::store::id_field(&settings.schema, record_type) {
+            if let Some(id_field) = settings.schema.id_field(record_type) {
                 stores.insert(
                     (*record_type).to_string(),
                     RecordStore::download_only(id_field),

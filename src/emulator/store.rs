@@ -26,34 +26,13 @@ pub const DOCUMENTED_TYPES: &[&str] = &[
 /// which seeding adds and the transaction downloads and Query return.
 pub const DOWNLOAD_ONLY: &[&str] = &["Donation"];
 
-/// The field identifying records of `record_type`: its first top-level, single-valued
-/// unsigned integer field whose name ends in `Id` (`RegistrationId`), as the documented record
-/// types are keyed (`ConsId`, `PartitionId`, `CampaignId`, `DonationLevelId`).
-///
-/// ```
-/// let wsdl = std::fs::read("tests/fixtures/site/site.wsdl").unwrap();
-/// let summary = convio::wsdl::WsdlSummary::parse(&wsdl).unwrap();
-/// let schema = convio::schema::Schema::from_wsdl(&summary);
-/// use convio::emulator::store::id_field;
-/// assert_eq!(id_field(&schema, "TeamRaiserRegistration"), Some("RegistrationId"));
-/// assert_eq!(id_field(&schema, "Constituent"), Some("ConsId"));
-/// assert_eq!(id_field(&schema, "Name"), None);
-/// ```
-pub fn id_field<'s>(schema: &'s Schema, record_type: &str) -> Option<&'s str> {
-    schema
-        .fields(record_type)?
-        .iter()
-        .find(|f| !f.repeated && f.type_name == "usize" && f.name.ends_with("Id"))
-        .map(|f| f.name.as_str())
-}
-
 /// The record types of `schema` kept in a [`RecordStore`], with their id fields, in schema
 /// order.
 pub fn stored_types(schema: &Schema) -> Vec<(String, String)> {
     schema
         .record_types()
         .filter(|(name, _)| !DOCUMENTED_TYPES.contains(name))
-        .filter_map(|(name, _)| Some((name.to_string(), id_field(schema, name)?.to_string())))
+        .filter_map(|(name, _)| Some((name.to_string(), schema.id_field(name)?.to_string())))
         .collect()
 }
 

@@ -115,7 +115,7 @@ impl TypeLayout {
     /// assert!(layout.lists.iter().any(|(p, t, c)| p == "GroupId" && t == "constituent_group_id" && c == "group_id"));
     /// ```
     pub fn of(schema: &Schema, record_type: &str) -> Option<TypeLayout> {
-        let id_field = id_field(schema, record_type)?;
+        let id_field = schema.id_field(record_type)?;
         let mut columns = Vec::new();
         let mut lists = Vec::new();
         for path in schema.record_fields(record_type)? {
@@ -133,7 +133,7 @@ impl TypeLayout {
                 columns.push((path.clone(), column));
             }
         }
-        let id_column = column_name(&id_field);
+        let id_column = column_name(id_field);
         // The id first: it is the key.
         if let Some(at) = columns.iter().position(|(p, _)| *p == id_field) {
             let id = columns.remove(at);
@@ -142,7 +142,7 @@ impl TypeLayout {
         Some(TypeLayout {
             record_type: record_type.to_string(),
             table: table_name(record_type),
-            id_field,
+            id_field: id_field.to_string(),
             id_column,
             columns,
             lists,
@@ -178,29 +178,6 @@ fn repeated_ancestor(schema: &Schema, record_type: &str, path: &str) -> bool {
             .type_at(record_type, &segments[..n].join("."))
             .is_some_and(|(_, repeated)| repeated)
     })
-}
-
-/// The id field of a record type: ConsId for Constituent, TransactionId for Donation, else
-/// the first top-level, single-valued integer field whose name ends in `Id` (as the emulator
-/// keys a site's other record types).
-pub fn id_field(schema: &Schema, record_type: &str) -> Option<String> {
-    match record_type {
-        "Constituent" => return Some("ConsId".into()),
-        "Donation" => return Some("TransactionId".into()),
-        _ => {}
-    }
-    schema
-        .fields(record_type)?
-        .iter()
-        .find(|f| {
-            f.name.ends_with("Id")
-                && !f.repeated
-                && matches!(
-                    f.type_name.as_str(),
-                    "usize" | "u64" | "u32" | "i64" | "i32"
-                )
-        })
-        .map(|f| f.name.clone())
 }
 
 #[cfg(test)]
