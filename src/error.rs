@@ -8,6 +8,8 @@ use crate::transport::TransportError;
 pub enum Error {
     /// The HTTP exchange failed; for this operation a failure here means it had no effect
     /// or may safely be sent again (see [`TransportError::request_may_have_reached_server`]).
+    /// A configuration problem (an endpoint that is not a usable URL, plain http to a remote
+    /// host) is never this but [`Error::Configuration`].
     #[error("{operation}: {source}")]
     Transport {
         /// The operation, e.g. `Update`.
@@ -52,9 +54,47 @@ pub enum Error {
     /// The caller's input cannot be sent (e.g. a page size over the limit, an unknown field).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
-    /// The client is not configured well enough to make the call.
+    /// The client is not configured well enough to make the call (no endpoint, an endpoint
+    /// that is not a usable `https://` URL, plain `http://` to a host that is not loopback,
+    /// TLS that cannot be set up, no credentials): nothing was sent, and sending again will
+    /// not help until the configuration changes.
     #[error("configuration: {0}")]
     Configuration(String),
+    /// The server answered (HTTP 2xx) with a body that is not a message of the API at all:
+    /// not XML (or not JSON), not a SOAP envelope, not a response element of the Server
+    /// API — an HTML page from a proxy, a truncated document. The exchange failed; the request
+    /// reached the server, so a write may or may not have been applied.
+    #[error("{operation}: the response (HTTP {status}) is not {expected}: {reason}; it begins: {excerpt}")]
+    InvalidResponse {
+        /// The operation.
+        operation: &'static str,
+        /// The HTTP status code.
+        status: u16,
+        /// What was expected, e.g. `a SOAP envelope`.
+        expected: &'static str,
+        /// Why the body is not one.
+        reason: String,
+        /// The beginning of the body, for diagnosis.
+        excerpt: String,
+    },
+    /// A page stream got the same records (by record type and id) on two pages in a row: the
+    /// server is not advancing through the pages, and reading on would never end.
+    #[error("{operation}: page {page} holds the same records as page {}: the server is not advancing through the pages; stopped", page.saturating_sub(1))]
+    RepeatedPage {
+        /// The operation, e.g. `Query`.
+        operation: &'static str,
+        /// The page that repeated the one before.
+        page: usize,
+    },
+    /// A page stream reached its [`max_pages`](crate::soap::Pages::max_pages) limit with
+    /// more pages to come.
+    #[error("{operation}: stopped after {limit} pages, the limit of pages per download (max_pages); the last page was full, so more may follow")]
+    PageLimit {
+        /// The operation, e.g. `Query`.
+        operation: &'static str,
+        /// The limit.
+        limit: usize,
+    },
     /// The server answered with another body than the operation's response.
     #[error("{operation}: unexpected response body {found}")]
     UnexpectedResponse {
@@ -92,6 +132,19 @@ pub enum Error {
     /// The server answered with a SOAP fault.
     #[error(transparent)]
     Fault(#[from] Box<Fault>),
+}
+
+impl Error {
+    /// The error for a failed exchange: [`Error::Configuration`] when the transport refused
+    /// the configuration (see [`TransportError::is_configuration`]), else
+    /// [`Error::Transport`].
+    pub(crate) fn from_transport(operation: &'static str, source: TransportError) -> Error {
+        if source.is_configuration() {
+            Error::Configuration(source.to_string())
+        } else {
+            Error::Transport { operation, source }
+        }
+    }
 }
 
 /// Why a request could not be written.

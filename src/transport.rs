@@ -61,7 +61,8 @@ impl<T: Transport + ?Sized> Transport for Arc<T> {
 /// Why an HTTP exchange failed.
 #[derive(Debug, thiserror::Error)]
 pub enum TransportError {
-    /// The endpoint is not a usable URL.
+    /// The endpoint is not a usable URL (a configuration error: see
+    /// [`is_configuration`](Self::is_configuration)).
     #[error("invalid endpoint `{url}`: {reason}")]
     InvalidEndpoint {
         /// The endpoint as given.
@@ -69,16 +70,18 @@ pub enum TransportError {
         /// What is wrong with it.
         reason: String,
     },
-    /// Plain `http://` to a host that is not loopback, without explicit permission.
-    #[error("refusing plain http to non-loopback host `{host}`: use https, or allow insecure http explicitly")]
+    /// Plain `http://` to a host that is not loopback, without explicit permission (a
+    /// configuration error: the password would cross the network unencrypted).
+    #[error("refusing plain http to non-loopback host `{host}`: the password would travel unencrypted; use https")]
     InsecureEndpoint {
         /// The host of the endpoint.
         host: String,
     },
-    /// No connection could be made; the request was not sent.
-    #[error("cannot connect to {host}: {source}")]
+    /// No connection could be made, or TLS could not be established over it (see
+    /// [`is_tls_failure`](Self::is_tls_failure)); the request was not sent.
+    #[error("{}", connect_message(host, source.as_ref()))]
     Connect {
-        /// The host.
+        /// The host and port, e.g. `webservices.cluster2.convio.net:443`.
         host: String,
         /// The underlying error.
         #[source]
@@ -89,9 +92,9 @@ pub enum TransportError {
     Timeout(Duration),
     /// The exchange broke after the connection was made (reset, closed, truncated body);
     /// the request may have reached the server.
-    #[error("connection to {host} failed during the exchange: {source}")]
+    #[error("connection to {host} failed during the exchange: {}", cause_chain(source.as_ref()))]
     Exchange {
-        /// The host.
+        /// The host and port.
         host: String,
         /// The underlying error.
         #[source]
@@ -103,7 +106,8 @@ pub enum TransportError {
         /// The cap in bytes.
         limit: usize,
     },
-    /// TLS could not be set up (for example no usable root certificates).
+    /// TLS could not be set up (for example no usable root certificates): a configuration
+    /// error, nothing was sent.
     #[error("TLS setup failed: {0}")]
     Tls(String),
 }
@@ -125,6 +129,122 @@ impl TransportError {
                 | TransportError::ResponseTooLarge { .. }
         )
     }
+
+    /// Whether trying again later may succeed and cannot apply anything twice: no connection
+    /// could be made (refused, unreachable, name not resolved, connect timeout). A TLS
+    /// failure (an untrusted certificate, no common protocol) is not transient, nor is a
+    /// configuration error; what may have reached the server never is.
+    ///
+    /// ```
+    /// use convio::transport::TransportError;
+    /// let refused = TransportError::Connect {
+    ///     host: "127.0.0.1:1".into(),
+    ///     source: Box::new(std::io::Error::from(std::io::ErrorKind::ConnectionRefused)),
+    /// };
+    /// assert!(refused.is_transient());
+    /// assert!(!TransportError::InsecureEndpoint { host: "example.org".into() }.is_transient());
+    /// assert!(!TransportError::Timeout(std::time::Duration::from_secs(1)).is_transient());
+    /// ```
+    pub fn is_transient(&self) -> bool {
+        matches!(self, TransportError::Connect { .. }) && !self.is_tls_failure()
+    }
+
+    /// Whether the connection failed in the TLS handshake (the server's certificate is not
+    /// trusted or does not name the host, no protocol version or cipher in common, ...).
+    pub fn is_tls_failure(&self) -> bool {
+        match self {
+            TransportError::Connect { source, .. } => is_tls_error(source.as_ref()),
+            _ => false,
+        }
+    }
+
+    /// Whether the failure is in the configuration, not the exchange (an endpoint that is
+    /// not a usable URL, plain http to a remote host, TLS that cannot be set up): nothing was
+    /// sent, and sending again cannot help.
+    pub fn is_configuration(&self) -> bool {
+        matches!(
+            self,
+            TransportError::InvalidEndpoint { .. }
+                | TransportError::InsecureEndpoint { .. }
+                | TransportError::Tls(_)
+        )
+    }
+}
+
+/// The cause of an error. An `io::Error` wrapping another error reports that error's source
+/// as its own, skipping the wrapped error itself (where the TLS connector puts the rustls
+/// error): it is descended into instead.
+fn cause<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a (dyn std::error::Error + 'static)> {
+    match error
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+    {
+        Some(inner) => Some(inner),
+        None => error.source(),
+    }
+}
+
+/// Whether `error` or one of its causes is a rustls error.
+fn is_tls_error(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    // A chain is finite; the cap only keeps a pathological one short.
+    for _ in 0..16 {
+        let Some(error) = current else { break };
+        if error.downcast_ref::<rustls::Error>().is_some() {
+            return true;
+        }
+        current = cause(error);
+    }
+    false
+}
+
+fn connect_message(host: &str, source: &(dyn std::error::Error + Send + Sync + 'static)) -> String {
+    if is_tls_error(source) {
+        format!(
+            "TLS handshake with {host} failed (not retried): {}",
+            cause_chain(source)
+        )
+    } else {
+        format!("cannot connect to {host}: {}", cause_chain(source))
+    }
+}
+
+/// An error and its causes, `outer: inner: innermost`, leaving out hyper's generic wrapper
+/// text (`client error (Connect)`) and repetitions.
+fn cause_chain(error: &(dyn std::error::Error + Send + Sync + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    // A chain is finite; the cap only keeps a pathological one short.
+    for _ in 0..16 {
+        let Some(error) = current else { break };
+        // hyper's wrapper says only `client error (Connect)`: its cause says more.
+        let generic = error
+            .downcast_ref::<hyper_util::client::legacy::Error>()
+            .is_some()
+            && error.source().is_some();
+        let text = error.to_string();
+        let repeated = parts.last().is_some_and(|last| last.contains(&text));
+        if !generic && !text.is_empty() && !repeated {
+            parts.push(text);
+        }
+        current = cause(error);
+    }
+    parts.join(": ")
+}
+
+/// `host:port` of a URI, the port defaulted by the scheme (443 for https, 80 for http).
+fn host_and_port(uri: &Uri) -> String {
+    let host = uri.host().unwrap_or_default();
+    let port = uri
+        .port_u16()
+        .unwrap_or(if uri.scheme_str() == Some("http") {
+            80
+        } else {
+            443
+        });
+    format!("{host}:{port}")
 }
 
 /// Checks that `url` is an absolute http(s) URL and that plain http goes only to loopback
@@ -324,7 +444,7 @@ impl HyperTransport {
     }
 
     async fn exchange(&self, request: Request<Bytes>) -> Result<Response<Bytes>, TransportError> {
-        let host = request.uri().host().unwrap_or_default().to_string();
+        let host = host_and_port(request.uri());
         let (parts, body) = request.into_parts();
         let response = self
             .client

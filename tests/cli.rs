@@ -121,16 +121,33 @@ fn exit_codes() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(stdout(&missing).starts_with("RECORD_NOT_FOUND"));
 
-    let unreachable = convio(&["login", "--endpoint", "http://127.0.0.1:1/1.0/site"]);
+    let unreachable = convio(&[
+        "login",
+        "--endpoint",
+        "http://127.0.0.1:1/1.0/site",
+        "--user",
+        "apiuser",
+        "--password",
+        "secret",
+    ]);
     assert_eq!(unreachable.status.code(), Some(3));
 
+    // A configuration error: nothing can be sent (issue 16, finding 8).
     let insecure = convio(&[
         "login",
         "--endpoint",
         "http://webservices.example.org/1.0/site",
+        "--user",
+        "apiuser",
+        "--password",
+        "secret",
     ]);
-    assert_eq!(insecure.status.code(), Some(3));
+    assert_eq!(insecure.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&insecure.stderr).contains("plain http"));
+
+    // A real endpoint gets no default credentials (issue 16, finding 7).
+    let no_credentials = convio(&["login", "--endpoint", "http://127.0.0.1:1/1.0/site"]);
+    assert_eq!(no_credentials.status.code(), Some(2));
 }
 
 #[test]
@@ -184,6 +201,10 @@ async fn sync_to_ndjson_keeps_a_checked_state_and_resumes() {
                 "sync".to_string(),
                 "--endpoint".into(),
                 endpoint,
+                "--user".into(),
+                "apiuser".into(),
+                "--password".into(),
+                "secret".into(),
                 "--out".into(),
                 out.to_str().unwrap().to_string(),
                 "--json".into(),
@@ -252,6 +273,10 @@ async fn sync_to_ndjson_keeps_a_checked_state_and_resumes() {
         "sync",
         "--endpoint",
         &emulator.soap_url(),
+        "--user",
+        "apiuser",
+        "--password",
+        "secret",
         "--out",
         "/nonexistent-directory/changes.ndjson",
     ]);
@@ -278,6 +303,10 @@ async fn sync_to_ndjson_keeps_a_checked_state_and_resumes() {
         "sync",
         "--endpoint",
         &emulator.soap_url(),
+        "--user",
+        "apiuser",
+        "--password",
+        "secret",
         "--out",
         other.to_str().unwrap(),
         "--end",

@@ -504,14 +504,9 @@ fn plain_http_to_a_remote_host_is_refused() {
         .credentials("u", "p")
         .build()
         .unwrap_err();
+    // A configuration error, not a transport one (issue 16, finding 8).
     assert!(
-        matches!(
-            error,
-            Error::Transport {
-                source: TransportError::InsecureEndpoint { .. },
-                ..
-            }
-        ),
+        matches!(&error, Error::Configuration(message) if message.contains("plain http")),
         "{error:?}"
     );
     let allowed = Client::builder()

@@ -93,21 +93,14 @@ impl ServerApiClientBuilder {
             .base_url
             .ok_or_else(|| Error::Configuration("no base URL".into()))?;
         let url = format!("{}/site/SRConsAPI", base.trim_end_matches('/'));
-        let endpoint =
-            check_endpoint(&url, self.allow_insecure_http).map_err(|source| Error::Transport {
-                operation: "configure",
-                source,
-            })?;
+        let endpoint = check_endpoint(&url, self.allow_insecure_http)
+            .map_err(|source| Error::from_transport("configure", source))?;
         let api_key = self
             .api_key
             .ok_or_else(|| Error::Configuration("no API key".into()))?;
         let transport =
-            crate::transport::given_or_default(self.transport, self.allow_insecure_http).map_err(
-                |source| Error::Transport {
-                    operation: "configure",
-                    source,
-                },
-            )?;
+            crate::transport::given_or_default(self.transport, self.allow_insecure_http)
+                .map_err(|source| Error::from_transport("configure", source))?;
         Ok(ServerApiClient {
             endpoint,
             api_key,
@@ -284,7 +277,9 @@ impl ServerApiClient {
         tracing::debug!(method, "calling the Server API");
         // A failed exchange may have applied the change (create and update are not idempotent).
         let response = self.transport.send(request).await.map_err(|source| {
-            if source.request_may_have_reached_server()
+            if source.is_configuration() {
+                Error::from_transport(method, source)
+            } else if source.request_may_have_reached_server()
                 && method != "getUser"
                 && !method.starts_with("list")
             {
@@ -323,11 +318,45 @@ impl ServerApiClient {
                 })
             }
             Ok(Response::Ok(value)) => Ok(value),
-            Err(error) => Err(error.into()),
+            Err(error) => match not_a_response(response.body(), self.format, &error) {
+                // Not a document of the asked format, or not a Server API response at all:
+                // the exchange failed.
+                Some(reason) => Err(Error::InvalidResponse {
+                    operation: method,
+                    status,
+                    expected: match self.format {
+                        ResponseFormat::Xml => "a Server API response (XML)",
+                        ResponseFormat::Json => "a Server API response (JSON)",
+                    },
+                    reason,
+                    excerpt: excerpt(response.body()),
+                }),
+                None => Err(error.into()),
+            },
         }
     }
 }
 
+/// Why a body that could not be decoded is not a Server API response at all (rather than a
+/// response whose content does not fit the schema): another root element, not well-formed
+/// XML, not a JSON object.
+fn not_a_response(body: &[u8], format: ResponseFormat, error: &DecodeError) -> Option<String> {
+    if let DecodeError::UnexpectedBody { found, .. } = error {
+        return Some(format!("its root element is `{found}`"));
+    }
+    if matches!(error, DecodeError::Doctype) {
+        return None;
+    }
+    match format {
+        ResponseFormat::Xml => crate::soap::client::well_formed_root(body)
+            .is_none()
+            .then(|| format!("not well-formed XML ({error})")),
+        ResponseFormat::Json => serde_json::from_slice::<serde_json::Value>(body)
+            .map_or(true, |value| !value.is_object())
+            .then(|| format!("not a JSON object ({error})")),
+    }
+}
+
 fn excerpt(body: &[u8]) -> String {
-    String::from_utf8_lossy(body).chars().take(300).collect()
+    crate::soap::client::excerpt(body)
 }

@@ -50,6 +50,7 @@ pub struct ClientBuilder {
     decode: DecodeOptions,
     schema: Option<Result<Schema, Error>>,
     fetch_wsdl: bool,
+    max_pages: Option<usize>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -98,14 +99,34 @@ impl ClientBuilder {
         self
     }
 
+    /// The most pages any page stream of this client (Query, the GetIncremental*
+    /// downloads) reads before it stops with [`Error::PageLimit`] (default: no limit; a
+    /// stream can still set its own with [`Pages::max_pages`]). A server that answers every
+    /// page with a full page of new records would otherwise be read without end.
+    ///
+    /// ```
+    /// let client = convio::soap::Client::builder()
+    ///     .endpoint("https://webservices.cluster2.convio.net/1.0/mysite")
+    ///     .credentials("apiuser", "secret")
+    ///     .max_pages(100_000)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(client.query("select ConsId from Constituent").page_limit(), Some(100_000));
+    /// ```
+    pub fn max_pages(mut self, limit: usize) -> Self {
+        self.max_pages = Some(limit);
+        self
+    }
+
     /// When to log in again before the server expires the token.
     pub fn session_policy(mut self, policy: SessionPolicy) -> Self {
         self.policy = policy;
         self
     }
 
-    /// How often to retry a request that certainly did not reach the server (default: 3
-    /// attempts, 200 ms backoff doubling).
+    /// How often to retry a request that could not be sent because no connection could be
+    /// made (default: 3 attempts, 200 ms backoff doubling). TLS failures and configuration
+    /// errors are not retried.
     pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
@@ -188,22 +209,14 @@ impl ClientBuilder {
         let endpoint = self
             .endpoint
             .ok_or_else(|| Error::Configuration("no endpoint".into()))?;
-        let endpoint = check_endpoint(&endpoint, self.allow_insecure_http).map_err(|source| {
-            Error::Transport {
-                operation: "configure",
-                source,
-            }
-        })?;
+        let endpoint = check_endpoint(&endpoint, self.allow_insecure_http)
+            .map_err(|source| Error::from_transport("configure", source))?;
         let credentials = self
             .credentials
             .ok_or_else(|| Error::Configuration("no credentials".into()))?;
         let transport =
-            crate::transport::given_or_default(self.transport, self.allow_insecure_http).map_err(
-                |source| Error::Transport {
-                    operation: "configure",
-                    source,
-                },
-            )?;
+            crate::transport::given_or_default(self.transport, self.allow_insecure_http)
+                .map_err(|source| Error::from_transport("configure", source))?;
         let schema = match self.schema {
             Some(schema) => schema?,
             None => Schema::generated(),
@@ -222,14 +235,17 @@ impl ClientBuilder {
                 wants_wsdl: self.fetch_wsdl,
                 session: tokio::sync::Mutex::new(None),
                 logins: AtomicU64::new(0),
+                max_pages: self.max_pages,
             }),
         })
     }
 }
 
-/// Retries of requests that certainly did not reach the server (no connection could be
-/// made), for every operation: such a retry cannot apply anything twice. Failures after the
-/// request may have been sent are never retried here (see [`Error::OutcomeUnknown`]).
+/// Retries of requests that certainly did not reach the server because no connection could
+/// be made (see [`TransportError::is_transient`](crate::transport::TransportError::is_transient)),
+/// for every operation: such a retry cannot apply anything twice. A TLS failure (an untrusted
+/// certificate) is not retried: it is not transient. Failures after the request may have
+/// been sent are never retried here (see [`Error::OutcomeUnknown`]).
 ///
 /// ```
 /// use std::time::Duration;
@@ -326,6 +342,8 @@ struct Inner {
     fetch_wsdl: tokio::sync::OnceCell<()>,
     session: tokio::sync::Mutex<Option<Session>>,
     logins: AtomicU64,
+    /// The page limit of this client's page streams.
+    max_pages: Option<usize>,
 }
 
 impl fmt::Debug for Client {
@@ -362,6 +380,11 @@ impl Client {
     /// The default partition, if configured.
     pub fn default_partition(&self) -> Option<usize> {
         self.inner.partition
+    }
+
+    /// The page limit new page streams start with ([`ClientBuilder::max_pages`]).
+    pub(crate) fn max_pages(&self) -> Option<usize> {
+        self.inner.max_pages
     }
 
     /// Logs in now (the client also does so lazily), replacing any current session.
@@ -931,10 +954,7 @@ impl Client {
             tracing::debug!(operation, attempt, "sending request");
             match self.inner.transport.send(request.clone()).await {
                 Ok(response) => break response,
-                Err(source)
-                    if !source.request_may_have_reached_server()
-                        && attempt < self.inner.retry.attempts =>
-                {
+                Err(source) if source.is_transient() && attempt < self.inner.retry.attempts => {
                     tracing::warn!(operation, attempt, error = %source, "request not sent; retrying");
                     tokio::time::sleep(backoff).await;
                     backoff = backoff.saturating_mul(2);
@@ -945,7 +965,7 @@ impl Client {
                 {
                     return Err(Error::OutcomeUnknown { operation, source })
                 }
-                Err(source) => return Err(Error::Transport { operation, source }),
+                Err(source) => return Err(Error::from_transport(operation, source)),
             }
         };
         let status = response.status();
@@ -957,14 +977,71 @@ impl Client {
                     excerpt: excerpt(response.body()),
                 })
             }
+            Err(Error::Decode(DecodeError::Xml { message, path, .. }))
+                if path.is_empty() || well_formed_root(response.body()).is_none() =>
+            {
+                // Not a SOAP message at all (the reader stopped before the envelope, or the
+                // document is not well-formed XML): the exchange failed.
+                Err(Error::InvalidResponse {
+                    operation,
+                    status: status.as_u16(),
+                    expected: "a SOAP envelope",
+                    reason: if path.is_empty() {
+                        message
+                    } else {
+                        format!("not well-formed XML ({message})")
+                    },
+                    excerpt: excerpt(response.body()),
+                })
+            }
             other => other,
         }
     }
 }
 
-fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+/// The beginning of a body, for a diagnosis (300 characters at most).
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(1200)]);
     text.chars().take(300).collect()
+}
+
+/// The local name of the root element when `body` is a well-formed XML document (as far as
+/// quick-xml's reader checks: syntax, matching end tags, one root, nothing but whitespace,
+/// comments and processing instructions around it); `None` otherwise. Linear in the body.
+pub(crate) fn well_formed_root(body: &[u8]) -> Option<String> {
+    use quick_xml::events::Event;
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let mut reader = quick_xml::Reader::from_reader(body);
+    let config = reader.config_mut();
+    config.check_end_names = true;
+    config.allow_unmatched_ends = false;
+    let mut buffer = Vec::new();
+    let mut depth = 0usize;
+    let mut root: Option<String> = None;
+    loop {
+        let event = reader.read_event_into(&mut buffer).ok()?;
+        let opens = matches!(event, Event::Start(_));
+        match event {
+            Event::Start(start) | Event::Empty(start) if depth == 0 => {
+                if root.is_some() {
+                    return None;
+                }
+                root = Some(String::from_utf8_lossy(start.local_name().as_ref()).into_owned());
+                if opens {
+                    depth += 1;
+                }
+            }
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.checked_sub(1)?,
+            Event::Text(text) if depth == 0 && !text.iter().all(u8::is_ascii_whitespace) => {
+                return None
+            }
+            Event::CData(_) | Event::GeneralRef(_) if depth == 0 => return None,
+            Event::Eof => return if depth == 0 { root } else { None },
+            _ => {}
+        }
+        buffer.clear();
+    }
 }
 
 fn batch_results(body: Body) -> Option<Vec<tns::RecordResultType>> {

@@ -41,6 +41,17 @@ enum Source {
 ///
 /// Pages start at 1; the last page is the first one with fewer records than the page size.
 /// Use [`next_page`](Self::next_page) in a loop, or [`into_stream`](Self::into_stream).
+///
+/// Two guards keep a misbehaving server from making the stream endless:
+/// - **A repeated page** is an error ([`Error::RepeatedPage`], naming the page): a page whose
+///   records are, by record type and id (ConsId, TransactionId, a site type's id field), exactly
+///   those of the page before — a server that ignores the page number and answers every
+///   request with the same full page. Pages whose records carry no id (a query selecting only,
+///   say, `AcceptsEmail`) may legitimately be equal and are not compared.
+/// - **A page limit** ([`max_pages`](Self::max_pages), or the client's
+///   [`ClientBuilder::max_pages`](crate::soap::ClientBuilder::max_pages)): after that many
+///   pages, a stream whose last page was full stops with [`Error::PageLimit`] instead of
+///   asking for more.
 #[derive(Debug)]
 pub struct Pages {
     client: Client,
@@ -48,16 +59,24 @@ pub struct Pages {
     page_size: usize,
     next_page: usize,
     done: bool,
+    /// Pages fetched so far by this stream.
+    fetched: usize,
+    max_pages: Option<usize>,
+    /// The record keys of the last page, when every record on it had an id.
+    previous: Option<Vec<(Text, String)>>,
 }
 
 impl Pages {
     pub(crate) fn query(client: Client, query: Text) -> Self {
         Pages {
+            max_pages: client.max_pages(),
             client,
             source: Source::Query { query },
             page_size: MAX_PAGE_SIZE,
             next_page: 1,
             done: false,
+            fetched: 0,
+            previous: None,
         }
     }
 
@@ -70,6 +89,7 @@ impl Pages {
         ordered: bool,
     ) -> Self {
         Pages {
+            max_pages: client.max_pages(),
             client,
             source: Source::Incremental {
                 kind,
@@ -81,6 +101,8 @@ impl Pages {
             page_size: MAX_PAGE_SIZE,
             next_page: 1,
             done: false,
+            fetched: 0,
+            previous: None,
         }
     }
 
@@ -101,15 +123,52 @@ impl Pages {
         self
     }
 
+    /// Stops after `limit` pages (counted from where this stream started) with
+    /// [`Error::PageLimit`] when the last of them was full, instead of asking for more; the
+    /// default is the client's ([`ClientBuilder::max_pages`](crate::soap::ClientBuilder::max_pages)),
+    /// unlimited unless set there.
+    ///
+    /// ```
+    /// # let client = convio::soap::Client::builder()
+    /// #     .endpoint("https://webservices.cluster2.convio.net/1.0/mysite")
+    /// #     .credentials("apiuser", "secret")
+    /// #     .build()
+    /// #     .unwrap();
+    /// let pages = client.query("select ConsId from Constituent").max_pages(10_000);
+    /// assert_eq!(pages.page_limit(), Some(10_000));
+    /// ```
+    pub fn max_pages(mut self, limit: usize) -> Self {
+        self.max_pages = Some(limit);
+        self
+    }
+
+    /// The page limit of this stream, if any (see [`max_pages`](Self::max_pages)).
+    pub fn page_limit(&self) -> Option<usize> {
+        self.max_pages
+    }
+
     /// The page the next call fetches.
     pub fn next_page_number(&self) -> usize {
         self.next_page
     }
 
     /// The next page, or `None` after the last one.
+    ///
+    /// Fails with [`Error::RepeatedPage`] when the server answers with the records of the
+    /// page before, and with [`Error::PageLimit`] when the page limit is reached with more
+    /// pages to come (see [`Pages`]); the stream ends after such an error.
     pub async fn next_page(&mut self) -> Result<Option<Vec<AnyRecord>>, Error> {
         if self.done {
             return Ok(None);
+        }
+        if let Some(limit) = self.max_pages {
+            if self.fetched >= limit {
+                self.done = true;
+                return Err(Error::PageLimit {
+                    operation: self.operation(),
+                    limit,
+                });
+            }
         }
         if let Source::Incremental {
             record_type,
@@ -141,14 +200,69 @@ impl Pages {
             | Body::GetIncrementalDeletesResponse(r) => Some(r.record),
             _ => None,
         })?;
+        let page = self.next_page;
         self.next_page += 1;
+        self.fetched += 1;
         if records.len() < self.page_size {
             self.done = true;
         }
         if records.is_empty() {
             return Ok(None);
         }
+        let keys = self.page_keys(&records);
+        if keys.is_some() && keys == self.previous {
+            self.done = true;
+            return Err(Error::RepeatedPage { operation, page });
+        }
+        self.previous = keys;
         Ok(Some(records))
+    }
+
+    /// The name of the operation this stream calls.
+    fn operation(&self) -> &'static str {
+        match &self.source {
+            Source::Query { .. } => "Query",
+            Source::Incremental { kind, .. } => match kind {
+                IncrementalKind::Inserts => "GetIncrementalInserts",
+                IncrementalKind::Updates => "GetIncrementalUpdates",
+                IncrementalKind::Deletes => "GetIncrementalDeletes",
+            },
+        }
+    }
+
+    /// The record type and id of every record on a page, or `None` when a record has no id
+    /// (then the page cannot be told from a legitimately equal one).
+    fn page_keys(&self, records: &[AnyRecord]) -> Option<Vec<(Text, String)>> {
+        let schema = self.client.site_schema();
+        let mut id_fields: Vec<(&str, Option<String>)> = Vec::new();
+        let mut keys = Vec::with_capacity(records.len());
+        for record in records {
+            let id = match record {
+                AnyRecord::Constituent(c) => c.cons_id.map(|id| id.to_string()),
+                AnyRecord::Donation(d) => d.transaction_id.map(|id| id.to_string()),
+                other => {
+                    let type_name = other.type_name();
+                    let field = match id_fields.iter().find(|(name, _)| *name == type_name) {
+                        Some((_, field)) => field.clone(),
+                        None => {
+                            let field = schema.id_field(type_name).map(str::to_string);
+                            id_fields.push((type_name, field.clone()));
+                            field
+                        }
+                    }?;
+                    match other {
+                        AnyRecord::Dynamic(d) => d.get(&field).as_option().map(|v| v.to_string()),
+                        typed => crate::soap::record_to_paths(typed)
+                            .ok()?
+                            .into_iter()
+                            .find(|(path, _)| *path == field)
+                            .and_then(|(_, value)| value.into_option()),
+                    }
+                }
+            }?;
+            keys.push((Text::from(record.type_name()), id));
+        }
+        Some(keys)
     }
 
     /// The pages as a `Stream`, ending after the last page or the first error.

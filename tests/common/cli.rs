@@ -3,15 +3,15 @@
 
 use std::process::{Command, Output};
 
-/// Runs `convio` with `args`, without the connection settings of the environment.
+/// Runs `convio` with `args`, without any `CONVIO_*` setting of the environment.
 pub fn convio(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_convio"))
-        .args(args)
-        .env_remove("CONVIO_SOAP_URL")
-        .env_remove("CONVIO_PASSWORD")
-        .env_remove("CONVIO_WSDL_FILE")
-        .output()
-        .expect("the binary runs")
+    let mut command = Command::new(env!("CARGO_BIN_EXE_convio"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("CONVIO_") {
+            command.env_remove(name);
+        }
+    }
+    command.args(args).output().expect("the binary runs")
 }
 
 /// Standard output as text.

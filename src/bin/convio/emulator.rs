@@ -9,6 +9,7 @@ use convio::emulator::Emulator;
 use convio::AnyRecord;
 
 use crate::failure::{io_failure, usage, Failure};
+use crate::output::terminal_safe;
 
 #[derive(Args, Clone)]
 pub(crate) struct EmulatorArgs {
@@ -158,7 +159,11 @@ pub(crate) async fn serve_emulator(args: EmulatorArgs) -> Result<(), Failure> {
     let schema = emulator.with_state(|state| std::sync::Arc::clone(&state.settings.schema));
     for (record_type, fields) in schema.custom_fields() {
         if AnyRecord::is_typed(&record_type) {
-            println!("Custom fields:   {record_type}: {}", fields.join(", "));
+            println!(
+                "Custom fields:   {}: {}",
+                terminal_safe(&record_type),
+                terminal_safe(&fields.join(", "))
+            );
         }
     }
     let untyped: Vec<&str> = schema
@@ -169,7 +174,7 @@ pub(crate) async fn serve_emulator(args: EmulatorArgs) -> Result<(), Failure> {
     if !untyped.is_empty() {
         println!(
             "Record types:    {} (not in the bundled schema: read as dynamic records)",
-            untyped.join(", ")
+            terminal_safe(&untyped.join(", "))
         );
     }
     println!(

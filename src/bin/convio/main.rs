@@ -1,11 +1,14 @@
 //! `convio`: the command-line front end.
 //!
-//! Without `--endpoint` (or `CONVIO_SOAP_URL`) every command runs against an emulator
-//! started in-process, so everything works with no Luminate site.
+//! With no connection setting at all (no `--endpoint` / `CONVIO_SOAP_URL`, no credentials)
+//! every command runs against an emulator started in-process, and says so on standard error;
+//! `--emulator` asks for it explicitly. A real site needs its endpoint and credentials: none
+//! are made up.
 //!
 //! Exit status: 0 success; 1 the server refused something (a fault, a refused record, an
-//! errorResponse); 2 invalid usage or input (unknown field path, bad id, bad option);
-//! 3 the endpoint could not be reached or the exchange failed.
+//! errorResponse); 2 invalid usage, input or configuration (unknown field path, bad id, bad
+//! option, missing credentials, an endpoint that is not https); 3 the endpoint could not be
+//! reached or the exchange failed.
 
 mod connection;
 mod demo;
@@ -15,7 +18,7 @@ mod output;
 mod sync;
 mod wsdl;
 
-use std::io;
+use std::io::{self, IsTerminal as _};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -23,11 +26,14 @@ use convio::server_api::{ConsParams, ResponseFormat, ServerApiClient};
 use convio::soap::{record_from_paths, record_to_paths};
 use convio::Field;
 
-use connection::{connect, start_embedded, Connection};
+use connection::{
+    check_url, connect, emulator_without_endpoint, require, start_embedded, Connection, Setting,
+    EMULATOR_API_KEY,
+};
 use demo::demo;
 use emulator::{serve_emulator, EmulatorArgs};
 use failure::{usage, Failure};
-use output::{print_rows, Format};
+use output::{print_rows, terminal_safe, Format};
 use sync::sync;
 use wsdl::{wsdl_fetch, WsdlCommand};
 
@@ -87,10 +93,12 @@ enum Command {
     CreateOrUpdate {
         #[command(flatten)]
         connection: Connection,
-        /// Server API base, `https://{secure-domain}/{organization}` [env: CONVIO_SERVER_API_BASE].
+        /// Server API base, `https://{secure-domain}/{organization}`; required for a real
+        /// site (without it and any other connection setting: an in-process emulator)
+        /// [env: CONVIO_SERVER_API_BASE].
         #[arg(long, env = "CONVIO_SERVER_API_BASE")]
         server_api_base: Option<String>,
-        /// Open API key [env: CONVIO_API_KEY].
+        /// Open API key; required with --server-api-base [env: CONVIO_API_KEY].
         #[arg(long, env = "CONVIO_API_KEY", hide_env_values = true)]
         api_key: Option<String>,
         /// cons_id
@@ -133,9 +141,11 @@ fn main() -> ExitCode {
     // reach the log: the client logs operation names, not messages.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    // Colour codes only for a terminal: not in a log file or a pipe.
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(io::stderr)
+        .with_ansi(io::stderr().is_terminal())
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -150,7 +160,8 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli.command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
+            // Messages carry server text (faults, errorResponses, excerpts of bodies).
+            eprintln!("error: {}", terminal_safe(&failure.message));
             ExitCode::from(failure.status)
         }
     }
@@ -161,12 +172,16 @@ async fn run(command: Command) -> Result<(), Failure> {
         Command::Emulator(args) => serve_emulator(args).await,
         Command::Demo => demo().await,
         Command::Login(connection) => {
-            let (client, _emulator) = connect(&connection).await?;
+            let (client, emulator) = connect(&connection).await?;
             client.login().await?;
+            let user = match &emulator {
+                Some(_) => connection.emulator_credentials().0,
+                None => connection.credentials().0,
+            };
             println!(
                 "logged in as {}; server time {}",
-                connection.user,
-                client.get_server_time().await?
+                terminal_safe(&user),
+                terminal_safe(&client.get_server_time().await?)
             );
             Ok(())
         }
@@ -228,8 +243,8 @@ async fn run(command: Command) -> Result<(), Failure> {
             for result in results.iter() {
                 println!(
                     "{}: {}",
-                    result.code,
-                    result.message.as_deref().unwrap_or("")
+                    terminal_safe(&result.code.to_string()),
+                    terminal_safe(result.message.as_deref().unwrap_or(""))
                 );
             }
             if results.all_ok() {
@@ -275,25 +290,60 @@ async fn run(command: Command) -> Result<(), Failure> {
                 WireFormat::Xml => ResponseFormat::Xml,
                 WireFormat::Json => ResponseFormat::Json,
             };
-            let use_emulator = connection.emulator || server_api_base.is_none();
-            let emulator = if use_emulator {
-                Some(start_embedded(&connection).await?)
+            let base_setting = Setting::new(
+                "--server-api-base",
+                "CONVIO_SERVER_API_BASE",
+                server_api_base.as_deref(),
+            );
+            let key_setting = Setting::new("--api-key", "CONVIO_API_KEY", api_key.as_deref());
+            if !connection.emulator && !base_setting.given && connection.endpoint_setting().given {
+                return Err(usage(
+                    "create-or-update talks to the Server API: give --server-api-base (or \
+                     CONVIO_SERVER_API_BASE), https://{secure-domain}/{organization}; \
+                     --endpoint (CONVIO_SOAP_URL) is the SOAP endpoint, which this command does \
+                     not use (--emulator for an in-process emulator)",
+                ));
+            }
+            let use_emulator = emulator_without_endpoint(
+                connection.emulator,
+                base_setting,
+                &[
+                    connection.user_setting(),
+                    connection.password_setting(),
+                    key_setting,
+                ],
+                "--server-api-base URL (or CONVIO_SERVER_API_BASE) with --api-key, --user and \
+                 --password (or CONVIO_API_KEY, CONVIO_USER and CONVIO_PASSWORD)",
+            )?;
+            let (emulator, base, key, (user, password)) = if use_emulator {
+                let key = api_key
+                    .filter(|k| !k.is_empty())
+                    .unwrap_or_else(|| EMULATOR_API_KEY.into());
+                let emulator = start_embedded(&connection, &key).await?;
+                let base = emulator.server_api_base();
+                (Some(emulator), base, key, connection.emulator_credentials())
             } else {
-                None
-            };
-            let (base, key) = match &emulator {
-                Some(emulator) => (emulator.server_api_base(), "demo-api-key".to_string()),
-                None => (
-                    server_api_base.unwrap_or_default(),
-                    api_key.ok_or_else(|| {
-                        usage("--api-key (or CONVIO_API_KEY) is required with --server-api-base")
-                    })?,
-                ),
+                let base = server_api_base.unwrap_or_default();
+                check_url("--server-api-base", &base)?;
+                require(
+                    &[
+                        key_setting,
+                        connection.user_setting(),
+                        connection.password_setting(),
+                    ],
+                    &format!("the Server API at {base}"),
+                )?;
+                (
+                    None,
+                    base,
+                    api_key.unwrap_or_default(),
+                    connection.credentials(),
+                )
             };
             let client = ServerApiClient::builder()
                 .base_url(base)
                 .api_key(key)
-                .credentials(&connection.user, &connection.password)
+                .credentials(user, password)
                 .response_format(format)
                 .build()?;
             let response = client.create_or_update(&params).await?;
@@ -302,12 +352,15 @@ async fn run(command: Command) -> Result<(), Failure> {
                 response
                     .cons_id
                     .map_or_else(|| "-".into(), |id| id.to_string()),
-                response
-                    .message
-                    .as_option()
-                    .map(|m| m.as_str())
-                    .unwrap_or("")
+                terminal_safe(
+                    response
+                        .message
+                        .as_option()
+                        .map(|m| m.as_str())
+                        .unwrap_or("")
+                )
             );
+            drop(emulator);
             Ok(())
         }
         Command::Wsdl(WsdlCommand::Fetch { endpoint, out }) => wsdl_fetch(endpoint, &out).await,
@@ -316,7 +369,7 @@ async fn run(command: Command) -> Result<(), Failure> {
             let new = convio::wsdl::WsdlSummary::parse_file(&new)?;
             let changes = old.diff(&new);
             for change in &changes {
-                println!("{change}");
+                println!("{}", terminal_safe(&change.to_string()));
             }
             println!("{} change(s)", changes.len());
             Ok(())

@@ -1,7 +1,62 @@
-//! Printing records: table, JSON lines, CSV; rows are (dotted field path, value) pairs.
+//! Printing records: table, JSON lines, CSV; rows are (dotted field path, value) pairs. And
+//! text from the server made safe for a terminal.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
 
 use clap::ValueEnum;
 use convio::Field;
+
+/// Whether a character must not reach a terminal as it is: C0 controls, DEL and C1
+/// controls (which start escape sequences: ESC, CSI U+009B, OSC U+009D, ...), and the bidi
+/// embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) that reorder what is
+/// shown. `keep` names controls that may stay (a newline in CSV).
+fn unsafe_for_terminal(c: char, keep: &[char]) -> bool {
+    if keep.contains(&c) {
+        return false;
+    }
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with every character that could act on a terminal written as `\u{..}` (ESC is
+/// `\u{1b}`, a newline `\u{a}`): for server text printed on a line of its own making (fault
+/// and error messages, result messages, table cells, excerpts).
+pub(crate) fn terminal_safe(text: &str) -> Cow<'_, str> {
+    escape_unless(text, &[])
+}
+
+fn escape_unless<'a>(text: &'a str, keep: &[char]) -> Cow<'a, str> {
+    if !text.chars().any(|c| unsafe_for_terminal(c, keep)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_for_terminal(c, keep) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A JSON text with the characters JSON leaves raw but a terminal would act on (DEL, C1
+/// controls, bidi controls) written as `\uXXXX` escapes: the same JSON value. (serde_json
+/// escapes the C0 controls itself; these characters can only occur inside strings.)
+pub(crate) fn json_terminal_safe(json: &str) -> Cow<'_, str> {
+    if !json.chars().any(|c| unsafe_for_terminal(c, &[])) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 8);
+    for c in json.chars() {
+        if unsafe_for_terminal(c, &[]) {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
 
 #[derive(Clone, Copy, ValueEnum)]
 pub(crate) enum Format {
@@ -19,24 +74,36 @@ pub(crate) fn print_rows(rows: &[Vec<(String, Field<String>)>], format: Format) 
             }
         }
     }
-    let cell = |row: &[(String, Field<String>)], column: &str| -> Option<String> {
-        let values: Vec<&str> = row
+    // Values as the server sent them; `safe` makes a cell printable (table: every control
+    // escaped; CSV: a newline kept inside the quoted value).
+    let cell = |row: &[(String, Field<String>)], column: &str, keep: &[char]| -> Option<String> {
+        let values: Vec<Cow<'_, str>> = row
             .iter()
             .filter(|(p, _)| p == column)
-            .filter_map(|(_, v)| v.as_option().map(String::as_str))
+            .filter_map(|(_, v)| v.as_option().map(|v| escape_unless(v, keep)))
             .collect();
         (!values.is_empty()).then(|| values.join(";"))
     };
+    let table_cell = |row: &[(String, Field<String>)], column: &str| cell(row, column, &[]);
+    let csv_cell = |row: &[(String, Field<String>)], column: &str| cell(row, column, &['\n']);
+    // Field paths come from the server too (a site's custom fields).
+    let shown: Vec<String> = columns
+        .iter()
+        .map(|c| terminal_safe(c).into_owned())
+        .collect();
     match format {
         Format::Json => {
             for row in rows {
-                println!("{}", convio::sync::fields_json(row));
+                println!(
+                    "{}",
+                    json_terminal_safe(&convio::sync::fields_json(row).to_string())
+                );
             }
         }
         Format::Csv => {
             println!(
                 "{}",
-                columns
+                shown
                     .iter()
                     .map(|c| csv_escape(c))
                     .collect::<Vec<_>>()
@@ -45,7 +112,7 @@ pub(crate) fn print_rows(rows: &[Vec<(String, Field<String>)>], format: Format) 
             for row in rows {
                 let line: Vec<String> = columns
                     .iter()
-                    .map(|c| csv_escape(&cell(row, c).unwrap_or_default()))
+                    .map(|c| csv_escape(&csv_cell(row, c).unwrap_or_default()))
                     .collect();
                 println!("{}", line.join(","));
             }
@@ -53,12 +120,13 @@ pub(crate) fn print_rows(rows: &[Vec<(String, Field<String>)>], format: Format) 
         Format::Table => {
             let widths: Vec<usize> = columns
                 .iter()
-                .map(|c| {
+                .zip(&shown)
+                .map(|(c, name)| {
                     rows.iter()
-                        .map(|r| cell(r, c).map_or(1, |v| v.chars().count()))
+                        .map(|r| table_cell(r, c).map_or(1, |v| v.chars().count()))
                         .max()
                         .unwrap_or(0)
-                        .max(c.len())
+                        .max(name.chars().count())
                 })
                 .collect();
             let line = |cells: Vec<String>| {
@@ -71,7 +139,7 @@ pub(crate) fn print_rows(rows: &[Vec<(String, Field<String>)>], format: Format) 
                     .trim_end()
                     .to_string()
             };
-            println!("{}", line(columns.clone()));
+            println!("{}", line(shown.clone()));
             println!("{}", line(widths.iter().map(|w| "-".repeat(*w)).collect()));
             for row in rows {
                 println!(
@@ -79,7 +147,7 @@ pub(crate) fn print_rows(rows: &[Vec<(String, Field<String>)>], format: Format) 
                     line(
                         columns
                             .iter()
-                            .map(|c| cell(row, c).unwrap_or_else(|| "-".into()))
+                            .map(|c| table_cell(row, c).unwrap_or_else(|| "-".into()))
                             .collect()
                     )
                 );
@@ -94,5 +162,34 @@ pub(crate) fn csv_escape(value: &str) -> String {
         format!("\"{}\"", value.replace('"', "\"\""))
     } else {
         value.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finding_8_terminal_controls_are_escaped() {
+        assert_eq!(terminal_safe("plain Ünïcode"), "plain Ünïcode");
+        assert_eq!(
+            terminal_safe("\u{1b}[31mred\u{7}\n\u{9b}2J\u{7f}"),
+            r"\u{1b}[31mred\u{7}\u{a}\u{9b}2J\u{7f}"
+        );
+        assert_eq!(
+            terminal_safe("a\u{202a}b\u{202e}c\u{2066}d\u{2069}e"),
+            r"a\u{202a}b\u{202e}c\u{2066}d\u{2069}e"
+        );
+        // CSV keeps a newline (inside its quoted value), nothing else.
+        assert_eq!(escape_unless("a\nb\r\u{1b}", &['\n']), "a\nb\\u{d}\\u{1b}");
+        // JSON: the same value, escaped the JSON way.
+        let json = serde_json::json!({ "v": "x\u{9b}\u{202e}\u{7f}\u{1b}" }).to_string();
+        let safe = json_terminal_safe(&json);
+        assert!(
+            !safe.contains(['\u{9b}', '\u{202e}', '\u{7f}', '\u{1b}']),
+            "{safe}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back["v"], "x\u{9b}\u{202e}\u{7f}\u{1b}");
     }
 }

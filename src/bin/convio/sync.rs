@@ -12,6 +12,7 @@ use serde_json::json;
 
 use crate::connection::{connect, Connection};
 use crate::failure::{usage, Failure};
+use crate::output::{json_terminal_safe, terminal_safe};
 
 #[derive(Args)]
 pub(crate) struct SyncArgs {
@@ -161,7 +162,9 @@ async fn run_one<S: Store>(
         match sync.end_window().await.map_err(failure)? {
             Some(window) => eprintln!(
                 "partition {partition}: window {} ({} .. {}) ended",
-                window.sync_id, window.start, window.end
+                window.sync_id,
+                terminal_safe(&window.start),
+                terminal_safe(&window.end)
             ),
             None => eprintln!("partition {partition}: no window was open"),
         }
@@ -177,7 +180,14 @@ fn report(summaries: &[(usize, Summary)], as_json: bool) {
     for (partition, s) in summaries {
         eprintln!(
             "partition {partition}: window {} ({} .. {}): {} inserted, {} updated, {} deleted; {} uploaded, {} refused",
-            s.sync_id, s.window_start, s.window_end, s.inserted, s.updated, s.deleted, s.uploaded, s.refused
+            s.sync_id,
+            terminal_safe(&s.window_start),
+            terminal_safe(&s.window_end),
+            s.inserted,
+            s.updated,
+            s.deleted,
+            s.uploaded,
+            s.refused
         );
     }
     if !as_json || summaries.is_empty() {
@@ -212,5 +222,5 @@ fn report(summaries: &[(usize, Summary)], as_json: bool) {
         "sync_id": first.sync_id,
         "partitions": windows,
     });
-    println!("{line}");
+    println!("{}", json_terminal_safe(&line.to_string()));
 }

@@ -7,7 +7,9 @@ use clap::Subcommand;
 use convio::emulator::Emulator;
 use convio::Error;
 
+use crate::connection::{check_url, emulator_without_endpoint, Setting};
 use crate::failure::{io_failure, usage, Failure};
+use crate::output::terminal_safe;
 
 #[derive(Subcommand)]
 pub(crate) enum WsdlCommand {
@@ -31,9 +33,15 @@ pub(crate) enum WsdlCommand {
 
 /// Downloads `{endpoint}/wsdl` (the in-process emulator's without an endpoint).
 pub(crate) async fn wsdl_fetch(endpoint: Option<String>, out: &Path) -> Result<(), Failure> {
+    let use_emulator = emulator_without_endpoint(
+        false,
+        Setting::new("--endpoint", "CONVIO_SOAP_URL", endpoint.as_deref()),
+        &[],
+        "--endpoint URL (or CONVIO_SOAP_URL)",
+    )?;
     let (endpoint, _emulator) = match endpoint {
-        Some(endpoint) => (endpoint, None),
-        None => {
+        Some(endpoint) if !use_emulator => (endpoint, None),
+        _ => {
             let emulator = Emulator::builder()
                 .start("127.0.0.1:0")
                 .await
@@ -45,11 +53,17 @@ pub(crate) async fn wsdl_fetch(endpoint: Option<String>, out: &Path) -> Result<(
         }
     };
     let url = format!("{}/wsdl", endpoint.trim_end_matches('/'));
-    let transport_error = |source| Error::Transport {
-        operation: "wsdl fetch",
-        source,
+    let transport_error = |source: convio::transport::TransportError| {
+        if source.is_configuration() {
+            Error::Configuration(source.to_string())
+        } else {
+            Error::Transport {
+                operation: "wsdl fetch",
+                source,
+            }
+        }
     };
-    convio::transport::check_endpoint(&url, false).map_err(transport_error)?;
+    check_url("--endpoint", &url)?;
     let transport = convio::transport::HyperTransport::builder()
         .build()
         .map_err(transport_error)?;
@@ -61,7 +75,7 @@ pub(crate) async fn wsdl_fetch(endpoint: Option<String>, out: &Path) -> Result<(
     if !response.status().is_success() {
         return Err(Failure {
             status: 3,
-            message: format!("{url}: HTTP {}", response.status()),
+            message: format!("{}: HTTP {}", terminal_safe(&url), response.status()),
         });
     }
     // Refuse to save something that is not a WSDL.
