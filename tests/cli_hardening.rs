@@ -6,38 +6,25 @@
 
 mod common;
 
-use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use common::cli::{convio_with_env as run, stderr, stdout};
 use common::fake_site::FakeSite;
 
-/// Runs `convio` with `args` and `env`, none of the caller's `CONVIO_*` variables and no
-/// `RUST_LOG`.
-fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_convio"));
-    command.args(args).env_remove("RUST_LOG");
-    for (name, _) in std::env::vars_os() {
-        if name
-            .to_string_lossy()
-            .to_ascii_uppercase()
-            .starts_with("CONVIO_")
-        {
-            command.env_remove(name);
-        }
-    }
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    command.output().expect("the binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
+/// `command --endpoint endpoint --user u --password p rest...`.
+fn signed_in<'a>(command: &'a str, endpoint: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        command,
+        "--endpoint",
+        endpoint,
+        "--user",
+        "u",
+        "--password",
+        "p",
+    ];
+    args.extend_from_slice(rest);
+    args
 }
 
 fn envelope(body: &str) -> String {
@@ -315,15 +302,7 @@ fn finding_8_configuration_errors_exit_2_and_name_no_missing_switch() {
         );
     }
     let insecure = run(
-        &[
-            "login",
-            "--endpoint",
-            "http://webservices.example.org/1.0/site",
-            "--user",
-            "u",
-            "--password",
-            "p",
-        ],
+        &signed_in("login", "http://webservices.example.org/1.0/site", &[]),
         &[],
     );
     assert!(
@@ -370,18 +349,7 @@ fn finding_8_connect_errors_exit_3_naming_host_port_and_cause() {
     let address = listener.local_addr().unwrap();
     drop(listener);
     let endpoint = format!("http://{address}/1.0/site");
-    let output = run(
-        &[
-            "login",
-            "--endpoint",
-            &endpoint,
-            "--user",
-            "u",
-            "--password",
-            "p",
-        ],
-        &[],
-    );
+    let output = run(&signed_in("login", &endpoint, &[]), &[]);
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
     let message = stderr(&output);
     let error = message
@@ -397,16 +365,7 @@ fn finding_8_connect_errors_exit_3_naming_host_port_and_cause() {
 fn finding_8_a_garbage_200_exits_3_and_its_excerpt_cannot_act_on_the_terminal() {
     let site = FakeSite::start(|_| "\u{1b}[2J\u{1b}]0;owned\u{7}garbage \u{202e}txt.exe".into());
     let output = run(
-        &[
-            "query",
-            "--endpoint",
-            &site.url,
-            "--user",
-            "u",
-            "--password",
-            "p",
-            "select ConsId from Constituent",
-        ],
+        &signed_in("query", &site.url, &["select ConsId from Constituent"]),
         &[],
     );
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
@@ -432,18 +391,15 @@ fn finding_8_server_text_is_escaped_before_printing() {
     let site = FakeSite::start(move |_| page.clone());
     let query = |format: &str| {
         run(
-            &[
+            &signed_in(
                 "query",
-                "--endpoint",
                 &site.url,
-                "--user",
-                "u",
-                "--password",
-                "p",
-                "select ConsId, ConsName from Constituent",
-                "--format",
-                format,
-            ],
+                &[
+                    "select ConsId, ConsName from Constituent",
+                    "--format",
+                    format,
+                ],
+            ),
             &[],
         )
     };
@@ -475,16 +431,7 @@ fn finding_8_server_text_is_escaped_before_printing() {
     );
     let site = FakeSite::start(move |_| fault.clone());
     let output = run(
-        &[
-            "query",
-            "--endpoint",
-            &site.url,
-            "--user",
-            "u",
-            "--password",
-            "p",
-            "select ConsId from Constituent",
-        ],
+        &signed_in("query", &site.url, &["select ConsId from Constituent"]),
         &[],
     );
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
@@ -517,18 +464,11 @@ fn finding_9_query_against_a_server_that_always_returns_the_same_full_page_stops
     let page = query_page(&constituents(1..=2));
     let site = FakeSite::start(move |_| page.clone());
     let output = run(
-        &[
+        &signed_in(
             "query",
-            "--endpoint",
             &site.url,
-            "--user",
-            "u",
-            "--password",
-            "p",
-            "select ConsId from Constituent",
-            "--page-size",
-            "2",
-        ],
+            &["select ConsId from Constituent", "--page-size", "2"],
+        ),
         &[],
     );
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
@@ -548,20 +488,17 @@ fn finding_9_query_against_a_server_whose_full_pages_never_end_stops_at_max_page
         query_page(&constituents(first..first + 2))
     });
     let output = run(
-        &[
+        &signed_in(
             "query",
-            "--endpoint",
             &site.url,
-            "--user",
-            "u",
-            "--password",
-            "p",
-            "select ConsId from Constituent",
-            "--page-size",
-            "2",
-            "--max-pages",
-            "4",
-        ],
+            &[
+                "select ConsId from Constituent",
+                "--page-size",
+                "2",
+                "--max-pages",
+                "4",
+            ],
+        ),
         &[],
     );
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));

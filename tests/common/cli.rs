@@ -5,18 +5,35 @@ use std::process::{Command, Output};
 
 /// Runs `convio` with `args`, without any `CONVIO_*` setting of the environment.
 pub fn convio(args: &[&str]) -> Output {
+    convio_with_env(args, &[])
+}
+
+/// Runs `convio` with `args` and exactly the `CONVIO_*` settings in `env` (any of the
+/// caller's, in any letter case, removed) and no `RUST_LOG`.
+pub fn convio_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_convio"));
+    command.args(args).env_remove("RUST_LOG");
     for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("CONVIO_") {
+        if name
+            .to_string_lossy()
+            .to_ascii_uppercase()
+            .starts_with("CONVIO_")
+        {
             command.env_remove(name);
         }
     }
-    command.args(args).output().expect("the binary runs")
+    command.envs(env.iter().copied());
+    command.output().expect("the binary runs")
 }
 
 /// Standard output as text.
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Standard error as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// A child process, killed when dropped (also when a test fails).
