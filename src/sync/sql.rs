@@ -598,7 +598,7 @@ impl SqlStore {
                 .map_err(|e| self.error(e))?;
         }
         for ((_, child, value_column), pairs) in layout.lists.iter().zip(list_values) {
-            self.delete_children(transaction, layout, child, &ids)
+            self.delete_by_ids(transaction, child, &layout.id_column, &ids)
                 .await?;
             for chunk in pairs.chunks(10_000) {
                 let mut sql = format!(
@@ -630,19 +630,20 @@ impl SqlStore {
         Ok(())
     }
 
-    async fn delete_children(
+    /// Deletes the rows of `table` whose `id_column` is one of `ids`.
+    async fn delete_by_ids(
         &self,
         transaction: &mut sqlx::Transaction<'static, sqlx::Any>,
-        layout: &TypeLayout,
-        child: &str,
+        table: &str,
+        id_column: &str,
         ids: &[i64],
     ) -> Result<(), StoreError> {
         for chunk in ids.chunks(10_000) {
-            let list = self.placeholders(chunk.len());
             let sql = format!(
-                "DELETE FROM {} WHERE {} IN ({list})",
-                quoted(child),
-                quoted(&layout.id_column)
+                "DELETE FROM {} WHERE {} IN ({})",
+                quoted(table),
+                quoted(id_column),
+                self.placeholders(chunk.len())
             );
             let mut query = sqlx::query(&sql);
             for id in chunk {
@@ -674,25 +675,11 @@ impl SqlStore {
             .filter_map(|record| super::engine::record_id(layout, record))
             .collect();
         for (_, child, _) in &layout.lists {
-            self.delete_children(transaction, layout, child, &ids)
+            self.delete_by_ids(transaction, child, &layout.id_column, &ids)
                 .await?;
         }
-        for chunk in ids.chunks(10_000) {
-            let sql = format!(
-                "DELETE FROM {} WHERE {} IN ({})",
-                quoted(&layout.table),
-                quoted(&layout.id_column),
-                self.placeholders(chunk.len())
-            );
-            let mut query = sqlx::query(&sql);
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            query
-                .execute(&mut **transaction)
-                .await
-                .map_err(|e| self.error(e))?;
-        }
+        self.delete_by_ids(transaction, &layout.table, &layout.id_column, &ids)
+            .await?;
         Ok(())
     }
 
