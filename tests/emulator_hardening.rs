@@ -10,7 +10,7 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::cli::{printed, Running};
+use common::cli::{emulator_process, printed, Running};
 use common::wire::{body_of, exchange, fault_of, login, soap};
 use convio::emulator::xml::{parse, ParseErrorKind, MAX_ATTRIBUTES};
 use convio::emulator::{Emulator, Limits};
@@ -458,27 +458,6 @@ async fn finding_4_listening_beyond_loopback_needs_allow_remote() {
     );
     let first = BufReader::new(stdout).lines().next().unwrap().unwrap();
     assert!(first.starts_with("SOAP endpoint:"), "{first}");
-}
-
-/// `convio emulator --listen 127.0.0.1:0 ...` running, with the lines it printed up to
-/// "serving until interrupted".
-fn emulator_process(command: &mut Command) -> (Running, Vec<String>) {
-    let mut child = command
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let stdout = child.stdout.take().expect("piped");
-    let running = Running(child);
-    let mut lines = Vec::new();
-    for line in BufReader::new(stdout).lines().take(30) {
-        let line = line.expect("utf-8 output");
-        let done = line.starts_with("serving until interrupted");
-        lines.push(line);
-        if done {
-            break;
-        }
-    }
-    (running, lines)
 }
 
 #[tokio::test]

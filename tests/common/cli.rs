@@ -49,22 +49,27 @@ impl Drop for Running {
 /// `convio emulator --listen 127.0.0.1:0 --wsdl tests/fixtures/site/site.wsdl` running, with
 /// the lines it printed up to "serving until interrupted".
 pub fn site_emulator_process() -> (Running, Vec<String>) {
+    emulator_process(Command::new(env!("CARGO_BIN_EXE_convio")).args([
+        "emulator",
+        "--listen",
+        "127.0.0.1:0",
+        "--wsdl",
+        "tests/fixtures/site/site.wsdl",
+    ]))
+}
+
+/// `command` (an emulator) running, with the lines it printed up to "serving until
+/// interrupted" (at most 30).
+pub fn emulator_process(command: &mut Command) -> (Running, Vec<String>) {
     use std::io::{BufRead, BufReader};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_convio"))
-        .args([
-            "emulator",
-            "--listen",
-            "127.0.0.1:0",
-            "--wsdl",
-            "tests/fixtures/site/site.wsdl",
-        ])
+    let mut child = command
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("the binary runs");
     let stdout = child.stdout.take().expect("piped");
     let running = Running(child);
     let mut lines = Vec::new();
-    for line in BufReader::new(stdout).lines().take(20) {
+    for line in BufReader::new(stdout).lines().take(30) {
         let line = line.expect("utf-8 output");
         let done = line.starts_with("serving until interrupted");
         lines.push(line);
