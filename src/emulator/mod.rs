@@ -55,6 +55,26 @@ const WSDL: &str = include_str!(concat!(env!("OUT_DIR"), "/served.wsdl"));
 const MESSAGES_XSD: &str = include_str!("../../schemas/soap/messages.xsd");
 const OBJECTS_XSD: &str = include_str!("../../schemas/soap/objects.xsd");
 
+/// The API administrator an emulator accepts unless [`EmulatorBuilder::admin`] says otherwise.
+///
+/// ```
+/// assert_eq!(convio::emulator::DEFAULT_ADMIN_USER, "apiuser");
+/// ```
+pub const DEFAULT_ADMIN_USER: &str = "apiuser";
+/// The administrator's password unless [`EmulatorBuilder::admin`] says otherwise: a test
+/// credential, never sent to a real site.
+///
+/// ```
+/// assert_eq!(convio::emulator::DEFAULT_ADMIN_PASSWORD, "secret");
+/// ```
+pub const DEFAULT_ADMIN_PASSWORD: &str = "secret";
+/// The Server API key unless [`EmulatorBuilder::api_key`] says otherwise.
+///
+/// ```
+/// assert_eq!(convio::emulator::DEFAULT_API_KEY, "demo-api-key");
+/// ```
+pub const DEFAULT_API_KEY: &str = "demo-api-key";
+
 /// Builder for an [`Emulator`].
 #[derive(Debug, Clone)]
 pub struct EmulatorBuilder {
@@ -73,10 +93,10 @@ impl Default for EmulatorBuilder {
         EmulatorBuilder {
             settings: Settings {
                 site: "demo".into(),
-                admin_user: "apiuser".into(),
-                admin_password: "secret".into(),
+                admin_user: DEFAULT_ADMIN_USER.into(),
+                admin_password: DEFAULT_ADMIN_PASSWORD.into(),
                 users: Vec::new(),
-                api_key: "demo-api-key".into(),
+                api_key: DEFAULT_API_KEY.into(),
                 partitions: vec![(1001, "All constituents".into())],
                 unique_email: true,
                 schema: Arc::new(Schema::generated()),

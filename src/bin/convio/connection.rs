@@ -11,15 +11,10 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use convio::emulator::Emulator;
+use convio::emulator::{Emulator, DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_USER, DEFAULT_API_KEY};
 use convio::soap::Client;
 
 use crate::failure::{usage, Failure};
-
-/// The emulator's own administrator and API key, used when none is given with `--emulator`.
-const EMULATOR_USER: &str = "apiuser";
-const EMULATOR_PASSWORD: &str = "secret";
-pub(crate) const EMULATOR_API_KEY: &str = "demo-api-key";
 
 /// Pages one download may take unless `--max-pages` says otherwise.
 pub(crate) const DEFAULT_MAX_PAGES: usize = 100_000;
@@ -311,8 +306,8 @@ impl Connection {
                 .unwrap_or_else(|| default.into())
         };
         (
-            given(&self.user, EMULATOR_USER),
-            given(&self.password, EMULATOR_PASSWORD),
+            given(&self.user, DEFAULT_ADMIN_USER),
+            given(&self.password, DEFAULT_ADMIN_PASSWORD),
         )
     }
 }
@@ -329,7 +324,7 @@ pub(crate) async fn connect(
          CONVIO_PASSWORD)",
     )?;
     let (endpoint, (user, password), emulator) = if use_emulator {
-        let emulator = start_embedded(connection, EMULATOR_API_KEY).await?;
+        let emulator = start_embedded(connection, DEFAULT_API_KEY).await?;
         (
             emulator.soap_url(),
             connection.emulator_credentials(),

@@ -5,7 +5,7 @@ use std::io::{self, Write as _};
 use std::path::PathBuf;
 
 use clap::Args;
-use convio::emulator::Emulator;
+use convio::emulator::{self, Emulator};
 use convio::AnyRecord;
 
 use crate::failure::{io_failure, usage, Failure};
@@ -24,7 +24,7 @@ pub(crate) struct EmulatorArgs {
     #[arg(long, default_value = "demo")]
     pub(crate) site: String,
     /// API administrator user name.
-    #[arg(long, default_value = "apiuser")]
+    #[arg(long, default_value = emulator::DEFAULT_ADMIN_USER)]
     pub(crate) admin_user: String,
     /// API administrator password (better given in the environment: a command line is
     /// visible to every user of the machine).
@@ -32,7 +32,7 @@ pub(crate) struct EmulatorArgs {
         long,
         env = "CONVIO_EMULATOR_PASSWORD",
         hide_env_values = true,
-        default_value = "secret"
+        default_value = emulator::DEFAULT_ADMIN_PASSWORD
     )]
     pub(crate) admin_password: String,
     /// A further API user, NAME:PASSWORD (repeatable). Each user's changes are attributed
@@ -59,7 +59,7 @@ pub(crate) struct EmulatorArgs {
         long,
         env = "CONVIO_EMULATOR_API_KEY",
         hide_env_values = true,
-        default_value = "demo-api-key"
+        default_value = emulator::DEFAULT_API_KEY
     )]
     pub(crate) api_key: String,
     /// Let two constituents share a primary email.

@@ -28,7 +28,6 @@ use convio::Field;
 
 use connection::{
     check_url, connect, emulator_without_endpoint, require, start_embedded, Connection, Setting,
-    EMULATOR_API_KEY,
 };
 use demo::demo;
 use emulator::{serve_emulator, EmulatorArgs};
@@ -318,7 +317,7 @@ async fn run(command: Command) -> Result<(), Failure> {
             let (emulator, base, key, (user, password)) = if use_emulator {
                 let key = api_key
                     .filter(|k| !k.is_empty())
-                    .unwrap_or_else(|| EMULATOR_API_KEY.into());
+                    .unwrap_or_else(|| convio::emulator::DEFAULT_API_KEY.into());
                 let emulator = start_embedded(&connection, &key).await?;
                 let base = emulator.server_api_base();
                 (Some(emulator), base, key, connection.emulator_credentials())

@@ -26,31 +26,31 @@ pub(crate) fn terminal_safe(text: &str) -> Cow<'_, str> {
 }
 
 fn escape_unless<'a>(text: &'a str, keep: &[char]) -> Cow<'a, str> {
+    escape_unsafe(text, keep, |out, c| {
+        let _ = write!(out, "\\u{{{:x}}}", c as u32);
+    })
+}
+
+/// A JSON text with the characters JSON leaves raw but a terminal would act on (DEL, C1
+/// controls, bidi controls) written as `\uXXXX` escapes: the same JSON value. (serde_json
+/// escapes the C0 controls itself; these characters can only occur inside strings, and all
+/// lie below U+10000, so four digits suffice.)
+pub(crate) fn json_terminal_safe(json: &str) -> Cow<'_, str> {
+    escape_unsafe(json, &[], |out, c| {
+        let _ = write!(out, "\\u{:04x}", c as u32);
+    })
+}
+
+/// `text` with every character [`unsafe_for_terminal`] (but those in `keep`) written by
+/// `escape`; borrowed when there is none.
+fn escape_unsafe<'a>(text: &'a str, keep: &[char], escape: fn(&mut String, char)) -> Cow<'a, str> {
     if !text.chars().any(|c| unsafe_for_terminal(c, keep)) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         if unsafe_for_terminal(c, keep) {
-            let _ = write!(out, "\\u{{{:x}}}", c as u32);
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
-}
-
-/// A JSON text with the characters JSON leaves raw but a terminal would act on (DEL, C1
-/// controls, bidi controls) written as `\uXXXX` escapes: the same JSON value. (serde_json
-/// escapes the C0 controls itself; these characters can only occur inside strings.)
-pub(crate) fn json_terminal_safe(json: &str) -> Cow<'_, str> {
-    if !json.chars().any(|c| unsafe_for_terminal(c, &[])) {
-        return Cow::Borrowed(json);
-    }
-    let mut out = String::with_capacity(json.len() + 8);
-    for c in json.chars() {
-        if unsafe_for_terminal(c, &[]) {
-            let _ = write!(out, "\\u{:04x}", c as u32);
+            escape(&mut out, c);
         } else {
             out.push(c);
         }
@@ -118,18 +118,28 @@ pub(crate) fn print_rows(rows: &[Vec<(String, Field<String>)>], format: Format) 
             }
         }
         Format::Table => {
-            let widths: Vec<usize> = columns
+            let cells: Vec<Vec<String>> = rows
                 .iter()
-                .zip(&shown)
-                .map(|(c, name)| {
-                    rows.iter()
-                        .map(|r| table_cell(r, c).map_or(1, |v| v.chars().count()))
+                .map(|row| {
+                    columns
+                        .iter()
+                        .map(|c| table_cell(row, c).unwrap_or_else(|| "-".into()))
+                        .collect()
+                })
+                .collect();
+            let widths: Vec<usize> = shown
+                .iter()
+                .enumerate()
+                .map(|(i, name)| {
+                    cells
+                        .iter()
+                        .map(|row| row[i].chars().count())
                         .max()
                         .unwrap_or(0)
                         .max(name.chars().count())
                 })
                 .collect();
-            let line = |cells: Vec<String>| {
+            let line = |cells: &[String]| {
                 cells
                     .iter()
                     .zip(&widths)
@@ -139,18 +149,11 @@ pub(crate) fn print_rows(rows: &[Vec<(String, Field<String>)>], format: Format) 
                     .trim_end()
                     .to_string()
             };
-            println!("{}", line(shown.clone()));
-            println!("{}", line(widths.iter().map(|w| "-".repeat(*w)).collect()));
-            for row in rows {
-                println!(
-                    "{}",
-                    line(
-                        columns
-                            .iter()
-                            .map(|c| table_cell(row, c).unwrap_or_else(|| "-".into()))
-                            .collect()
-                    )
-                );
+            println!("{}", line(&shown));
+            let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+            println!("{}", line(&rule));
+            for row in &cells {
+                println!("{}", line(row));
             }
             println!("({} records)", rows.len());
         }
