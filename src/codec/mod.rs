@@ -14,9 +14,11 @@
 //! | `escape`    | escaping, references, document-wide character checks          |
 //! | `element`   | [`Element`] trees and [`Unknown`] content (public)            |
 //! | `options`   | [`DecodeOptions`]: keep (default) or refuse unknown content   |
+//! | `diagnose`  | what a body that cannot be decoded is (for error messages)    |
 //!
 //! Content a type does not declare is kept by default; see [`Unknown`].
 
+pub(crate) mod diagnose;
 pub(crate) mod element;
 pub(crate) mod error;
 pub(crate) mod escape;

@@ -12,6 +12,7 @@ use super::decode::{decode_response, Response, ResponseFormat};
 use super::error_code::ErrorCode;
 use super::generated::crm;
 use super::params::{ConsParams, Lookup};
+use crate::codec::diagnose::{excerpt, is_well_formed};
 use crate::error::{DecodeError, Error};
 use crate::soap::{Credentials, Secret};
 use crate::transport::{check_endpoint, Transport};
@@ -348,15 +349,11 @@ fn not_a_response(body: &[u8], format: ResponseFormat, error: &DecodeError) -> O
         return None;
     }
     match format {
-        ResponseFormat::Xml => crate::soap::client::well_formed_root(body)
-            .is_none()
-            .then(|| format!("not well-formed XML ({error})")),
+        ResponseFormat::Xml => {
+            (!is_well_formed(body)).then(|| format!("not well-formed XML ({error})"))
+        }
         ResponseFormat::Json => serde_json::from_slice::<serde_json::Value>(body)
             .map_or(true, |value| !value.is_object())
             .then(|| format!("not a JSON object ({error})")),
     }
-}
-
-fn excerpt(body: &[u8]) -> String {
-    crate::soap::client::excerpt(body)
 }

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Method, Request, Uri};
 
+use crate::codec::diagnose::{excerpt, is_well_formed};
 use crate::codec::DecodeOptions;
 use crate::error::{DecodeError, Error};
 use crate::generated::tns;
@@ -978,7 +979,7 @@ impl Client {
                 })
             }
             Err(Error::Decode(DecodeError::Xml { message, path, .. }))
-                if path.is_empty() || well_formed_root(response.body()).is_none() =>
+                if path.is_empty() || !is_well_formed(response.body()) =>
             {
                 // Not a SOAP message at all (the reader stopped before the envelope, or the
                 // document is not well-formed XML): the exchange failed.
@@ -996,51 +997,6 @@ impl Client {
             }
             other => other,
         }
-    }
-}
-
-/// The beginning of a body, for a diagnosis (300 characters at most).
-pub(crate) fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(1200)]);
-    text.chars().take(300).collect()
-}
-
-/// The local name of the root element when `body` is a well-formed XML document (as far as
-/// quick-xml's reader checks: syntax, matching end tags, one root, nothing but whitespace,
-/// comments and processing instructions around it); `None` otherwise. Linear in the body.
-pub(crate) fn well_formed_root(body: &[u8]) -> Option<String> {
-    use quick_xml::events::Event;
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let mut reader = quick_xml::Reader::from_reader(body);
-    let config = reader.config_mut();
-    config.check_end_names = true;
-    config.allow_unmatched_ends = false;
-    let mut buffer = Vec::new();
-    let mut depth = 0usize;
-    let mut root: Option<String> = None;
-    loop {
-        let event = reader.read_event_into(&mut buffer).ok()?;
-        let opens = matches!(event, Event::Start(_));
-        match event {
-            Event::Start(start) | Event::Empty(start) if depth == 0 => {
-                if root.is_some() {
-                    return None;
-                }
-                root = Some(String::from_utf8_lossy(start.local_name().as_ref()).into_owned());
-                if opens {
-                    depth += 1;
-                }
-            }
-            Event::Start(_) => depth += 1,
-            Event::End(_) => depth = depth.checked_sub(1)?,
-            Event::Text(text) if depth == 0 && !text.iter().all(u8::is_ascii_whitespace) => {
-                return None
-            }
-            Event::CData(_) | Event::GeneralRef(_) if depth == 0 => return None,
-            Event::Eof => return if depth == 0 { root } else { None },
-            _ => {}
-        }
-        buffer.clear();
     }
 }
 
