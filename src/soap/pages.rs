@@ -234,35 +234,14 @@ impl Pages {
     /// (then the page cannot be told from a legitimately equal one).
     fn page_keys(&self, records: &[AnyRecord]) -> Option<Vec<(Text, String)>> {
         let schema = self.client.site_schema();
-        let mut id_fields: Vec<(&str, Option<String>)> = Vec::new();
-        let mut keys = Vec::with_capacity(records.len());
-        for record in records {
-            let id = match record {
-                AnyRecord::Constituent(c) => c.cons_id.map(|id| id.to_string()),
-                AnyRecord::Donation(d) => d.transaction_id.map(|id| id.to_string()),
-                other => {
-                    let type_name = other.type_name();
-                    let field = match id_fields.iter().find(|(name, _)| *name == type_name) {
-                        Some((_, field)) => field.clone(),
-                        None => {
-                            let field = schema.id_field(type_name).map(str::to_string);
-                            id_fields.push((type_name, field.clone()));
-                            field
-                        }
-                    }?;
-                    match other {
-                        AnyRecord::Dynamic(d) => d.get(&field).as_option().map(|v| v.to_string()),
-                        typed => crate::soap::record_to_paths(typed)
-                            .ok()?
-                            .into_iter()
-                            .find(|(path, _)| *path == field)
-                            .and_then(|(_, value)| value.into_option()),
-                    }
-                }
-            }?;
-            keys.push((Text::from(record.type_name()), id));
-        }
-        Some(keys)
+        records
+            .iter()
+            .map(|record| {
+                let id_field = schema.id_field(record.type_name())?;
+                let id = super::paths::record_field_text(record, id_field)?;
+                Some((Text::from(record.type_name()), id))
+            })
+            .collect()
     }
 
     /// The pages as a `Stream`, ending after the last page or the first error.

@@ -146,6 +146,22 @@ pub fn record_from_paths(
     }
 }
 
+/// The value of the single-valued field at dot path `path` of a record (its id, say), or
+/// `None` when it is absent or nil. Typed Constituent and Donation ids are read directly,
+/// dynamic records by path; other typed records are written out and walked.
+pub(crate) fn record_field_text(record: &AnyRecord, path: &str) -> Option<String> {
+    match (record, path) {
+        (AnyRecord::Constituent(c), "ConsId") => c.cons_id.map(|id| id.to_string()),
+        (AnyRecord::Donation(d), "TransactionId") => d.transaction_id.map(|id| id.to_string()),
+        (AnyRecord::Dynamic(d), _) => d.get(path).as_option().map(|v| v.to_string()),
+        (typed, _) => record_to_paths(typed)
+            .ok()?
+            .into_iter()
+            .find(|(found, _)| found == path)
+            .and_then(|(_, value)| value.into_option()),
+    }
+}
+
 /// The fields of a record as (path, value) pairs in schema order; nil fields are `Nil`,
 /// repeated fields appear once per value.
 ///

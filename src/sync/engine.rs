@@ -534,19 +534,8 @@ pub(crate) fn outcome(layout: &TypeLayout, result: &crate::soap::RecordResult) -
 
 /// The id of a record as the layout keys it.
 pub(crate) fn record_id(layout: &TypeLayout, record: &AnyRecord) -> Option<i64> {
-    match record {
-        AnyRecord::Constituent(c) if layout.id_field == "ConsId" => {
-            c.cons_id.and_then(|id| i64::try_from(id).ok())
-        }
-        AnyRecord::Donation(d) if layout.id_field == "TransactionId" => {
-            d.transaction_id.and_then(|id| i64::try_from(id).ok())
-        }
-        AnyRecord::Dynamic(d) => d.get(&layout.id_field).as_option()?.trim().parse().ok(),
-        other => crate::soap::record_to_paths(other)
-            .ok()?
-            .into_iter()
-            .find(|(path, _)| *path == layout.id_field)
-            .and_then(|(_, value)| value.into_option())
-            .and_then(|text| text.trim().parse().ok()),
-    }
+    crate::soap::record_field_text(record, &layout.id_field)?
+        .trim()
+        .parse()
+        .ok()
 }
