@@ -279,6 +279,12 @@ pub fn parse(bytes: &[u8]) -> Result<Element, ParseError> {
                 kind: ParseErrorKind::Malformed,
             });
         }
+        // A tag refused as a whole is reported at its start.
+        let at_tag = |(message, kind)| ParseError {
+            message,
+            position: before,
+            kind,
+        };
         match event {
             Event::Start(start) => {
                 if builder.stack.len() >= MAX_DEPTH {
@@ -289,13 +295,7 @@ pub fn parse(bytes: &[u8]) -> Result<Element, ParseError> {
                     });
                 }
                 let (element, namespaces) =
-                    open_element(&reader, &start, &mut builder).map_err(|(message, kind)| {
-                        ParseError {
-                            message,
-                            position: before,
-                            kind,
-                        }
-                    })?;
+                    open_element(&reader, &start, &mut builder).map_err(at_tag)?;
                 builder.namespaces_in_scope += namespaces;
                 builder.stack.push(Open {
                     element,
@@ -304,14 +304,7 @@ pub fn parse(bytes: &[u8]) -> Result<Element, ParseError> {
                 });
             }
             Event::Empty(start) => {
-                let (element, _) =
-                    open_element(&reader, &start, &mut builder).map_err(|(message, kind)| {
-                        ParseError {
-                            message,
-                            position: before,
-                            kind,
-                        }
-                    })?;
+                let (element, _) = open_element(&reader, &start, &mut builder).map_err(at_tag)?;
                 if let Some(root) = builder.push_child(element).map_err(|m| limit(&reader, m))? {
                     return finish(reader, root);
                 }
