@@ -2,7 +2,6 @@
 //! from request elements and written back in schema order.
 
 use std::collections::{BTreeMap, HashSet};
-use std::fmt::Write as _;
 
 use super::values::{check_value, xsd_type};
 use super::xml::{Element, ENS};
@@ -351,88 +350,174 @@ pub fn write_record(
     fields: &Fields,
     selection: &Selection<'_>,
 ) {
-    let _ = write!(out, r#"<{element} xsi:type="ens:{type_name}">"#);
-    // The selected paths and every group above one.
-    let selected: Option<std::collections::HashSet<&str>> = match selection {
-        Selection::All => None,
-        Selection::Paths(paths) => Some(
-            paths
-                .iter()
-                .flat_map(|path| {
-                    path.match_indices('.')
-                        .map(|(at, _)| &path[..at])
-                        .chain(std::iter::once(path.as_str()))
-                })
-                .collect(),
-        ),
-    };
-    write_level(schema, out, type_name, "", fields, selected.as_ref());
-    let _ = write!(out, "</{element}>");
+    RecordWriter::new(schema, element, type_name, selection).write(out, fields);
 }
 
-fn write_level(
-    schema: &Schema,
-    out: &mut String,
-    type_name: &str,
-    prefix: &str,
-    fields: &Fields,
-    selected: Option<&std::collections::HashSet<&str>>,
-) {
-    let Some(children) = schema.fields(type_name) else {
-        return;
-    };
-    // A path is wanted when selected itself or when a field below it is.
-    let wanted = |p: &str| selected.is_none_or(|selected| selected.contains(p));
-    let mut path = String::with_capacity(prefix.len() + 32);
-    for field in children {
-        let (name, child_type) = (&field.name, field.type_name.as_str());
-        path.clear();
-        if !prefix.is_empty() {
-            path.push_str(prefix);
-            path.push('.');
+/// How the records of one response are written, worked out once for the response: which
+/// fields the selection shows, their tags spelled out and their stored paths, in schema
+/// order. A page of 200 records then costs one lookup per shown field and no formatting.
+#[derive(Debug, Clone)]
+pub struct RecordWriter {
+    open: String,
+    close: String,
+    fields: Vec<Shown>,
+}
+
+/// One field a response shows.
+#[derive(Debug, Clone)]
+enum Shown {
+    /// A simple field: its stored path and tags; `nil` is written when it has no value
+    /// (a selected, nillable field).
+    Leaf {
+        path: String,
+        open: String,
+        close: String,
+        nil: Option<String>,
+    },
+    /// A repeated simple field (`GroupId`): one element per stored value.
+    List {
+        path: String,
+        open: String,
+        close: String,
+    },
+    /// A complex field; `always` writes it even when nothing below it is stored (a field
+    /// selected by name is shown), otherwise only when some value below `prefix` is.
+    Group {
+        prefix: String,
+        open: String,
+        close: String,
+        always: bool,
+        fields: Vec<Shown>,
+    },
+}
+
+impl RecordWriter {
+    /// The writer for records of `type_name` as `element`, showing `selection`.
+    pub fn new(schema: &Schema, element: &str, type_name: &str, selection: &Selection<'_>) -> Self {
+        // The selected paths and every group above one.
+        let selected: Option<HashSet<&str>> = match selection {
+            Selection::All => None,
+            Selection::Paths(paths) => Some(
+                paths
+                    .iter()
+                    .flat_map(|path| {
+                        path.match_indices('.')
+                            .map(|(at, _)| &path[..at])
+                            .chain(std::iter::once(path.as_str()))
+                    })
+                    .collect(),
+            ),
+        };
+        RecordWriter {
+            open: format!(r#"<{element} xsi:type="ens:{type_name}">"#),
+            close: format!("</{element}>"),
+            fields: shown_fields(schema, type_name, "", selected.as_ref()),
         }
-        path.push_str(name);
-        if !wanted(&path) {
-            continue;
-        }
-        if field.repeated {
-            for value in fields.lists.get(path.as_str()).into_iter().flatten() {
-                write_value(out, name, value);
-            }
-            continue;
-        }
-        if schema.fields(child_type).is_some() {
-            let nested = format!("{path}.");
-            let has_values = fields
-                .values
-                .range(nested.clone()..)
-                .next()
-                .is_some_and(|(key, _)| key.starts_with(&nested));
-            if has_values || selected.is_some() {
-                let _ = write!(out, "<ens:{name}>");
-                write_level(schema, out, child_type, &path, fields, selected);
-                let _ = write!(out, "</ens:{name}>");
-            }
-            continue;
-        }
-        match fields.values.get(path.as_str()) {
-            Some(value) => write_value(out, name, value),
-            // A selected field without a value is nil where the schema allows it, else left out.
-            None if selected.is_some() && field.nillable => {
-                let _ = write!(out, r#"<ens:{name} xsi:nil="true"/>"#);
-            }
-            None => {}
-        }
+    }
+
+    /// Appends one record.
+    pub fn write(&self, out: &mut String, fields: &Fields) {
+        out.push_str(&self.open);
+        write_shown(out, &self.fields, fields);
+        out.push_str(&self.close);
     }
 }
 
-/// `<ens:{name}>escaped value</ens:{name}>`.
-fn write_value(out: &mut String, name: &str, value: &str) {
-    out.push_str("<ens:");
-    out.push_str(name);
-    out.push('>');
-    super::xml::escape_into(out, value);
-    out.push_str("</ens:");
-    out.push_str(name);
-    out.push('>');
+fn shown_fields(
+    schema: &Schema,
+    type_name: &str,
+    prefix: &str,
+    selected: Option<&HashSet<&str>>,
+) -> Vec<Shown> {
+    let Some(children) = schema.fields(type_name) else {
+        return Vec::new();
+    };
+    let mut shown = Vec::new();
+    for field in children {
+        let name = field.name.as_str();
+        let path = if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        // A path is wanted when selected itself or when a field below it is.
+        if selected.is_some_and(|selected| !selected.contains(path.as_str())) {
+            continue;
+        }
+        let (open, close) = (format!("<ens:{name}>"), format!("</ens:{name}>"));
+        if field.repeated {
+            shown.push(Shown::List { path, open, close });
+        } else if schema.fields(&field.type_name).is_some() {
+            let fields = shown_fields(schema, &field.type_name, &path, selected);
+            shown.push(Shown::Group {
+                prefix: format!("{path}."),
+                open,
+                close,
+                always: selected.is_some(),
+                fields,
+            });
+        } else {
+            // A selected field without a value is nil where the schema allows it, else left out.
+            let nil = (selected.is_some() && field.nillable)
+                .then(|| format!(r#"<ens:{name} xsi:nil="true"/>"#));
+            shown.push(Shown::Leaf {
+                path,
+                open,
+                close,
+                nil,
+            });
+        }
+    }
+    shown
+}
+
+fn write_shown(out: &mut String, shown: &[Shown], fields: &Fields) {
+    for field in shown {
+        match field {
+            Shown::Leaf {
+                path,
+                open,
+                close,
+                nil,
+            } => match (fields.values.get(path.as_str()), nil) {
+                (Some(value), _) => {
+                    out.push_str(open);
+                    super::xml::escape_into(out, value);
+                    out.push_str(close);
+                }
+                (None, Some(nil)) => out.push_str(nil),
+                (None, None) => {}
+            },
+            Shown::List { path, open, close } => {
+                for value in fields.lists.get(path.as_str()).into_iter().flatten() {
+                    out.push_str(open);
+                    super::xml::escape_into(out, value);
+                    out.push_str(close);
+                }
+            }
+            Shown::Group {
+                prefix,
+                open,
+                close,
+                always,
+                fields: below,
+            } => {
+                let has_values = || {
+                    fields
+                        .values
+                        .range::<str, _>((
+                            std::ops::Bound::Included(prefix.as_str()),
+                            std::ops::Bound::Unbounded,
+                        ))
+                        .next()
+                        .is_some_and(|(key, _)| key.starts_with(prefix.as_str()))
+                };
+                if *always || has_values() {
+                    out.push_str(open);
+                    write_shown(out, below, fields);
+                    out.push_str(close);
+                }
+            }
+        }
+    }
 }

@@ -5,7 +5,9 @@ use std::sync::{Arc, Mutex};
 
 use super::clock::{format_date_time, parse_date_time};
 use super::query::parse_query;
-use super::records::{expand_selection, write_record, Fields, ListMode, Patch, Selection};
+use super::records::{
+    expand_selection, write_record, Fields, ListMode, Patch, RecordWriter, Selection,
+};
 use super::session::LoginError;
 use super::state::{ChangeKind, State, CONSTITUENT};
 use super::stored_writes;
@@ -941,15 +943,14 @@ fn query_operation(
         .collect();
     let range = page_bounds(page, page_size, rows.len())?;
     let mut out = String::new();
+    let writer = RecordWriter::new(
+        schema,
+        "Record",
+        &query.record_type,
+        &Selection::Paths(&paths),
+    );
     for fields in &rows[range] {
-        write_record(
-            schema,
-            &mut out,
-            "Record",
-            &query.record_type,
-            fields,
-            &Selection::Paths(&paths),
-        );
+        writer.write(&mut out, fields);
     }
     Ok(response("Query", &out))
 }
@@ -1023,16 +1024,10 @@ fn incremental(state: &mut State, user: &str, op: &Element) -> Result<String, Fa
     };
     let range = page_bounds(page, page_size, ids.len())?;
     let mut out = String::new();
+    let writer = RecordWriter::new(&schema, "Record", &record_type, &Selection::Paths(&paths));
     for id in &ids[range] {
         if let Some(fields) = state.any_record(&record_type, *id) {
-            write_record(
-                &schema,
-                &mut out,
-                "Record",
-                &record_type,
-                fields,
-                &Selection::Paths(&paths),
-            );
+            writer.write(&mut out, fields);
         }
     }
     let at = state.now();
