@@ -12,7 +12,9 @@ use std::collections::BTreeMap;
 use common::strategies::{field, text};
 use convio::codec::DecodeOptions;
 use convio::generated::{ens, tns};
-use convio::soap::{decode_response, decode_response_with, Body, Encoder, Envelope};
+use convio::soap::{
+    decode_response, decode_response_with, record_to_paths, Body, Encoder, Envelope,
+};
 use convio::{AnyRecord, Decimal, Field};
 use proptest::prelude::*;
 use quick_xml::events::Event;
@@ -443,6 +445,105 @@ proptest! {
         let strict = decode_response_with(&bytes, DecodeOptions::strict());
         prop_assert_eq!(strict.is_err(), drifted, "{:?}", strict.err());
     }
+
+    /// The field paths of a record, walked from the typed value, are what reading its
+    /// written form gives: unknown content at its place, nil as nil, repeated fields once
+    /// per value.
+    #[test]
+    fn field_paths_of_a_record_are_those_of_its_written_form(
+        typed in proptest::collection::vec(prop_oneof![constituent(), donation()], 1..8),
+        drift in drift(),
+    ) {
+        let (expected, _) = apply(typed_records(typed), &drift);
+        let bytes = page(&expected, Spelling { objects: "ens", default_messages: false });
+        let Body::QueryResponse(response) = decode_response(&bytes).expect("reads") else {
+            panic!("a QueryResponse");
+        };
+        let written = Encoder::new()
+            .encode(&Envelope::request(None, Body::QueryResponse(response.clone())))
+            .expect("writes");
+        let walked: Vec<_> = response.record.iter().map(record_to_paths).collect();
+        prop_assert_eq!(walked, paths_by_reading(&written));
+    }
+}
+
+/// The reference for field paths: each `Record` element of a document read with quick-xml,
+/// its descendants named by local names joined with dots. A self-closing element is a
+/// value (nil when `xsi:nil="true"`, else empty); an element with text and no children is
+/// that text; one with neither gives nothing.
+fn paths_by_reading(bytes: &[u8]) -> Vec<Vec<(String, Field<String>)>> {
+    let mut reader = quick_xml::Reader::from_reader(bytes);
+    let mut records = Vec::new();
+    // Within a record: the path of each open element and whether it has children.
+    let mut open: Vec<(String, bool)> = Vec::new();
+    let mut text = String::new();
+    let local = |name: &[u8]| {
+        let name = name.rsplit(|b| *b == b':').next().unwrap_or(name);
+        String::from_utf8(name.to_vec()).expect("UTF-8 name")
+    };
+    let joined = |open: &[(String, bool)], name: String| match open.last() {
+        Some((parent, _)) if !parent.is_empty() => format!("{parent}.{name}"),
+        _ => name,
+    };
+    loop {
+        match reader.read_event().expect("well-formed") {
+            Event::Start(start) if local(start.name().as_ref()) == "Record" && open.is_empty() => {
+                records.push(Vec::new());
+                open.push((String::new(), false));
+            }
+            Event::Start(start) if !open.is_empty() => {
+                let path = joined(&open, local(start.name().as_ref()));
+                if let Some(parent) = open.last_mut() {
+                    parent.1 = true;
+                }
+                open.push((path, false));
+                text.clear();
+            }
+            Event::Empty(start) if !open.is_empty() => {
+                let nil = start
+                    .attributes()
+                    .flatten()
+                    .any(|a| a.key.as_ref().ends_with(b":nil") && a.value.as_ref() == b"true");
+                let path = joined(&open, local(start.name().as_ref()));
+                if let Some(parent) = open.last_mut() {
+                    parent.1 = true;
+                }
+                let value = if nil {
+                    Field::Nil
+                } else {
+                    Field::Value(String::new())
+                };
+                records.last_mut().expect("in a record").push((path, value));
+            }
+            Event::Text(content) if !open.is_empty() => {
+                text.push_str(&content.decode().expect("text"));
+            }
+            Event::GeneralRef(reference) if !open.is_empty() => {
+                match reference.resolve_char_ref().expect("reference") {
+                    Some(c) => text.push(c),
+                    None => {
+                        let name = reference.decode().expect("name");
+                        text.push_str(
+                            quick_xml::escape::resolve_predefined_entity(&name).expect("entity"),
+                        );
+                    }
+                }
+            }
+            Event::End(_) if !open.is_empty() => {
+                let (path, has_children) = open.pop().expect("open");
+                if !open.is_empty() && !has_children && !text.is_empty() {
+                    records
+                        .last_mut()
+                        .expect("in a record")
+                        .push((path, Field::Value(std::mem::take(&mut text))));
+                }
+                text.clear();
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    records
 }
 
 #[test]

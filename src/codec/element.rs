@@ -233,23 +233,10 @@ impl Element {
     /// Dotted paths of the simple values below this element, with this element's own name
     /// first (`ConsName.Nickname`); a repeated field gives one pair per value.
     pub(crate) fn leaf_paths(&self, prefix: &str, out: &mut Vec<(String, Field<String>)>) {
-        let path = if prefix.is_empty() {
-            self.name.local().to_string()
-        } else {
-            format!("{prefix}.{}", self.name.local())
-        };
-        match &self.content {
-            Content::Nil => out.push((path, Field::Nil)),
-            Content::Text(text) => out.push((path, Field::Value(text.to_string()))),
-            Content::Elements(children) if children.is_empty() => {
-                out.push((path, Field::Value(String::new())))
-            }
-            Content::Elements(children) => {
-                for child in children {
-                    child.leaf_paths(&path, out);
-                }
-            }
-        }
+        let mut path = prefix.to_string();
+        super::leaves::tree(&mut path, self, &mut |path, value| {
+            out.push((path.to_string(), value.map(str::to_string)))
+        });
     }
 }
 

@@ -80,6 +80,56 @@ macro_rules! codec_struct {
                 self.unknown.attributes()
             }
         }
+
+        impl $crate::codec::Leaves for $type {
+            #[allow(unused_variables, unused_assignments)]
+            fn visit_leaves(&self, path: &mut String, visit: &mut $crate::codec::leaves::Visit<'_>) {
+                let kept = !self.unknown.is_empty();
+                let mut position = 0usize;
+                $(
+                    if kept {
+                        $crate::codec::leaves::kept_at(&self.unknown, position, path, visit);
+                    }
+                    $crate::codec::codec_struct!(@leaves path, visit, $name, self.$field, $kind, $class);
+                    position += 1;
+                )*
+                if kept {
+                    $crate::codec::leaves::kept_from(&self.unknown, position, path, visit);
+                }
+            }
+        }
+    };
+    (@leaves $path:ident, $visit:ident, $name:literal, $value:expr, field, scalar) => {
+        $crate::codec::leaves::field_scalar($path, $name, &$value, $visit)
+    };
+    (@leaves $path:ident, $visit:ident, $name:literal, $value:expr, field, complex) => {
+        $crate::codec::leaves::field_complex($path, $name, &$value, $visit)
+    };
+    (@leaves $path:ident, $visit:ident, $name:literal, $value:expr, vec, scalar) => {
+        for item in &$value {
+            $crate::codec::leaves::scalar($path, $name, item, $visit);
+        }
+    };
+    (@leaves $path:ident, $visit:ident, $name:literal, $value:expr, vec, complex) => {
+        for item in &$value {
+            $crate::codec::leaves::complex($path, $name, item, $visit);
+        }
+    };
+    (@leaves $path:ident, $visit:ident, $name:literal, $value:expr, opt, scalar) => {
+        if let Some(item) = &$value {
+            $crate::codec::leaves::scalar($path, $name, item, $visit);
+        }
+    };
+    (@leaves $path:ident, $visit:ident, $name:literal, $value:expr, opt, complex) => {
+        if let Some(item) = &$value {
+            $crate::codec::leaves::complex($path, $name, item, $visit);
+        }
+    };
+    (@leaves $path:ident, $visit:ident, $name:literal, $value:expr, one, scalar) => {
+        $crate::codec::leaves::scalar($path, $name, &$value, $visit)
+    };
+    (@leaves $path:ident, $visit:ident, $name:literal, $value:expr, one, complex) => {
+        $crate::codec::leaves::complex($path, $name, &$value, $visit)
     };
     (@init field $ty:ty) => { $crate::Field::<$ty>::Absent };
     (@init vec $ty:ty) => { Vec::<$ty>::new() };
@@ -163,6 +213,15 @@ macro_rules! codec_unit {
                 Ok(())
             }
         }
+
+        impl $crate::codec::Leaves for $type {
+            fn visit_leaves(
+                &self,
+                _path: &mut String,
+                _visit: &mut $crate::codec::leaves::Visit<'_>,
+            ) {
+            }
+        }
     };
 }
 pub(crate) use codec_unit;
@@ -210,6 +269,16 @@ macro_rules! codec_choice {
                     )+
                 }
                 Ok(())
+            }
+        }
+
+        impl $crate::codec::Leaves for $type {
+            fn visit_leaves(&self, path: &mut String, visit: &mut $crate::codec::leaves::Visit<'_>) {
+                match self {
+                    $(
+                        Self::$variant(value) => $crate::codec::leaves::complex(path, $name, value, visit),
+                    )+
+                }
             }
         }
     };

@@ -10,6 +10,7 @@
 //! | `reader`    | the streaming reader: namespaces, text, keeping unknown content |
 //! | `writer`    | tags, complex elements, kept content written back in place    |
 //! | `field`     | the [`Field`](crate::Field) wire rules, both ways              |
+//! | `leaves`    | typed values walked by field path (for synchronization)       |
 //! | `scalar`    | simple values                                                 |
 //! | `escape`    | escaping, references, document-wide character checks          |
 //! | `element`   | [`Element`] trees and [`Unknown`] content (public)            |
@@ -23,6 +24,7 @@ pub(crate) mod element;
 pub(crate) mod error;
 pub(crate) mod escape;
 pub(crate) mod field;
+pub(crate) mod leaves;
 pub(crate) mod macros;
 pub(crate) mod names;
 pub(crate) mod options;
@@ -36,6 +38,7 @@ pub use options::DecodeOptions;
 
 pub(crate) use error::{ReadError, WriteError};
 pub(crate) use field::{read_complex, read_simple, write_field_complex, write_field_scalar};
+pub(crate) use leaves::Leaves;
 pub(crate) use macros::{codec_choice, codec_struct, codec_unit};
 pub(crate) use names::Ns;
 pub(crate) use reader::{position_from, Child, Reader};

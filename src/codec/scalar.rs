@@ -25,6 +25,9 @@ pub(crate) trait Scalar: Sized {
 
     /// Appends the value as escaped text.
     fn write_text(&self, out: &mut Vec<u8>) -> Result<(), WriteError>;
+
+    /// The value as (unescaped) text, borrowed when it is held as text.
+    fn text(&self) -> Cow<'_, str>;
 }
 
 impl Scalar for String {
@@ -40,6 +43,10 @@ impl Scalar for String {
 
     fn write_text(&self, out: &mut Vec<u8>) -> Result<(), WriteError> {
         escape_into(out, self)
+    }
+
+    fn text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self)
     }
 }
 
@@ -62,6 +69,10 @@ impl Scalar for crate::Text {
     fn write_text(&self, out: &mut Vec<u8>) -> Result<(), WriteError> {
         escape_into(out, self.as_str())
     }
+
+    fn text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self.as_str())
+    }
 }
 
 impl Scalar for crate::Decimal {
@@ -73,6 +84,10 @@ impl Scalar for crate::Decimal {
 
     fn write_text(&self, out: &mut Vec<u8>) -> Result<(), WriteError> {
         escape_into(out, self.as_str())
+    }
+
+    fn text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self.as_str())
     }
 }
 
@@ -90,6 +105,10 @@ macro_rules! integer_scalars {
                 // Writing to a Vec cannot fail.
                 let _ = write!(out, "{self}");
                 Ok(())
+            }
+
+            fn text(&self) -> Cow<'_, str> {
+                Cow::Owned(self.to_string())
             }
         }
     )*};
@@ -121,6 +140,10 @@ impl Scalar for bool {
     fn write_text(&self, out: &mut Vec<u8>) -> Result<(), WriteError> {
         out.extend_from_slice(if *self { b"true" } else { b"false" });
         Ok(())
+    }
+
+    fn text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(if *self { "true" } else { "false" })
     }
 }
 

@@ -6,7 +6,7 @@ mod dynamic;
 
 pub use dynamic::DynamicRecord;
 
-use crate::codec::{Attribute, Child, Encode, Ns, ReadError, Reader, Tag, WriteError};
+use crate::codec::{Attribute, Child, Ns, ReadError, Reader, Tag, WriteError};
 
 /// Namespace of record types (`ens:` in the documentation).
 pub const OBJECTS_NAMESPACE: &str = "urn:object.soap.convio.com";
@@ -53,13 +53,6 @@ pub(crate) fn write_record(
     let written = out.len() - start;
     out.extend_from_slice(tag.close.as_bytes());
     Ok(written)
-}
-
-/// A record as a top-level element `<tns:Record xsi:type="...">` (for field paths).
-pub(crate) fn record_bytes(record: &crate::AnyRecord) -> Result<Vec<u8>, WriteError> {
-    let mut out = Vec::with_capacity(1024);
-    record.write_element(&mut out, crate::codec::codec_tag!("tns", "Record"))?;
-    Ok(out)
 }
 
 /// Defines `AnyRecord` over the record types `build.rs` found in the schema (every complex
@@ -167,6 +160,19 @@ macro_rules! any_record {
                 }
             }
         }
+
+        impl $crate::codec::Leaves for AnyRecord {
+            fn visit_leaves(&self, path: &mut String, visit: &mut $crate::codec::leaves::Visit<'_>) {
+                match self {
+                    $(AnyRecord::$name(record) => $crate::codec::Leaves::visit_leaves(record, path, visit),)+
+                    AnyRecord::Dynamic(record) => {
+                        for field in record.fields() {
+                            $crate::codec::leaves::tree(path, field, visit);
+                        }
+                    }
+                }
+            }
+        }
     };
 }
 pub(crate) use any_record;
@@ -224,6 +230,10 @@ macro_rules! open_enum {
 
             fn write_text(&self, out: &mut Vec<u8>) -> Result<(), $crate::codec::WriteError> {
                 $crate::codec::escape::escape_into(out, self.as_str())
+            }
+
+            fn text(&self) -> ::std::borrow::Cow<'_, str> {
+                ::std::borrow::Cow::Borrowed(self.as_str())
             }
         }
     };

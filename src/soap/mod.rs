@@ -27,7 +27,7 @@ pub use envelope::{
 pub use fault::{Fault, FaultKind};
 pub use pages::{IncrementalKind, Pages, MAX_PAGE_SIZE};
 pub(crate) use paths::record_field_text;
-pub use paths::{record_from_paths, record_to_paths};
+pub use paths::{record_from_paths, record_to_paths, visit_record_paths};
 pub use results::{BatchResults, RecordResult};
 pub use session::{Credentials, Secret, SessionPolicy};
 

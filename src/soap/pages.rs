@@ -1,6 +1,9 @@
 //! Paged downloads: Query and GetIncrementalInserts/Updates/Deletes.
 
+use std::collections::VecDeque;
+
 use futures_util::Stream;
+use tokio::task::JoinHandle;
 
 use crate::error::Error;
 use crate::generated::tns;
@@ -37,7 +40,8 @@ enum Source {
     },
 }
 
-/// Pages of records, fetched one request at a time: at most one page is held in memory.
+/// Pages of records, fetched one request at a time (at most one page is held in memory),
+/// or with [`read_ahead`](Self::read_ahead) a few requests ahead of the consumer.
 ///
 /// Pages start at 1; the last page is the first one with fewer records than the page size.
 /// Use [`next_page`](Self::next_page) in a loop, or [`into_stream`](Self::into_stream).
@@ -64,6 +68,18 @@ pub struct Pages {
     max_pages: Option<usize>,
     /// The record keys of the last page, when every record on it had an id.
     previous: Option<Vec<(Text, String)>>,
+    /// How many requests may be in flight beyond the page being asked for.
+    read_ahead: usize,
+    /// Requests sent ahead, in page order, from `next_page` on.
+    in_flight: VecDeque<JoinHandle<Result<Body, Error>>>,
+}
+
+impl Drop for Pages {
+    fn drop(&mut self) {
+        for request in &self.in_flight {
+            request.abort();
+        }
+    }
 }
 
 impl Pages {
@@ -77,6 +93,8 @@ impl Pages {
             done: false,
             fetched: 0,
             previous: None,
+            read_ahead: 0,
+            in_flight: VecDeque::new(),
         }
     }
 
@@ -103,6 +121,8 @@ impl Pages {
             done: false,
             fetched: 0,
             previous: None,
+            read_ahead: 0,
+            in_flight: VecDeque::new(),
         }
     }
 
@@ -115,6 +135,26 @@ impl Pages {
         }
         self.page_size = size;
         Ok(self)
+    }
+
+    /// Keeps up to `pages` requests in flight ahead of the page being read, so that the
+    /// server prepares the next pages while this one is decoded and used (default 0: one
+    /// request at a time). Up to `pages + 1` pages are then held in memory, and at the end
+    /// up to `pages` requests past the last page are sent (a page past the end is empty)
+    /// and their answers dropped. Requests ahead never go past the page limit.
+    ///
+    /// ```
+    /// # let client = convio::soap::Client::builder()
+    /// #     .endpoint("https://webservices.cluster2.convio.net/1.0/mysite")
+    /// #     .credentials("apiuser", "secret")
+    /// #     .build()
+    /// #     .unwrap();
+    /// let pages = client.query("select ConsId from Constituent").read_ahead(2);
+    /// assert_eq!(pages.next_page_number(), 1);
+    /// ```
+    pub fn read_ahead(mut self, pages: usize) -> Self {
+        self.read_ahead = pages;
+        self
     }
 
     /// Starts at this page instead of 1 (to resume an interrupted download).
@@ -188,11 +228,36 @@ impl Pages {
                 *ordered = true;
             }
         }
-        let (operation, body) = self.request();
-        let body = self
-            .client
-            .call(operation, body, Replay::Idempotent)
-            .await?;
+        let operation = self.operation();
+        let body = if self.read_ahead == 0 {
+            let body = self.request(self.next_page);
+            self.client.call(operation, body, Replay::Idempotent).await
+        } else {
+            self.send_ahead();
+            match self.in_flight.pop_front() {
+                Some(request) => match request.await {
+                    Ok(answer) => answer,
+                    Err(failed) if failed.is_panic() => {
+                        std::panic::resume_unwind(failed.into_panic())
+                    }
+                    Err(_) => Err(Error::InvalidArgument(format!(
+                        "{operation} page {} was cancelled",
+                        self.next_page
+                    ))),
+                },
+                None => {
+                    let body = self.request(self.next_page);
+                    self.client.call(operation, body, Replay::Idempotent).await
+                }
+            }
+        };
+        let body = match body {
+            Ok(body) => body,
+            Err(error) => {
+                self.stop();
+                return Err(error);
+            }
+        };
         let records = expect(body, operation, |body| match body {
             Body::QueryResponse(r) => Some(r.record),
             Body::GetIncrementalInsertsResponse(r)
@@ -204,18 +269,44 @@ impl Pages {
         self.next_page += 1;
         self.fetched += 1;
         if records.len() < self.page_size {
-            self.done = true;
+            self.stop();
         }
         if records.is_empty() {
             return Ok(None);
         }
         let keys = self.page_keys(&records);
         if keys.is_some() && keys == self.previous {
-            self.done = true;
+            self.stop();
             return Err(Error::RepeatedPage { operation, page });
         }
         self.previous = keys;
         Ok(Some(records))
+    }
+
+    /// Sends requests for the pages after those in flight, up to the read-ahead and the
+    /// page limit, each in a task of its own (which also decodes the answer).
+    fn send_ahead(&mut self) {
+        let wanted = self.read_ahead + 1;
+        while self.in_flight.len() < wanted {
+            let page = self.next_page + self.in_flight.len();
+            let sent = self.fetched + self.in_flight.len();
+            if self.max_pages.is_some_and(|limit| sent >= limit) {
+                break;
+            }
+            let (client, operation, body) =
+                (self.client.clone(), self.operation(), self.request(page));
+            self.in_flight.push_back(tokio::spawn(async move {
+                client.call(operation, body, Replay::Idempotent).await
+            }));
+        }
+    }
+
+    /// Ends the stream, cancelling the requests sent ahead.
+    fn stop(&mut self) {
+        self.done = true;
+        for request in self.in_flight.drain(..) {
+            request.abort();
+        }
     }
 
     /// The name of the operation this stream calls.
@@ -256,19 +347,15 @@ impl Pages {
         })
     }
 
-    fn request(&self) -> (&'static str, Body) {
-        let page = self.next_page;
+    fn request(&self, page: usize) -> Body {
         let page_size = self.page_size;
         match &self.source {
-            Source::Query { query } => (
-                "Query",
-                Body::Query(tns::QueryElementType {
-                    query_string: query.clone(),
-                    page: Some(page),
-                    page_size: Some(page_size),
-                    unknown: Default::default(),
-                }),
-            ),
+            Source::Query { query } => Body::Query(tns::QueryElementType {
+                query_string: query.clone(),
+                page: Some(page),
+                page_size: Some(page_size),
+                unknown: Default::default(),
+            }),
             Source::Incremental {
                 kind,
                 partition,
@@ -285,18 +372,9 @@ impl Pages {
                     unknown: Default::default(),
                 };
                 match kind {
-                    IncrementalKind::Inserts => (
-                        "GetIncrementalInserts",
-                        Body::GetIncrementalInserts(request),
-                    ),
-                    IncrementalKind::Updates => (
-                        "GetIncrementalUpdates",
-                        Body::GetIncrementalUpdates(request),
-                    ),
-                    IncrementalKind::Deletes => (
-                        "GetIncrementalDeletes",
-                        Body::GetIncrementalDeletes(request),
-                    ),
+                    IncrementalKind::Inserts => Body::GetIncrementalInserts(request),
+                    IncrementalKind::Updates => Body::GetIncrementalUpdates(request),
+                    IncrementalKind::Deletes => Body::GetIncrementalDeletes(request),
                 }
             }
         }

@@ -6,8 +6,6 @@
 
 use std::collections::BTreeMap;
 
-use quick_xml::events::Event;
-
 use super::envelope::decode_envelope_with;
 use super::Body;
 use crate::codec::DecodeOptions;
@@ -155,7 +153,6 @@ pub(crate) fn record_field_text(record: &AnyRecord, path: &str) -> Option<String
         (AnyRecord::Donation(d), "TransactionId") => d.transaction_id.map(|id| id.to_string()),
         (AnyRecord::Dynamic(d), _) => d.get(path).as_option().map(|v| v.to_string()),
         (typed, _) => record_to_paths(typed)
-            .ok()?
             .into_iter()
             .find(|(found, _)| found == path)
             .and_then(|(_, value)| value.into_option()),
@@ -163,7 +160,7 @@ pub(crate) fn record_field_text(record: &AnyRecord, path: &str) -> Option<String
 }
 
 /// The fields of a record as (path, value) pairs in schema order; nil fields are `Nil`,
-/// repeated fields appear once per value.
+/// repeated fields appear once per value, content kept from reading at its place.
 ///
 /// ```
 /// use convio::soap::{record_from_paths, record_to_paths};
@@ -175,110 +172,28 @@ pub(crate) fn record_field_text(record: &AnyRecord, path: &str) -> Option<String
 ///     ("ConsName.MiddleName".to_string(), Field::Nil),
 /// ];
 /// let record = record_from_paths("Constituent", &pairs).unwrap();
-/// assert_eq!(record_to_paths(&record).unwrap(), pairs);
+/// assert_eq!(record_to_paths(&record), pairs);
 /// ```
-pub fn record_to_paths(record: &AnyRecord) -> Result<Vec<(String, Field<String>)>, Error> {
-    // The record as written (with any content kept from reading), walked by local names.
-    let bytes =
-        crate::record::record_bytes(record).map_err(|e| Error::Encode(e.into_encode_error(&[])))?;
-    let decode_error = |message: String| {
-        Error::Decode(DecodeError::Xml {
-            message,
-            position: None,
-            path: Vec::new(),
-        })
-    };
-    let mut reader = quick_xml::Reader::from_reader(bytes.as_slice());
-    fn local(name: &[u8]) -> Result<&str, Error> {
-        let name = name.rsplit(|b| *b == b':').next().unwrap_or(name);
-        std::str::from_utf8(name).map_err(|e| {
-            Error::Decode(DecodeError::Xml {
-                message: e.to_string(),
-                position: None,
-                path: Vec::new(),
-            })
-        })
-    }
-    // The dotted path of the open element, and per open level where the path was cut and
-    // whether the element has child elements.
+pub fn record_to_paths(record: &AnyRecord) -> Vec<(String, Field<String>)> {
+    crate::codec::leaves::collect(record)
+}
+
+/// Calls `visit` with each (path, value) pair of a record, as [`record_to_paths`] lists
+/// them, without collecting them.
+///
+/// ```
+/// use convio::soap::{record_from_paths, visit_record_paths};
+/// use convio::Field;
+///
+/// let record = record_from_paths("Constituent", &[
+///     ("ConsId".into(), Field::Value("7".into())),
+///     ("ConsName.MiddleName".into(), Field::Nil),
+/// ]).unwrap();
+/// let mut seen = Vec::new();
+/// visit_record_paths(&record, |path, value| seen.push(format!("{path}={value:?}")));
+/// assert_eq!(seen, ["ConsId=Value(\"7\")", "ConsName.MiddleName=Nil"]);
+/// ```
+pub fn visit_record_paths(record: &AnyRecord, mut visit: impl FnMut(&str, Field<&str>)) {
     let mut path = String::with_capacity(64);
-    let mut levels: Vec<(usize, bool)> = Vec::with_capacity(4);
-    let mut pairs = Vec::with_capacity(64);
-    let mut text = String::new();
-    let mut depth = 0usize;
-    loop {
-        let event = reader
-            .read_event()
-            .map_err(|e| decode_error(e.to_string()))?;
-        match event {
-            Event::Start(start) => {
-                depth += 1;
-                if depth == 1 {
-                    continue;
-                }
-                if let Some(parent) = levels.last_mut() {
-                    parent.1 = true;
-                }
-                levels.push((path.len(), false));
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(local(start.name().as_ref())?);
-                text.clear();
-            }
-            Event::Empty(start) if depth >= 1 => {
-                if let Some(parent) = levels.last_mut() {
-                    parent.1 = true;
-                }
-                let nil = start
-                    .attributes()
-                    .flatten()
-                    .any(|a| a.key.as_ref().ends_with(b":nil") && a.value.as_ref() == b"true");
-                let qualified = start.name();
-                let name = local(qualified.as_ref())?;
-                let leaf = if path.is_empty() {
-                    name.to_string()
-                } else {
-                    format!("{path}.{name}")
-                };
-                pairs.push((
-                    leaf,
-                    if nil {
-                        Field::Nil
-                    } else {
-                        Field::Value(String::new())
-                    },
-                ));
-            }
-            Event::Text(content) if depth > 1 => {
-                text.push_str(&content.decode().map_err(|e| decode_error(e.to_string()))?)
-            }
-            Event::GeneralRef(reference) if depth > 1 => {
-                if let Ok(Some(c)) = reference.resolve_char_ref() {
-                    text.push(c);
-                } else {
-                    let name = reference
-                        .decode()
-                        .map_err(|e| decode_error(e.to_string()))?;
-                    text.push_str(
-                        quick_xml::escape::resolve_predefined_entity(&name).unwrap_or_default(),
-                    );
-                }
-            }
-            Event::End(_) => {
-                depth = depth.saturating_sub(1);
-                let Some((cut, has_children)) = levels.pop() else {
-                    break;
-                };
-                if !has_children && !text.is_empty() {
-                    pairs.push((path.clone(), Field::Value(std::mem::take(&mut text))));
-                }
-                path.truncate(cut);
-                text.clear();
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    Ok(pairs)
+    crate::codec::Leaves::visit_leaves(record, &mut path, &mut visit);
 }

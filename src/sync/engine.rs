@@ -411,7 +411,9 @@ impl<S: Store> Synchronization<S> {
                 .client
                 .incremental_deletes(&layout.record_type, &fields),
         }?
-        .starting_at(at.next_page);
+        .starting_at(at.next_page)
+        // The server prepares the next pages while this one is decoded and applied.
+        .read_ahead(READ_AHEAD);
         let mut pages = prefetch(pages);
         while let Some(fetched) = pages.recv().await {
             let (records, next_page) = fetched?;
@@ -458,6 +460,9 @@ impl<S: Store> Synchronization<S> {
         Ok(following)
     }
 }
+
+/// Requests a download keeps in flight beyond the page it waits for.
+const READ_AHEAD: usize = 2;
 
 fn kind_label(kind: IncrementalKind) -> &'static str {
     match kind {

@@ -8,7 +8,9 @@
 //! after the last state (a page being appended when the process died) is cut off and the
 //! page fetched again.
 
+use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
@@ -16,8 +18,8 @@ use serde::{Deserialize, Serialize};
 
 use super::layout::TypeLayout;
 use super::store::{LocalChange, Page, Store, StoreError, SyncState, UploadOutcome, WindowKey};
-use crate::soap::{record_to_paths, IncrementalKind};
-use crate::Field;
+use crate::soap::{visit_record_paths, IncrementalKind};
+use crate::{AnyRecord, Field};
 
 /// How much of the output's end the state hashes.
 const TAIL: u64 = 4096;
@@ -205,13 +207,13 @@ fn checksum(saved: &Saved) -> Result<String, StoreError> {
 
 /// 64-bit FNV-1a: enough to notice a changed file, not a defence against forgery.
 fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &byte in bytes {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
+    let mut hasher = Fnv::default();
+    hasher.write(bytes);
+    hasher.finish()
 }
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
 fn label(kind: IncrementalKind) -> &'static str {
     match kind {
@@ -223,10 +225,18 @@ fn label(kind: IncrementalKind) -> &'static str {
 
 /// A record as a JSON object: paths to strings, nil to null, repeated fields to arrays.
 pub fn fields_json(pairs: &[(String, Field<String>)]) -> serde_json::Value {
+    json_object(
+        pairs
+            .iter()
+            .map(|(path, value)| (path.as_str(), value.as_ref().map(String::as_str))),
+    )
+}
+
+fn json_object<'a>(pairs: impl Iterator<Item = (&'a str, Field<&'a str>)>) -> serde_json::Value {
     let mut object = serde_json::Map::new();
     for (path, value) in pairs {
         let value = match value {
-            Field::Value(text) => serde_json::Value::String(text.clone()),
+            Field::Value(text) => serde_json::Value::String(text.to_string()),
             Field::Nil | Field::Absent => serde_json::Value::Null,
         };
         match object.get_mut(path) {
@@ -236,11 +246,97 @@ pub fn fields_json(pairs: &[(String, Field<String>)]) -> serde_json::Value {
                 *existing = serde_json::Value::Array(vec![first, value]);
             }
             None => {
-                object.insert(path.clone(), value);
+                object.insert(path.to_string(), value);
             }
         }
     }
     serde_json::Value::Object(object)
+}
+
+/// One record's (path, value) pairs in one text buffer, reused from record to record, so
+/// that writing a page allocates nothing per field.
+#[derive(Debug, Default)]
+struct PairBuffer {
+    text: String,
+    /// Per pair: where its path starts, where it ends (and the value starts), and where
+    /// the value ends (`None`: nil).
+    spans: Vec<(usize, usize, Option<usize>)>,
+}
+
+impl PairBuffer {
+    fn fill(&mut self, record: &AnyRecord) {
+        self.text.clear();
+        self.spans.clear();
+        visit_record_paths(record, |path, value| self.push(path, value));
+    }
+
+    fn push(&mut self, path: &str, value: Field<&str>) {
+        let start = self.text.len();
+        self.text.push_str(path);
+        let path_end = self.text.len();
+        let value_end = match value {
+            Field::Value(text) => {
+                self.text.push_str(text);
+                Some(self.text.len())
+            }
+            Field::Nil | Field::Absent => None,
+        };
+        self.spans.push((start, path_end, value_end));
+    }
+
+    fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    fn path(&self, at: usize) -> &str {
+        let (start, end, _) = self.spans[at];
+        &self.text[start..end]
+    }
+
+    fn value(&self, at: usize) -> Field<&str> {
+        match self.spans[at] {
+            (_, start, Some(end)) => Field::Value(&self.text[start..end]),
+            (_, _, None) => Field::Nil,
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&str, Field<&str>)> + '_ {
+        (0..self.len()).map(|at| (self.path(at), self.value(at)))
+    }
+
+    /// Whether a path comes again apart from its first run (which would make a key twice
+    /// if written in order). Paths of a typed record are mostly unique, so the common case
+    /// is one cheap hash per pair.
+    fn has_scattered_paths(&self) -> bool {
+        let mut seen: HashSet<&str, BuildHasherDefault<Fnv>> =
+            HashSet::with_capacity_and_hasher(self.len(), Default::default());
+        let mut previous: Option<&str> = None;
+        (0..self.len()).any(|at| {
+            let path = self.path(at);
+            let again = previous != Some(path) && !seen.insert(path);
+            previous = Some(path);
+            again
+        })
+    }
+}
+
+/// FNV-1a as a `Hasher`, for the short path keys of one record.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 { FNV_OFFSET } else { self.0 };
+        for &byte in bytes {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(FNV_PRIME);
+        }
+        self.0 = hash;
+    }
 }
 
 /// One line: `{"change":...,"type":...,"partition":...,"fields":{...}}` and a newline,
@@ -250,37 +346,32 @@ fn write_line(
     change: &str,
     record_type: &str,
     partition: usize,
-    fields: &[(String, Field<String>)],
+    pairs: &PairBuffer,
 ) -> serde_json::Result<()> {
-    // A path repeated apart from its first run would make a key twice: the map does it right.
-    let scattered = {
-        let mut seen = std::collections::HashSet::new();
-        let mut previous: Option<&str> = None;
-        fields.iter().any(|(path, _)| {
-            let again = previous != Some(path.as_str()) && !seen.insert(path.as_str());
-            previous = Some(path.as_str());
-            again
-        })
-    };
     out.extend_from_slice(b"{\"change\":");
     serde_json::to_writer(&mut *out, change)?;
     out.extend_from_slice(b",\"type\":");
     serde_json::to_writer(&mut *out, record_type)?;
-    out.extend_from_slice(format!(",\"partition\":{partition},\"fields\":").as_bytes());
-    if scattered {
-        serde_json::to_writer(&mut *out, &fields_json(fields))?;
+    out.extend_from_slice(b",\"partition\":");
+    out.extend_from_slice(partition.to_string().as_bytes());
+    out.extend_from_slice(b",\"fields\":");
+    // A path repeated apart from its first run would make a key twice: the map does it right.
+    if pairs.has_scattered_paths() {
+        serde_json::to_writer(&mut *out, &json_object(pairs.iter()))?;
     } else {
         out.push(b'{');
         let mut at = 0;
-        while at < fields.len() {
-            let path = &fields[at].0;
-            let run = fields[at..].iter().take_while(|(p, _)| p == path).count();
+        while at < pairs.len() {
+            let path = pairs.path(at);
+            let run = (at..pairs.len())
+                .take_while(|&i| pairs.path(i) == path)
+                .count();
             if at > 0 {
                 out.push(b',');
             }
             serde_json::to_writer(&mut *out, path)?;
             out.push(b':');
-            let value = |out: &mut Vec<u8>, field: &Field<String>| match field {
+            let value = |out: &mut Vec<u8>, field: Field<&str>| match field {
                 Field::Value(text) => serde_json::to_writer(out, text),
                 Field::Nil | Field::Absent => {
                     out.extend_from_slice(b"null");
@@ -288,14 +379,14 @@ fn write_line(
                 }
             };
             if run == 1 {
-                value(out, &fields[at].1)?;
+                value(out, pairs.value(at))?;
             } else {
                 out.push(b'[');
-                for (i, (_, field)) in fields[at..at + run].iter().enumerate() {
-                    if i > 0 {
+                for i in at..at + run {
+                    if i > at {
                         out.push(b',');
                     }
-                    value(out, field)?;
+                    value(out, pairs.value(i))?;
                 }
                 out.push(b']');
             }
@@ -372,14 +463,15 @@ impl Store for NdjsonStore {
         state: &SyncState,
     ) -> Result<(), StoreError> {
         let mut text = Vec::with_capacity(page.records.len() * 1024);
+        let mut pairs = PairBuffer::default();
         for record in page.records {
-            let fields = record_to_paths(record).map_err(|e| self.io(&self.out, e))?;
+            pairs.fill(record);
             write_line(
                 &mut text,
                 label(page.kind),
                 record.type_name(),
                 key.partition,
-                &fields,
+                &pairs,
             )
             .map_err(|e| self.io(&self.out, e))?;
         }
@@ -457,8 +549,12 @@ mod tests {
             ("A".to_string(), Field::Value("3".to_string())),
         ];
         for pairs in [fields, scattered] {
+            let mut buffer = PairBuffer::default();
+            for (path, value) in &pairs {
+                buffer.push(path, value.as_ref().map(String::as_str));
+            }
             let mut out = Vec::new();
-            write_line(&mut out, "insert", "Constituent", 1001, &pairs).expect("writes");
+            write_line(&mut out, "insert", "Constituent", 1001, &buffer).expect("writes");
             let written: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
             assert_eq!(written["fields"], fields_json(&pairs));
             assert_eq!(written["partition"], 1001);

@@ -489,10 +489,7 @@ impl SqlStore {
         let mut records_pairs: Vec<(i64, Pairs)> = Vec::with_capacity(records.len());
         let mut seen_paths = BTreeSet::new();
         for record in records {
-            let pairs = record_to_paths(record).map_err(|e| StoreError::Io {
-                location: self.shown.clone(),
-                message: e.to_string(),
-            })?;
+            let pairs = record_to_paths(record);
             let Some(id) = id_of(layout, &pairs) else {
                 tracing::warn!(record_type = %layout.record_type, "a downloaded record has no {}: skipped", layout.id_field);
                 continue;

@@ -66,7 +66,7 @@ pub(crate) async fn demo() -> Result<(), Failure> {
             let records = pages.next_page().await?.unwrap_or_default();
             println!("{title}");
             for record in &records {
-                for (path, value) in record_to_paths(record)? {
+                for (path, value) in record_to_paths(record) {
                     let shown = match value {
                         Field::Value(text) => format!("{text:?}"),
                         Field::Nil => "nil".into(),

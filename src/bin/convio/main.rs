@@ -195,7 +195,7 @@ async fn run(command: Command) -> Result<(), Failure> {
             let mut rows = Vec::new();
             while let Some(records) = pages.next_page().await? {
                 for record in &records {
-                    rows.push(record_to_paths(record)?);
+                    rows.push(record_to_paths(record));
                 }
             }
             print_rows(&rows, format);
