@@ -468,6 +468,73 @@ async fn finding_9_max_pages_stops_a_server_whose_full_pages_never_end() {
 }
 
 #[tokio::test]
+async fn pages_read_ahead_give_the_same_records_and_keep_to_the_page_limit() {
+    // Seven records in pages of two: three full pages, a short fourth, empty past it.
+    let finite = || {
+        Scripted::new(|seen: &Seen| match &seen.envelope.body {
+            Body::Login(_) => login_response("token-1"),
+            _ => {
+                let first = (requested_page(seen) - 1) * 2 + 1;
+                page((first..first + 2).filter(|id| *id <= 7))
+            }
+        })
+    };
+    let ids = |pages: Vec<Vec<convio::AnyRecord>>| -> Vec<usize> {
+        pages
+            .into_iter()
+            .flatten()
+            .map(|record| match record {
+                convio::AnyRecord::Constituent(c) => c.cons_id.expect("an id"),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect()
+    };
+    let mut expected = Vec::new();
+    let mut pages = soap_client(finite())
+        .query("select ConsId from Constituent")
+        .page_size(2)
+        .unwrap();
+    while let Some(page) = pages.next_page().await.unwrap() {
+        expected.push(page);
+    }
+    assert_eq!(ids(expected), (1..=7).collect::<Vec<_>>());
+
+    for ahead in [1, 2, 5] {
+        let transport = finite();
+        let mut pages = soap_client(transport.clone())
+            .query("select ConsId from Constituent")
+            .page_size(2)
+            .unwrap()
+            .read_ahead(ahead);
+        let mut read = Vec::new();
+        while let Some(page) = pages.next_page().await.unwrap() {
+            read.push(page);
+        }
+        assert_eq!(ids(read), (1..=7).collect::<Vec<_>>(), "read ahead {ahead}");
+        drop(pages);
+        // Four pages asked for in order, and at most `ahead` more past the last.
+        let sent = queries(&transport);
+        assert!((4..=4 + ahead).contains(&sent), "read ahead {ahead}: {sent} queries");
+    }
+
+    // Requests ahead stop at the page limit.
+    let transport = finite();
+    let mut pages = soap_client(transport.clone())
+        .query("select ConsId from Constituent")
+        .page_size(2)
+        .unwrap()
+        .read_ahead(4)
+        .max_pages(2);
+    assert!(pages.next_page().await.unwrap().is_some());
+    assert!(pages.next_page().await.unwrap().is_some());
+    assert!(matches!(
+        pages.next_page().await,
+        Err(Error::PageLimit { limit: 2, .. })
+    ));
+    assert_eq!(queries(&transport), 2);
+}
+
+#[tokio::test]
 async fn finding_9_equal_pages_of_records_without_ids_are_not_taken_for_repeats() {
     // `select AcceptsEmail from Constituent`: pages may legitimately be equal.
     let transport = Scripted::new(|seen: &Seen| match &seen.envelope.body {
