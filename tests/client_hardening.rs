@@ -514,7 +514,10 @@ async fn pages_read_ahead_give_the_same_records_and_keep_to_the_page_limit() {
         drop(pages);
         // Four pages asked for in order, and at most `ahead` more past the last.
         let sent = queries(&transport);
-        assert!((4..=4 + ahead).contains(&sent), "read ahead {ahead}: {sent} queries");
+        assert!(
+            (4..=4 + ahead).contains(&sent),
+            "read ahead {ahead}: {sent} queries"
+        );
     }
 
     // Requests ahead stop at the page limit.

@@ -2,15 +2,16 @@
 //! `{"change":"insert","type":"Constituent","partition":1001,"fields":{"ConsId":"1001",...}}`.
 //!
 //! The state is kept beside it in `FILE.state`, written atomically (temporary file, fsync,
-//! rename) after each page has been appended and synced. On the next run the state is
+//! rename) after the pages it counts have been appended and synced. Pages are appended in
+//! groups (up to 4 MiB or one second's worth, and always before a state is saved), since
+//! each durable write costs three fsyncs; a crash loses at most the group being gathered,
+//! whose pages the next run fetches again. On the next run the state is
 //! checked against the output (length, line count and a hash of the tail) and against
 //! itself (a checksum); a state that does not match is refused, never used. Output written
 //! after the last state (a page being appended when the process died) is cut off and the
 //! page fetched again.
 
-use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
-use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
@@ -24,12 +25,25 @@ use crate::{AnyRecord, Field};
 /// How much of the output's end the state hashes.
 const TAIL: u64 = 4096;
 
+/// Output gathered before it is appended: at most this many bytes...
+const GROUP_BYTES: usize = 4 << 20;
+/// ...or gathered for at most this long.
+const GROUP_TIME: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The NDJSON store.
 #[derive(Debug)]
 pub struct NdjsonStore {
     out: PathBuf,
     state_path: PathBuf,
     saved: Saved,
+    /// Lines of applied pages not yet appended, with their count, the state after the last
+    /// of them, and when the first was gathered.
+    group: Vec<u8>,
+    group_lines: u64,
+    group_state: Option<(WindowKey, SyncState)>,
+    group_started: Option<std::time::Instant>,
+    /// One record's pairs, reused.
+    pairs: PairBuffer,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -61,6 +75,11 @@ impl NdjsonStore {
             out,
             state_path,
             saved: Saved::default(),
+            group: Vec::new(),
+            group_lines: 0,
+            group_state: None,
+            group_started: None,
+            pairs: PairBuffer::default(),
         }
     }
 
@@ -163,6 +182,31 @@ impl NdjsonStore {
         Ok(())
     }
 
+    /// Appends the gathered pages, syncs them, and saves the state after the last of them.
+    fn append_group(&mut self) -> Result<(), StoreError> {
+        let Some((key, state)) = self.group_state.take() else {
+            return Ok(());
+        };
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(&self.out)
+            .map_err(|e| self.io(&self.out, e))?;
+        file.write_all(&self.group)
+            .and_then(|()| file.sync_data())
+            .map_err(|e| self.io(&self.out, e))?;
+        let bytes = self.saved.bytes + self.group.len() as u64;
+        let (_, tail) = scan_tail(&mut file, bytes).map_err(|e| self.io(&self.out, e))?;
+        self.saved.bytes = bytes;
+        self.saved.lines += self.group_lines;
+        self.saved.tail = tail;
+        self.group.clear();
+        self.group_lines = 0;
+        self.group_started = None;
+        *self.context(&key) = state;
+        self.write_state()
+    }
+
     fn context(&mut self, key: &WindowKey) -> &mut SyncState {
         if let Some(at) = self.saved.contexts.iter().position(|(k, _)| k == key) {
             return &mut self.saved.contexts[at].1;
@@ -207,13 +251,13 @@ fn checksum(saved: &Saved) -> Result<String, StoreError> {
 
 /// 64-bit FNV-1a: enough to notice a changed file, not a defence against forgery.
 fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut hasher = Fnv::default();
-    hasher.write(bytes);
-    hasher.finish()
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &byte in bytes {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
 }
-
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
 fn label(kind: IncrementalKind) -> &'static str {
     match kind {
@@ -305,37 +349,40 @@ impl PairBuffer {
     }
 
     /// Whether a path comes again apart from its first run (which would make a key twice
-    /// if written in order). Paths of a typed record are mostly unique, so the common case
-    /// is one cheap hash per pair.
+    /// if written in order). Paths of a typed record are mostly unique: each run's path
+    /// goes into a small bit set by hash, and only a hash seen before is checked exactly.
     fn has_scattered_paths(&self) -> bool {
-        let mut seen: HashSet<&str, BuildHasherDefault<Fnv>> =
-            HashSet::with_capacity_and_hasher(self.len(), Default::default());
+        let mut seen = [0u64; 16];
         let mut previous: Option<&str> = None;
-        (0..self.len()).any(|at| {
+        for at in 0..self.len() {
             let path = self.path(at);
-            let again = previous != Some(path) && !seen.insert(path);
+            if previous == Some(path) {
+                continue;
+            }
             previous = Some(path);
-            again
-        })
+            let hash = fnv1a(path.as_bytes()) as usize;
+            let (word, bit) = ((hash >> 6) % seen.len(), 1u64 << (hash & 63));
+            if seen[word] & bit != 0 && (0..at).any(|before| self.path(before) == path) {
+                return true;
+            }
+            seen[word] |= bit;
+        }
+        false
     }
 }
 
-/// FNV-1a as a `Hasher`, for the short path keys of one record.
-#[derive(Default)]
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut hash = if self.0 == 0 { FNV_OFFSET } else { self.0 };
-        for &byte in bytes {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(FNV_PRIME);
-        }
-        self.0 = hash;
+/// A JSON string: straight through when nothing in it needs escaping (most values).
+fn json_string(out: &mut Vec<u8>, text: &str) -> serde_json::Result<()> {
+    if text
+        .bytes()
+        .all(|byte| byte >= 0x20 && byte != b'"' && byte != b'\\')
+    {
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+        Ok(())
+    } else {
+        serde_json::to_writer(out, text)
     }
 }
 
@@ -369,10 +416,10 @@ fn write_line(
             if at > 0 {
                 out.push(b',');
             }
-            serde_json::to_writer(&mut *out, path)?;
+            json_string(out, path)?;
             out.push(b':');
             let value = |out: &mut Vec<u8>, field: Field<&str>| match field {
-                Field::Value(text) => serde_json::to_writer(out, text),
+                Field::Value(text) => json_string(out, text),
                 Field::Nil | Field::Absent => {
                     out.extend_from_slice(b"null");
                     Ok(())
@@ -452,6 +499,7 @@ impl Store for NdjsonStore {
     }
 
     async fn save(&mut self, key: &WindowKey, state: &SyncState) -> Result<(), StoreError> {
+        self.append_group()?;
         *self.context(key) = state.clone();
         self.write_state()
     }
@@ -462,35 +510,26 @@ impl Store for NdjsonStore {
         page: Page<'_>,
         state: &SyncState,
     ) -> Result<(), StoreError> {
-        let mut text = Vec::with_capacity(page.records.len() * 1024);
-        let mut pairs = PairBuffer::default();
         for record in page.records {
-            pairs.fill(record);
+            self.pairs.fill(record);
             write_line(
-                &mut text,
+                &mut self.group,
                 label(page.kind),
                 record.type_name(),
                 key.partition,
-                &pairs,
+                &self.pairs,
             )
             .map_err(|e| self.io(&self.out, e))?;
         }
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .open(&self.out)
-            .map_err(|e| self.io(&self.out, e))?;
-        file.write_all(&text)
-            .and_then(|()| file.sync_data())
-            .map_err(|e| self.io(&self.out, e))?;
-        let bytes = self.saved.bytes + text.len() as u64;
-        let lines = self.saved.lines + page.records.len() as u64;
-        let (_, tail) = scan_tail(&mut file, bytes).map_err(|e| self.io(&self.out, e))?;
-        self.saved.bytes = bytes;
-        self.saved.lines = lines;
-        self.saved.tail = tail;
-        *self.context(key) = state.clone();
-        self.write_state()
+        self.group_lines += page.records.len() as u64;
+        self.group_state = Some((key.clone(), state.clone()));
+        let started = *self
+            .group_started
+            .get_or_insert_with(std::time::Instant::now);
+        if self.group.len() >= GROUP_BYTES || started.elapsed() >= GROUP_TIME {
+            self.append_group()?;
+        }
+        Ok(())
     }
 
     async fn pending(&mut self, _layouts: &[TypeLayout]) -> Result<Vec<LocalChange>, StoreError> {
@@ -548,7 +587,13 @@ mod tests {
             ("B".to_string(), Field::Value("2".to_string())),
             ("A".to_string(), Field::Value("3".to_string())),
         ];
-        for pairs in [fields, scattered] {
+        // Many distinct paths, then the first again (the bit set must not hide it).
+        let mut wide: Vec<(String, Field<String>)> = (0..80)
+            .map(|i| (format!("Field{i}"), Field::Value(format!("é{i}\u{1}\\"))))
+            .collect();
+        wide.push(("Field0".to_string(), Field::Nil));
+        let unique: Vec<(String, Field<String>)> = wide[..80].to_vec();
+        for pairs in [fields, scattered, wide, unique] {
             let mut buffer = PairBuffer::default();
             for (path, value) in &pairs {
                 buffer.push(path, value.as_ref().map(String::as_str));

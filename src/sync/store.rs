@@ -207,7 +207,10 @@ pub trait Store: Send {
         state: &SyncState,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Applies a page and saves the state after it, atomically.
+    /// Applies a page and saves the state after it, atomically: after a crash the store
+    /// holds both or neither. A store may group pages and make them durable together (at
+    /// the latest on the next [`save`](Self::save)): a page lost that way leaves the state
+    /// before it, and is fetched again.
     fn apply(
         &mut self,
         key: &WindowKey,
