@@ -42,9 +42,17 @@ use xsd_parser_types::xml::{Nillable, NillableDeserializer};
 /// let untouched: Field<String> = Field::default();
 /// assert!(untouched.is_absent());
 ///
-/// // `None` means "clear" when converting from an Option.
-/// assert_eq!(Field::<u32>::from(None), Field::Nil);
-/// assert_eq!(Field::from(Some(7)), Field::Value(7));
+/// // From an Option, say what `None` means: leave the stored value, or clear it.
+/// assert_eq!(Field::<u32>::value_or_absent(None), Field::Absent);
+/// assert_eq!(Field::<u32>::value_or_nil(None), Field::Nil);
+/// assert_eq!(Field::value_or_absent(Some(7)), Field::Value(7));
+/// ```
+///
+/// There is deliberately no `From<Option<T>>`: a silent `.into()` would have to choose
+/// between "leave" and "clear" for the caller, and choosing "clear" wipes fields upstream.
+///
+/// ```compile_fail
+/// let nickname: convio::Field<String> = None.into();
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Field<T> {
@@ -58,6 +66,36 @@ pub enum Field<T> {
 }
 
 impl<T> Field<T> {
+    /// `Some(v)` sets the field; `None` leaves it as it is upstream ([`Field::Absent`]).
+    /// Use this when `None` means "I have no value to send".
+    ///
+    /// ```
+    /// use convio::Field;
+    /// let nickname: Option<&str> = None;
+    /// assert_eq!(Field::value_or_absent(nickname), Field::Absent);
+    /// ```
+    pub fn value_or_absent(value: Option<T>) -> Self {
+        match value {
+            Some(value) => Field::Value(value),
+            None => Field::Absent,
+        }
+    }
+
+    /// `Some(v)` sets the field; `None` clears it upstream ([`Field::Nil`]). Use this when
+    /// `None` means "this field has no value any more".
+    ///
+    /// ```
+    /// use convio::Field;
+    /// let suffix: Option<&str> = None;
+    /// assert_eq!(Field::value_or_nil(suffix), Field::Nil);
+    /// ```
+    pub fn value_or_nil(value: Option<T>) -> Self {
+        match value {
+            Some(value) => Field::Value(value),
+            None => Field::Nil,
+        }
+    }
+
     /// `true` for [`Field::Absent`].
     ///
     /// ```
@@ -159,19 +197,10 @@ impl<T> Field<T> {
     }
 }
 
-impl<T> From<Option<T>> for Field<T> {
-    /// `Some(v)` becomes `Value(v)`, `None` becomes `Nil` (an explicit clear).
-    fn from(value: Option<T>) -> Self {
-        match value {
-            Some(value) => Field::Value(value),
-            None => Field::Nil,
-        }
-    }
-}
-
+/// An XML nillable value: nil stays nil.
 impl<T> From<Nillable<T>> for Field<T> {
     fn from(value: Nillable<T>) -> Self {
-        value.0.into()
+        Field::value_or_nil(value.0)
     }
 }
 
@@ -192,7 +221,7 @@ impl<T: Serialize> Serialize for Field<T> {
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Field<T> {
     fn deserialize<D: SerdeDeserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Option::<T>::deserialize(deserializer).map(Field::from)
+        Option::<T>::deserialize(deserializer).map(Field::value_or_nil)
     }
 }
 
