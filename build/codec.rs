@@ -181,3 +181,89 @@ fn closing_brace(body: &str) -> Option<usize> {
     }
     None
 }
+
+/// `pub mod records`: every record-namespace type under its schema name without the `Type`
+/// suffix (`ConstituentType` → `Constituent`), so that users name records as the
+/// documentation does.
+pub fn render_record_aliases(types: &[CodecType]) -> String {
+    let mut code = String::from(
+        "\n/// The record-namespace types under their documented names.\npub mod records {\n",
+    );
+    for codec_type in types {
+        let (CodecType::Struct {
+            rust_path,
+            xml_name,
+            ..
+        }
+        | CodecType::Unit {
+            rust_path,
+            xml_name,
+        }
+        | CodecType::Choice {
+            rust_path,
+            xml_name,
+            ..
+        }) = codec_type;
+        let Some(rust_name) = rust_path.strip_prefix("crate::generated::ens::") else {
+            continue;
+        };
+        let alias = rust_name.strip_suffix("Type").unwrap_or(rust_name);
+        if alias.is_empty() || alias == rust_name {
+            continue;
+        }
+        let _ = writeln!(
+            code,
+            "    #[doc = \"`ens:{xml_name}`.\"]\n    pub type {alias} = {rust_path};"
+        );
+    }
+    code.push_str("}\n");
+    for codec_type in types {
+        if let CodecType::Struct {
+            rust_path, fields, ..
+        } = codec_type
+        {
+            if rust_path.starts_with("crate::generated::ens::") {
+                code.push_str(&render_setters(rust_path, fields));
+            }
+        }
+    }
+    code
+}
+
+/// Builder methods for a record-namespace struct, one per way of touching a field, so that
+/// the tri-state stays visible where a record is built: `set_x` sends a value, `clear_x`
+/// (nillable fields) sends `xsi:nil`, and a field no method touches is left out (unchanged).
+fn render_setters(rust_path: &str, fields: &[CodecField]) -> String {
+    let mut code = format!("\nimpl {rust_path} {{\n");
+    for f in fields {
+        let (ident, element, rust_type) = (&f.ident, &f.element, &f.rust_type);
+        let name = ident.strip_prefix("r#").unwrap_or(ident);
+        let (set, clear) = match f.kind {
+            "field" => (
+                "crate::Field::Value(value.into())".to_string(),
+                Some("crate::Field::Nil"),
+            ),
+            "opt" => ("Some(value.into())".to_string(), None),
+            "one" => ("value.into()".to_string(), None),
+            _ => {
+                let _ = writeln!(
+                    code,
+                    "    #[doc = \"Adds one `{element}` value.\"]\n    pub fn add_{name}(mut self, value: impl Into<{rust_type}>) -> Self {{ self.{ident}.push(value.into()); self }}"
+                );
+                continue;
+            }
+        };
+        let _ = writeln!(
+            code,
+            "    #[doc = \"Sets `{element}` (sent with this value).\"]\n    pub fn set_{name}(mut self, value: impl Into<{rust_type}>) -> Self {{ self.{ident} = {set}; self }}"
+        );
+        if let Some(nil) = clear {
+            let _ = writeln!(
+                code,
+                "    #[doc = \"Clears `{element}` (sent as `xsi:nil`).\"]\n    pub fn clear_{name}(mut self) -> Self {{ self.{ident} = {nil}; self }}"
+            );
+        }
+    }
+    code.push_str("}\n");
+    code
+}

@@ -488,6 +488,7 @@ fn run_pipeline(
     if target == Target::Soap {
         code = codec::add_unknown_fields(code, &with_unknown)?;
         extra_code.push_str(&codec::render(&codec_types));
+        extra_code.push_str(&codec::render_record_aliases(&codec_types));
     }
 
     if !record_variants.is_empty() {

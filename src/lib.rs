@@ -20,7 +20,30 @@ pub mod field;
 pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/soap_types.rs"));
 }
-pub mod record;
+pub(crate) mod record;
+/// Records under the names the documentation uses — [`Constituent`](records::Constituent),
+/// [`Name`](records::Name), [`Address`](records::Address), [`Donation`](records::Donation)
+/// and the rest of the record namespace (`ens:`) — with [`AnyRecord`] and [`DynamicRecord`].
+///
+/// ```
+/// use convio::records::{Constituent, Name};
+/// use convio::Field;
+///
+/// let update = Constituent {
+///     cons_id: Some(1001081),
+///     cons_name: Field::Value(Name {
+///         middle_name: Field::Value("Williamson".into()),
+///         ..Default::default()
+///     }),
+///     ..Default::default()
+/// };
+/// assert!(update.primary_email.is_absent());
+/// ```
+pub mod records {
+    pub use crate::generated::records::*;
+    pub use crate::record::TypedRecord;
+    pub use crate::{AnyRecord, DynamicRecord, ResultCode};
+}
 pub mod schema;
 pub mod server_api;
 pub mod soap;
@@ -36,7 +59,7 @@ pub use generated::{AnyRecord, ResultCode};
 pub use record::DynamicRecord;
 pub use types::{Decimal, Text};
 
-/// The README's example, compiled and run as a doctest.
-#[cfg(doctest)]
+/// The README's examples, compiled (and those not marked `no_run`, run) as doctests.
+#[cfg(all(doctest, feature = "emulator"))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

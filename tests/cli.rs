@@ -1,5 +1,5 @@
 //! The `convio` binary: the README's demo, query formats, exit codes, resumable sync.
-#![cfg(feature = "emulator")]
+#![cfg(feature = "cli")]
 
 use std::process::Command;
 

@@ -1,6 +1,6 @@
 //! `convio query` against a site that sends what our schema lacks (custom fields, nested and
 //! foreign fields, record types we have not typed): every field printed, as dotted paths.
-#![cfg(feature = "emulator")]
+#![cfg(feature = "cli")]
 
 mod common;
 

@@ -2,7 +2,7 @@
 //! emulator and no default credentials for a real site, error classes and exit statuses,
 //! server text escaped before it reaches a terminal, colour only on a terminal, page streams
 //! that cannot grow without end.
-#![cfg(feature = "emulator")]
+#![cfg(feature = "cli")]
 
 mod common;
 

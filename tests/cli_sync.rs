@@ -2,7 +2,7 @@
 //! downloads everything (constituents and donations), the next brings exactly what the other
 //! user changed, and the summary counts only that; the syncing user's own changes are not
 //! sent back to it.
-#![cfg(feature = "emulator")]
+#![cfg(feature = "cli")]
 
 mod common;
 

@@ -1,7 +1,7 @@
 //! The emulator under hostile input and misuse (issue 16): one regression test (at least)
 //! per numbered finding, named after it. No test asserts on wall time; the times of the
 //! costly cases are printed.
-#![cfg(feature = "emulator")]
+#![cfg(feature = "cli")]
 
 mod common;
 

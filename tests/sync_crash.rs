@@ -3,7 +3,7 @@
 //!
 //! CI runs a short version (2,000 records, 8 kills each). The long one the issue asks for:
 //! `CONVIO_CRASH_RECORDS=20000 CONVIO_CRASH_KILLS=50 cargo test --release --test sync_crash`.
-#![cfg(feature = "emulator")]
+#![cfg(feature = "cli")]
 
 mod common;
 

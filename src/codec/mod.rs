@@ -1,8 +1,8 @@
 //! Reading and writing XML for the generated types: the one codec under both protocols.
 //!
 //! It knows nothing of the generated types. `build.rs` invokes its macros
-//! ([`codec_struct!`], [`codec_choice!`], [`codec_unit!`]) once per generated type with that
-//! type's element table, and the macros implement [`Decode`] and [`Encode`] with the
+//! (`codec_struct!`, `codec_choice!`, `codec_unit!`) once per generated type with that
+//! type's element table, and the macros implement `Decode` and `Encode` with the
 //! functions here:
 //!
 //! | module      | what                                                          |

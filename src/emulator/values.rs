@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use super::clock::parse_date_time;
 use super::xml::{parse, Element};
 
-/// Whether XML 1.0 allows `c` in a document (production [2] Char): tab, line feed, carriage
+/// Whether XML 1.0 allows `c` in a document (production 2, `Char`): tab, line feed, carriage
 /// return, and everything from U+0020 except U+FFFE and U+FFFF (surrogates cannot occur in
 /// a Rust string).
 ///

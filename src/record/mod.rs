@@ -11,6 +11,15 @@ use crate::codec::{Attribute, Child, Ns, ReadError, Reader, Tag, WriteError};
 /// Namespace of record types (`ens:` in the documentation).
 pub const OBJECTS_NAMESPACE: &str = "urn:object.soap.convio.com";
 
+/// A record type the schema declares: one of the variants of
+/// [`AnyRecord`](crate::AnyRecord), reached with [`AnyRecord::get`](crate::AnyRecord::get).
+pub trait TypedRecord: Sized {
+    /// The record, when `record` is one of this type.
+    fn from_any(record: &crate::AnyRecord) -> Option<&Self>;
+    /// The record, when `record` is one of this type, taken out.
+    fn from_any_owned(record: crate::AnyRecord) -> Option<Self>;
+}
+
 /// Reads a record whose `xsi:type` names no typed record type.
 ///
 /// When reading strictly this is refused; otherwise the record is kept whole as a
@@ -97,7 +106,43 @@ macro_rules! any_record {
             pub fn is_typed(type_name: &str) -> bool {
                 Self::TYPE_NAMES.contains(&type_name)
             }
+
+            /// The record as a `T` when it is one.
+            ///
+            /// ```
+            /// use convio::records::{AnyRecord, Constituent, Donation};
+            ///
+            /// let record = AnyRecord::from(Constituent { cons_id: Some(7), ..Default::default() });
+            /// assert_eq!(record.get::<Constituent>().and_then(|c| c.cons_id), Some(7));
+            /// assert!(record.get::<Donation>().is_none());
+            /// ```
+            pub fn get<T: $crate::record::TypedRecord>(&self) -> Option<&T> {
+                T::from_any(self)
+            }
+
+            /// The record as a `T` when it is one, taken out.
+            pub fn into_typed<T: $crate::record::TypedRecord>(self) -> Option<T> {
+                T::from_any_owned(self)
+            }
         }
+
+        $(
+            impl $crate::record::TypedRecord for $type {
+                fn from_any(record: &AnyRecord) -> Option<&Self> {
+                    match record {
+                        AnyRecord::$name(record) => Some(record),
+                        _ => None,
+                    }
+                }
+
+                fn from_any_owned(record: AnyRecord) -> Option<Self> {
+                    match record {
+                        AnyRecord::$name(record) => Some(record),
+                        _ => None,
+                    }
+                }
+            }
+        )+
 
         $(
             impl From<$type> for AnyRecord {

@@ -70,7 +70,7 @@ impl ServerApiClientBuilder {
         self
     }
 
-    /// Sends through `transport` instead of the default [`HyperTransport`].
+    /// Sends through `transport` instead of the default [`HyperTransport`](crate::transport::HyperTransport).
     pub fn transport(mut self, transport: impl Transport + 'static) -> Self {
         self.transport = Some(Arc::new(transport));
         self

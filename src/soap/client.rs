@@ -88,7 +88,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Sends through `transport` instead of the default [`HyperTransport`].
+    /// Sends through `transport` instead of the default [`HyperTransport`](crate::transport::HyperTransport).
     pub fn transport(mut self, transport: impl Transport + 'static) -> Self {
         self.transport = Some(Arc::new(transport));
         self

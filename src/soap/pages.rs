@@ -335,16 +335,49 @@ impl Pages {
             .collect()
     }
 
-    /// The pages as a `Stream`, ending after the last page or the first error.
-    pub fn into_stream(self) -> impl Stream<Item = Result<Vec<AnyRecord>, Error>> {
-        futures_util::stream::unfold(Some(self), |state| async move {
-            let mut pages = state?;
-            match pages.next_page().await {
-                Ok(Some(records)) => Some((Ok(records), Some(pages))),
-                Ok(None) => None,
-                Err(error) => Some((Err(error), None)),
-            }
-        })
+    /// Every remaining record, all pages read: for queries whose answer is known to be
+    /// small (every page is held in memory; use [`next_page`](Self::next_page) otherwise).
+    ///
+    /// ```no_run
+    /// # async fn run(client: convio::soap::Client) -> Result<(), convio::Error> {
+    /// let admins = client
+    ///     .query("select ConsId from Constituent where ConsName.LastName = 'Lovelace'")
+    ///     .collect_records()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn collect_records(mut self) -> Result<Vec<AnyRecord>, Error> {
+        let mut records = Vec::new();
+        while let Some(page) = self.next_page().await? {
+            records.extend(page);
+        }
+        Ok(records)
+    }
+
+    /// The pages as a `Stream`, ending after the last page or the first error. The stream
+    /// is `Unpin`: `.next()` works on it directly, without pinning it first.
+    ///
+    /// ```no_run
+    /// use futures_util::StreamExt;
+    /// # async fn run(client: convio::soap::Client) -> Result<(), convio::Error> {
+    /// let mut pages = client.query("select ConsId from Constituent").into_stream();
+    /// while let Some(page) = pages.next().await {
+    ///     println!("{} records", page?.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn into_stream(self) -> impl Stream<Item = Result<Vec<AnyRecord>, Error>> + Unpin + Send {
+        Box::pin(futures_util::stream::unfold(
+            Some(self),
+            |state| async move {
+                let mut pages = state?;
+                match pages.next_page().await {
+                    Ok(Some(records)) => Some((Ok(records), Some(pages))),
+                    Ok(None) => None,
+                    Err(error) => Some((Err(error), None)),
+                }
+            },
+        ))
     }
 
     fn request(&self, page: usize) -> Body {

@@ -2,7 +2,7 @@
 
 #![allow(dead_code)]
 
-#[cfg(feature = "emulator")]
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod fake_site;
 #[cfg(feature = "emulator")]
