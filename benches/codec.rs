@@ -58,9 +58,11 @@ fn value_for(path: &str, record: usize, values: Values) -> Field<String> {
     Field::Value(match (leaf, values) {
         ("ConsId" | "SiteId", _) => (1_000_000 + record).to_string(),
         ("HardBounceCount" | "SoftBounceCount", _) => (record % 3).to_string(),
-        ("AcceptsEmail" | "AcceptsPostalMail" | "MatchedDonor", _) => (record % 2 == 0).to_string(),
+        ("AcceptsEmail" | "AcceptsPostalMail" | "MatchedDonor", _) => {
+            record.is_multiple_of(2).to_string()
+        }
         ("BirthDate", _) => format!("19{:02}-0{}-1{}", record % 100, record % 9 + 1, record % 9),
-        ("MiddleName", _) if record % 5 == 0 => return Field::Nil,
+        ("MiddleName", _) if record.is_multiple_of(5) => return Field::Nil,
         ("PrimaryEmail", _) => format!("donor.{record}@example.org"),
         (other, Values::EscapeHeavy) => format!("{other} {record} & <Co> \"quoted\""),
         ("FirstName", _) => pick(&["Ada", "José", "Siobhán", "Grace", "Zoë", "Wei", "Amara"]),

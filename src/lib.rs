@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod codec;
+pub mod credentials;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod error;

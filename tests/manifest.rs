@@ -38,7 +38,10 @@ fn rust_version_covers_every_locked_dependency() {
             (version(needed) > version(ours)).then(|| format!("{} needs {needed}", p["name"]))
         })
         .collect();
-    assert!(newer.is_empty(), "rust-version {ours} is too old: {newer:?}");
+    assert!(
+        newer.is_empty(),
+        "rust-version {ours} is too old: {newer:?}"
+    );
 }
 
 #[test]

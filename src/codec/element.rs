@@ -229,15 +229,6 @@ impl Element {
             content,
         }
     }
-
-    /// Dotted paths of the simple values below this element, with this element's own name
-    /// first (`ConsName.Nickname`); a repeated field gives one pair per value.
-    pub(crate) fn leaf_paths(&self, prefix: &str, out: &mut Vec<(String, Field<String>)>) {
-        let mut path = prefix.to_string();
-        super::leaves::tree(&mut path, self, &mut |path, value| {
-            out.push((path.to_string(), value.map(str::to_string)))
-        });
-    }
 }
 
 /// Content of a typed value that its schema type does not declare, kept for writing back.
@@ -361,28 +352,5 @@ mod tests {
         assert!(!unknown.is_empty());
         assert_eq!(unknown.remove("B"), 1);
         assert!(unknown.is_empty());
-    }
-
-    #[test]
-    fn leaf_paths_name_every_value_with_its_parents() {
-        let group = Element::group(
-            Name::unqualified("ConsName"),
-            vec![
-                Element::value(Name::unqualified("Nickname"), "Ada"),
-                Element::nil(Name::unqualified("Suffix")),
-            ],
-        );
-        let mut paths = Vec::new();
-        group.leaf_paths("", &mut paths);
-        assert_eq!(
-            paths,
-            [
-                (
-                    "ConsName.Nickname".to_string(),
-                    Field::Value("Ada".to_string())
-                ),
-                ("ConsName.Suffix".to_string(), Field::Nil),
-            ]
-        );
     }
 }

@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use crate::error::{DecodeError, EncodeError};
+use super::document_error::{DecodeError, EncodeError};
 
 /// Why a document could not be read.
 #[derive(Debug)]

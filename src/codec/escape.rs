@@ -111,10 +111,10 @@ pub(crate) enum DocumentError {
     Read(ReadError),
 }
 
-impl From<DocumentError> for crate::error::DecodeError {
+impl From<DocumentError> for super::document_error::DecodeError {
     fn from(error: DocumentError) -> Self {
         match error {
-            DocumentError::Doctype => crate::error::DecodeError::Doctype,
+            DocumentError::Doctype => super::document_error::DecodeError::Doctype,
             DocumentError::Read(error) => error.into(),
         }
     }
@@ -163,7 +163,9 @@ mod tests {
         match escape_into(&mut out, text) {
             Ok(()) => Ok(String::from_utf8(out).expect("utf-8")),
             Err(error) => match error.into_encode_error(&[]) {
-                crate::error::EncodeError::IllegalCharacter { code_point, .. } => Err(code_point),
+                crate::codec::document_error::EncodeError::IllegalCharacter {
+                    code_point, ..
+                } => Err(code_point),
                 other => panic!("{other:?}"),
             },
         }

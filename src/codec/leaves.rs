@@ -128,3 +128,36 @@ pub(crate) fn collect(value: &impl Leaves) -> Vec<(String, Field<String>)> {
     });
     pairs
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::Name;
+
+    #[test]
+    fn a_tree_names_every_value_with_its_parents() {
+        let group = Element::group(
+            Name::unqualified("ConsName"),
+            vec![
+                Element::value(Name::unqualified("Nickname"), "Ada"),
+                Element::nil(Name::unqualified("Suffix")),
+                Element::value(Name::unqualified("Title"), ""),
+            ],
+        );
+        let mut paths = Vec::new();
+        tree(&mut String::new(), &group, &mut |path, value| {
+            paths.push((path.to_string(), value.map(str::to_string)))
+        });
+        assert_eq!(
+            paths,
+            [
+                (
+                    "ConsName.Nickname".to_string(),
+                    Field::Value("Ada".to_string())
+                ),
+                ("ConsName.Suffix".to_string(), Field::Nil),
+                ("ConsName.Title".to_string(), Field::Value(String::new())),
+            ]
+        );
+    }
+}

@@ -15,11 +15,13 @@
 //! | `escape`    | escaping, references, document-wide character checks          |
 //! | `element`   | [`Element`] trees and [`Unknown`] content (public)            |
 //! | `options`   | [`DecodeOptions`]: keep (default) or refuse unknown content   |
+//! | `document_error` | [`DecodeError`](crate::DecodeError), [`EncodeError`](crate::EncodeError) (public, data only) |
 //! | `diagnose`  | what a body that cannot be decoded is (for error messages)    |
 //!
 //! Content a type does not declare is kept by default; see [`Unknown`].
 
 pub(crate) mod diagnose;
+pub(crate) mod document_error;
 pub(crate) mod element;
 pub(crate) mod error;
 pub(crate) mod escape;
@@ -47,7 +49,7 @@ pub(crate) use writer::{
     codec_tag, write_complex, write_kept_at, write_kept_from, write_scalar, Encode, Tag,
 };
 
-use crate::error::DecodeError;
+use document_error::DecodeError;
 
 /// A complex type: read from an element's children.
 pub(crate) trait Decode: Sized {

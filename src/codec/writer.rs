@@ -291,7 +291,7 @@ mod tests {
         let error = tree(&element, TreeMode::Checked).unwrap_err();
         assert_eq!(
             error.into_encode_error(&["Record"]),
-            crate::error::EncodeError::EmptyValue {
+            crate::codec::document_error::EncodeError::EmptyValue {
                 element: "Record/Extra/Empty".into()
             }
         );

@@ -4,7 +4,7 @@
 //! naming the parameter, not a value silently repaired; and the number of parameters is
 //! bounded.
 
-use super::values::{describe_char, forbidden_char};
+use super::chars::{describe_char, forbidden_char};
 
 /// Most parameters read from one request (the documented methods take a few dozen).
 pub const MAX_PARAMETERS: usize = 256;
@@ -95,7 +95,7 @@ pub fn parse(body: &[u8]) -> Form {
             forbidden_char(&name_text).or_else(|| forbidden_char(&value_text))
         {
             form.problem.get_or_insert(FormProblem::ForbiddenCharacter {
-                name: name_text.replace(|c| !super::values::is_xml_char(c), "?"),
+                name: name_text.replace(|c| !super::chars::is_xml_char(c), "?"),
                 character,
             });
         }

@@ -16,6 +16,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod chars;
 pub mod clock;
 pub mod donations;
 pub mod form;
@@ -396,7 +397,7 @@ fn fill_every_field(schema: &crate::schema::Schema, fields: &mut Fields, n: usiz
             continue;
         }
         let value = match kind {
-            "bool" => (n % 2 == 0).to_string(),
+            "bool" => n.is_multiple_of(2).to_string(),
             "usize" | "u64" | "u32" | "i64" | "i32" => (n % 97 + 1).to_string(),
             "decimal" | "Decimal" => format!("{}.{:02}", n % 1000, n % 100),
             "date" | "String" if path.ends_with("Date") => {

@@ -553,12 +553,12 @@ fn store_new(
         })
         .filter(|e| !e.is_empty())
         .ok_or_else(|| api_error(10, "Required fields are missing."))?;
-    if let Some((_, c)) = super::values::forbidden_char(&email) {
+    if let Some((_, c)) = super::chars::forbidden_char(&email) {
         return Err(api_error(
             35,
             format!(
                 "email.primary_address: character {} is not allowed",
-                super::values::describe_char(c)
+                super::chars::describe_char(c)
             ),
         ));
     }

@@ -34,16 +34,7 @@ pub struct Settings {
     pub schema: std::sync::Arc<crate::schema::Schema>,
 }
 
-/// Kind of change, for the synchronization downloads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChangeKind {
-    /// The record was added.
-    Insert,
-    /// The record was changed.
-    Update,
-    /// The record was removed.
-    Delete,
-}
+pub use super::store::ChangeKind;
 
 /// One entry of the change log.
 #[derive(Debug, Clone)]

@@ -12,7 +12,7 @@ use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
 
-use super::values::{describe_char, forbidden_byte, forbidden_char, is_xml_char};
+use super::chars::{describe_char, forbidden_byte, forbidden_char, is_xml_char};
 
 /// XML Schema instance namespace.
 pub const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";

@@ -125,11 +125,7 @@ impl DynamicRecord {
     /// The leaf values as (dotted path, value) pairs, in order; a repeated field gives one
     /// pair per value.
     pub fn paths(&self) -> Vec<(String, Field<String>)> {
-        let mut out = Vec::new();
-        for field in &self.fields {
-            field.leaf_paths("", &mut out);
-        }
-        out
+        crate::codec::leaves::collect(self)
     }
 
     /// Puts the top-level fields in the order of `order` (field names); fields not listed
@@ -196,6 +192,14 @@ fn set_in(fields: &mut Vec<Element>, segments: &[&str], value: Field<Text>) {
     }
 }
 
+impl crate::codec::Leaves for DynamicRecord {
+    fn visit_leaves(&self, path: &mut String, visit: &mut crate::codec::leaves::Visit<'_>) {
+        for field in &self.fields {
+            crate::codec::leaves::tree(path, field, visit);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,7 +239,7 @@ mod tests {
         let error = record.write_fields(&mut Vec::new()).unwrap_err();
         assert!(matches!(
             error.into_encode_error(&["Record"]),
-            crate::error::EncodeError::EmptyValue { element } if element == "Record/Name"
+            crate::EncodeError::EmptyValue { element } if element == "Record/Name"
         ));
     }
 }

@@ -210,11 +210,7 @@ macro_rules! any_record {
             fn visit_leaves(&self, path: &mut String, visit: &mut $crate::codec::leaves::Visit<'_>) {
                 match self {
                     $(AnyRecord::$name(record) => $crate::codec::Leaves::visit_leaves(record, path, visit),)+
-                    AnyRecord::Dynamic(record) => {
-                        for field in record.fields() {
-                            $crate::codec::leaves::tree(path, field, visit);
-                        }
-                    }
+                    AnyRecord::Dynamic(record) => $crate::codec::Leaves::visit_leaves(record, path, visit),
                 }
             }
         }

@@ -9,12 +9,12 @@ use hyper::{Method, Request, Uri};
 use xsd_parser_types::quick_xml::WithDeserializer;
 
 use super::decode::{decode_response, Response, ResponseFormat};
-use super::error_code::ErrorCode;
 use super::generated::crm;
 use super::params::{ConsParams, Lookup};
 use crate::codec::diagnose::{excerpt, is_well_formed};
+use crate::credentials::{Credentials, Secret};
+use crate::error::ErrorCode;
 use crate::error::{DecodeError, Error};
-use crate::soap::{Credentials, Secret};
 use crate::transport::{check_endpoint, Transport};
 
 /// Builder for [`ServerApiClient`].

@@ -8,7 +8,8 @@ use crate::error::{DecodeError, EncodeError, Error};
 use crate::generated::soapenv::{BodyType, EnvelopeType, HeaderType};
 use crate::generated::tns::SessionType;
 
-use super::fault::{lenient_fault, Fault};
+use super::fault::lenient_fault;
+use crate::error::Fault;
 
 impl EnvelopeType {
     /// An envelope for `body`, with the Session header when a session id is given.

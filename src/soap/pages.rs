@@ -7,7 +7,7 @@ use tokio::task::JoinHandle;
 
 use crate::error::Error;
 use crate::generated::tns;
-use crate::soap::client::{expect, Client, Replay};
+use crate::soap::call::{expect, Client, Replay};
 use crate::soap::Body;
 use crate::{AnyRecord, Text};
 

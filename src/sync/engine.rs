@@ -9,10 +9,8 @@
 use tokio::sync::mpsc;
 
 use super::layout::TypeLayout;
-use super::store::{
-    Checkpoint, LocalAction, LocalChange, Page, Position, Store, StoreError, SyncState,
-    UploadOutcome, Window, WindowKey,
-};
+use super::run::{Progress, RunOptions, Summary, SyncError};
+use super::store::{Checkpoint, Page, Position, Store, StoreError, SyncState, Window, WindowKey};
 use super::upload;
 use crate::error::Error;
 use crate::soap::{Client, FaultKind, IncrementalKind, Pages, SyncOptions};
@@ -20,83 +18,6 @@ use crate::AnyRecord;
 
 /// The start of the first window of a store: everything.
 const BEGINNING: &str = "1970-01-01T00:00:00Z";
-
-/// How a run treats an open window and where it starts.
-#[derive(Debug, Clone, Default)]
-pub struct RunOptions {
-    /// Open a new window even though one is open on the server (the old one is left open
-    /// for audit, as documented).
-    pub force: bool,
-    /// Start the window here (`xs:dateTime`) instead of at the end of the last window
-    /// applied.
-    pub since: Option<String>,
-}
-
-/// What a run did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Summary {
-    /// Records inserted upstream and applied here.
-    pub inserted: u64,
-    /// Records updated upstream and applied here.
-    pub updated: u64,
-    /// Records deleted upstream and removed here.
-    pub deleted: u64,
-    /// Local changes the server applied.
-    pub uploaded: u64,
-    /// Local changes the server refused (they stay pending).
-    pub refused: u64,
-    /// The window's start.
-    pub window_start: String,
-    /// The window's end.
-    pub window_end: String,
-    /// The window's id.
-    pub sync_id: usize,
-}
-
-/// Why a run stopped.
-#[derive(Debug, thiserror::Error)]
-pub enum SyncError {
-    /// The store failed or its state does not match.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The server or the exchange failed.
-    #[error(transparent)]
-    Api(#[from] Error),
-    /// A window is open on the server that this store did not open (or no longer knows).
-    #[error(
-        "partition {partition}: a synchronization window is already open on {site} ({message}); \
-         run again with --force to open a new one (the open one is left for audit), or end it \
-         with `convio sync --end`"
-    )]
-    WindowOpen {
-        /// The site.
-        site: String,
-        /// The partition.
-        partition: usize,
-        /// The server's explanation.
-        message: String,
-    },
-    /// The plan names a record type the site's schema does not have.
-    #[error("{0}")]
-    Plan(String),
-}
-
-/// Notified as a run goes (for progress bars).
-pub trait Progress: Send + Sync {
-    /// A phase begins (`upload`, `Constituent inserts`, ...).
-    fn phase(&self, name: &str);
-    /// More records were applied or uploaded.
-    fn advanced(&self, records: u64);
-}
-
-/// No progress reporting.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Quiet;
-
-impl Progress for Quiet {
-    fn phase(&self, _name: &str) {}
-    fn advanced(&self, _records: u64) {}
-}
 
 /// A synchronization of one site and partition into a store.
 ///
@@ -491,56 +412,4 @@ fn prefetch(mut pages: Pages) -> mpsc::Receiver<Result<(Vec<AnyRecord>, usize), 
         }
     });
     receiver
-}
-
-/// The records of local changes, as the server takes them.
-pub(crate) fn change_record(layout: &TypeLayout, change: &LocalChange) -> AnyRecord {
-    let mut record = crate::DynamicRecord::new(layout.record_type.as_str());
-    if let Some(id) = change.record_id {
-        record.set(&layout.id_field, crate::Field::Value(id.to_string()));
-    }
-    for (path, value) in &change.fields {
-        if *path == layout.id_field {
-            continue;
-        }
-        if let Some((..)) = layout.list_of(path) {
-            if let crate::Field::Value(value) = value {
-                record.push(path, value.as_str());
-            }
-            continue;
-        }
-        record.set(path, value.clone());
-    }
-    if change.action == LocalAction::Insert
-        && layout.record_type == "Constituent"
-        && record.get("AcceptsEmail").is_absent()
-    {
-        // LWS 1.32 opts new constituents out unless told: say it, so nothing is implied.
-        record.set("AcceptsEmail", crate::Field::Value("false"));
-    }
-    AnyRecord::Dynamic(record)
-}
-
-/// Outcome of one uploaded record, from its per-record result.
-pub(crate) fn outcome(layout: &TypeLayout, result: &crate::soap::RecordResult) -> UploadOutcome {
-    if result.is_ok() {
-        let created_id = result
-            .record
-            .as_ref()
-            .and_then(|record| record_id(layout, record));
-        UploadOutcome::Applied { created_id }
-    } else {
-        UploadOutcome::Refused {
-            code: result.code.to_string(),
-            message: result.message.clone().unwrap_or_default(),
-        }
-    }
-}
-
-/// The id of a record as the layout keys it.
-pub(crate) fn record_id(layout: &TypeLayout, record: &AnyRecord) -> Option<i64> {
-    crate::soap::record_field_text(record, &layout.id_field)?
-        .trim()
-        .parse()
-        .ok()
 }

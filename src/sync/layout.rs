@@ -162,6 +162,14 @@ impl TypeLayout {
             .collect()
     }
 
+    /// The id of a record as this layout keys it (`None` when it has none, or not a number).
+    pub fn record_id(&self, record: &crate::AnyRecord) -> Option<i64> {
+        crate::soap::record_field_text(record, &self.id_field)?
+            .trim()
+            .parse()
+            .ok()
+    }
+
     /// The child table of a multi-valued field path, if it is one.
     pub fn list_of(&self, path: &str) -> Option<(&str, &str)> {
         self.lists

@@ -18,12 +18,14 @@
 mod engine;
 pub mod layout;
 mod ndjson;
+mod run;
 mod sql;
 mod store;
 mod upload;
 
-pub use engine::{Progress, Quiet, RunOptions, Summary, SyncError, Synchronization};
+pub use engine::Synchronization;
 pub use ndjson::{fields_json, NdjsonStore};
+pub use run::{Progress, Quiet, RunOptions, Summary, SyncError};
 pub use sql::SqlStore;
 pub use store::{
     Checkpoint, LocalAction, LocalChange, Page, Position, Store, StoreError, SyncState,

@@ -669,7 +669,7 @@ impl SqlStore {
     ) -> Result<(), StoreError> {
         let ids: Vec<i64> = records
             .iter()
-            .filter_map(|record| super::engine::record_id(layout, record))
+            .filter_map(|record| layout.record_id(record))
             .collect();
         for (_, child, _) in &layout.lists {
             self.delete_by_ids(transaction, child, &layout.id_column, &ids)

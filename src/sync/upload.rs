@@ -2,8 +2,8 @@
 //! batches of 50, each record's result kept. A Create is marked as sent before it is sent;
 //! one whose outcome was never recorded is looked up upstream before anything is resent.
 
-use super::engine::{change_record, outcome, Progress, SyncError};
 use super::layout::TypeLayout;
+use super::run::{Progress, SyncError};
 use super::store::{LocalAction, LocalChange, Store, UploadOutcome};
 use crate::error::Error;
 use crate::soap::{BatchResults, Client, WriteOptions};
@@ -184,11 +184,7 @@ async fn find_created(
     ));
     let mut found = Vec::new();
     while let Some(records) = pages.next_page().await? {
-        found.extend(
-            records
-                .iter()
-                .filter_map(|r| super::engine::record_id(layout, r)),
-        );
+        found.extend(records.iter().filter_map(|r| layout.record_id(r)));
     }
     Ok(match found.as_slice() {
         [] => Lookup::NotFound,
@@ -198,4 +194,48 @@ async fn find_created(
             found.len()
         )),
     })
+}
+
+/// The records of local changes, as the server takes them.
+pub(crate) fn change_record(layout: &TypeLayout, change: &LocalChange) -> AnyRecord {
+    let mut record = crate::DynamicRecord::new(layout.record_type.as_str());
+    if let Some(id) = change.record_id {
+        record.set(&layout.id_field, crate::Field::Value(id.to_string()));
+    }
+    for (path, value) in &change.fields {
+        if *path == layout.id_field {
+            continue;
+        }
+        if let Some((..)) = layout.list_of(path) {
+            if let crate::Field::Value(value) = value {
+                record.push(path, value.as_str());
+            }
+            continue;
+        }
+        record.set(path, value.clone());
+    }
+    if change.action == LocalAction::Insert
+        && layout.record_type == "Constituent"
+        && record.get("AcceptsEmail").is_absent()
+    {
+        // LWS 1.32 opts new constituents out unless told: say it, so nothing is implied.
+        record.set("AcceptsEmail", crate::Field::Value("false"));
+    }
+    AnyRecord::Dynamic(record)
+}
+
+/// Outcome of one uploaded record, from its per-record result.
+pub(crate) fn outcome(layout: &TypeLayout, result: &crate::soap::RecordResult) -> UploadOutcome {
+    if result.is_ok() {
+        let created_id = result
+            .record
+            .as_ref()
+            .and_then(|record| layout.record_id(record));
+        UploadOutcome::Applied { created_id }
+    } else {
+        UploadOutcome::Refused {
+            code: result.code.to_string(),
+            message: result.message.clone().unwrap_or_default(),
+        }
+    }
 }
