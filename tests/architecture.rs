@@ -288,3 +288,77 @@ fn every_top_level_module_has_a_layer_and_the_reader_finds_imports() {
         );
     }
 }
+
+#[test]
+fn the_readme_layout_table_matches_the_tree() {
+    let readme = std::fs::read_to_string("README.md").expect("README.md");
+    let table = readme
+        .split("## Layout")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("a Layout section");
+    // Every path the table names exists...
+    let named: Vec<&str> = table
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|text| {
+            text.starts_with("src/") || text.starts_with("build/") || text.starts_with("schemas/")
+        })
+        .collect();
+    for path in &named {
+        assert!(
+            Path::new(path).exists(),
+            "the layout table names `{path}`, which does not exist"
+        );
+    }
+    // ...and every top-level module of src/ is in it.
+    for entry in std::fs::read_dir("src").expect("src/") {
+        let name = entry
+            .expect("an entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        if name == "lib.rs" {
+            continue;
+        }
+        let path = if name.ends_with(".rs") {
+            format!("src/{name}")
+        } else if name == "bin" {
+            "src/bin/convio/".to_string()
+        } else {
+            format!("src/{name}/")
+        };
+        assert!(
+            named.contains(&path.as_str()),
+            "`{path}` is missing from the README's layout table"
+        );
+    }
+}
+
+#[test]
+fn every_source_file_says_what_it_owns() {
+    fn walk(dir: &Path, missing: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("a directory") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                walk(&path, missing);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let source = std::fs::read_to_string(&path).expect("readable");
+                let opening: Vec<&str> = source
+                    .lines()
+                    .take_while(|l| l.starts_with("//!"))
+                    .collect();
+                if opening.iter().map(|l| l.len()).sum::<usize>() < 40 {
+                    missing.push(path.display().to_string());
+                }
+            }
+        }
+    }
+    let mut missing = Vec::new();
+    walk(Path::new("src"), &mut missing);
+    assert!(
+        missing.is_empty(),
+        "files without an opening `//!` paragraph: {missing:#?}"
+    );
+}

@@ -1,4 +1,5 @@
-//! Failures and their exit status.
+//! Why a command failed, and the exit status that tells a script what kind of failure it was:
+//! 2 for the input or the configuration, 3 for the exchange, 1 for a refusal or unreadable content.
 
 use std::io::{self};
 
