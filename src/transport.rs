@@ -60,6 +60,7 @@ impl<T: Transport + ?Sized> Transport for Arc<T> {
 
 /// Why an HTTP exchange failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum TransportError {
     /// The endpoint is not a usable URL (a configuration error: see
     /// [`is_configuration`](Self::is_configuration)).
@@ -296,6 +297,7 @@ pub(crate) fn given_or_default(
 
 /// Which certificate authorities HTTPS trusts.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub enum RootCertificates {
     /// The Mozilla roots compiled into the binary (`webpki-roots`).
     #[default]

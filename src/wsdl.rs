@@ -31,6 +31,7 @@ pub struct WsdlSummary {
 
 /// A difference between two WSDLs.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Change {
     /// An operation only the new WSDL has.
     OperationAdded(String),

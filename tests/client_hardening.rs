@@ -65,10 +65,11 @@ async fn finding_8_an_endpoint_refused_by_the_transport_is_a_configuration_error
         .endpoint("http://webservices.example.org/1.0/site")
         .credentials("u", "p")
         .allow_insecure_http(true)
-        .retry_policy(RetryPolicy {
-            attempts: 3,
-            backoff: Duration::from_millis(1),
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .attempts(3)
+                .backoff(Duration::from_millis(1)),
+        )
         .transport(transport.clone())
         .build()
         .unwrap();
@@ -85,10 +86,11 @@ async fn finding_8_connect_errors_name_host_port_and_cause() {
     let client = Client::builder()
         .endpoint(format!("http://{address}/1.0/site"))
         .credentials("u", "p")
-        .retry_policy(RetryPolicy {
-            attempts: 2,
-            backoff: Duration::from_millis(1),
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .attempts(2)
+                .backoff(Duration::from_millis(1)),
+        )
         .build()
         .unwrap();
     let error = client.login().await.unwrap_err();
@@ -169,10 +171,11 @@ async fn finding_8_tls_failures_are_not_retried_and_say_they_are_tls_failures() 
     let client = Client::builder()
         .endpoint(format!("https://localhost:{port}/1.0/site"))
         .credentials("u", "p")
-        .retry_policy(RetryPolicy {
-            attempts: 3,
-            backoff: Duration::from_millis(1),
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .attempts(3)
+                .backoff(Duration::from_millis(1)),
+        )
         .build()
         .unwrap();
     let error = client.login().await.unwrap_err();

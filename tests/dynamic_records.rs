@@ -165,10 +165,7 @@ async fn incremental_downloads_of_an_untyped_record_type() {
     clock.advance(Duration::from_secs(60));
 
     client
-        .start_synchronization(SyncOptions {
-            start: Some("2023-11-14T22:13:50Z".into()),
-            ..Default::default()
-        })
+        .start_synchronization(SyncOptions::default().start("2023-11-14T22:13:50Z"))
         .await
         .expect("window");
     let fields = ["TeamName", "Goal", "RegistrationId"];

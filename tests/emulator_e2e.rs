@@ -365,10 +365,7 @@ async fn synchronization_lifecycle() {
     };
     assert_eq!(fault.kind, FaultKind::Synchronization);
     let forced = client
-        .start_synchronization(SyncOptions {
-            force: true,
-            ..Default::default()
-        })
+        .start_synchronization(SyncOptions::default().force(true))
         .await
         .unwrap();
     assert!(forced.sync_id > window.sync_id);
@@ -485,10 +482,7 @@ async fn deletes_by_others_are_downloaded_and_user_names_are_unique() {
     let client = client(&emulator);
     // A removal made elsewhere during the window.
     let window = client
-        .start_synchronization(SyncOptions {
-            start: Some("1970-01-01T00:00:00Z".into()),
-            ..Default::default()
-        })
+        .start_synchronization(SyncOptions::default().start("1970-01-01T00:00:00Z"))
         .await
         .unwrap();
     client.end_synchronization(None).await.unwrap();
@@ -502,10 +496,7 @@ async fn deletes_by_others_are_downloaded_and_user_names_are_unique() {
         );
     });
     let window2 = client
-        .start_synchronization(SyncOptions {
-            start: Some("1970-01-01T00:00:00Z".into()),
-            ..Default::default()
-        })
+        .start_synchronization(SyncOptions::default().start("1970-01-01T00:00:00Z"))
         .await
         .unwrap();
     assert!(window2.sync_id > window.sync_id);

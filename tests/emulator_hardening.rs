@@ -521,10 +521,7 @@ async fn finding_4_the_emulator_password_and_api_key_come_from_the_environment()
 #[tokio::test]
 async fn finding_5_an_idle_connection_is_closed_after_the_header_timeout() {
     let emulator = Emulator::builder()
-        .limits(Limits {
-            header_timeout: Duration::from_millis(300),
-            ..Limits::default()
-        })
+        .limits(Limits::default().header_timeout(Duration::from_millis(300)))
         .start("127.0.0.1:0")
         .await
         .unwrap();
@@ -574,10 +571,7 @@ async fn finding_5_500_idle_connections_do_not_keep_a_client_from_logging_in_and
     for limits in [
         Limits::default(),
         // A cap far below the idle connections: the oldest idle ones make room.
-        Limits {
-            max_connections: 50,
-            ..Limits::default()
-        },
+        Limits::default().max_connections(50),
     ] {
         let emulator = Emulator::builder()
             .seed(5)
@@ -948,10 +942,7 @@ async fn finding_10_a_malformed_chunked_body_is_400_not_413() {
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     // A chunked body over the limit is still 413.
     let emulator_small = Emulator::builder()
-        .limits(Limits {
-            max_body_bytes: 16,
-            ..Limits::default()
-        })
+        .limits(Limits::default().max_body_bytes(16))
         .start("127.0.0.1:0")
         .await
         .unwrap();

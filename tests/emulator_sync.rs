@@ -145,10 +145,7 @@ async fn windows_are_contiguous_each_starts_where_the_last_ended_and_nothing_is_
         .unwrap();
     clock.advance(Duration::from_secs(60));
     let forced = client
-        .start_synchronization(SyncOptions {
-            force: true,
-            ..Default::default()
-        })
+        .start_synchronization(SyncOptions::default().force(true))
         .await
         .unwrap();
     assert_eq!(abandoned.start, third.end);

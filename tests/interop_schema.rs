@@ -161,20 +161,11 @@ async fn every_message_of_a_full_session_is_schema_valid() {
         .await
         .unwrap();
     client
-        .remove_relationships(
-            [relationship],
-            WriteOptions {
-                force: Some(true),
-                ..Default::default()
-            },
-        )
+        .remove_relationships([relationship], WriteOptions::default().force(true))
         .await
         .unwrap();
     let window = client
-        .start_synchronization(SyncOptions {
-            start: Some("2000-01-01T00:00:00Z".into()),
-            ..Default::default()
-        })
+        .start_synchronization(SyncOptions::default().start("2000-01-01T00:00:00Z"))
         .await
         .unwrap();
     assert!(client

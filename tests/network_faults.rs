@@ -275,10 +275,11 @@ async fn retries_stop_after_the_configured_attempts() {
     let client = Client::builder()
         .endpoint("http://127.0.0.1:9/1.0/demo")
         .credentials("apiuser", "secret")
-        .retry_policy(RetryPolicy {
-            attempts: 2,
-            backoff: Duration::from_millis(10),
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .attempts(2)
+                .backoff(Duration::from_millis(10)),
+        )
         .transport(transport.clone())
         .build()
         .unwrap();

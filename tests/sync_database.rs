@@ -325,16 +325,9 @@ async fn recovery_on(db: Database) {
         "{message}"
     );
     // Nothing recorded that would block the next run: --force opens a new window.
-    let forced = sync(
-        &site,
-        &db,
-        RunOptions {
-            force: true,
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("--force");
+    let forced = sync(&site, &db, RunOptions::default().force(true))
+        .await
+        .expect("--force");
     assert_eq!(forced.inserted, 4);
 
     // --end ends an open window; the next run goes on from the last applied window.
@@ -365,10 +358,10 @@ async fn recovery_on(db: Database) {
     state.checkpoint = Some(Checkpoint::Starting);
     store.save(&key, &state).await.expect("save");
     site.client
-        .start_synchronization(SyncOptions {
-            start: state.last_end.clone(),
-            ..Default::default()
-        })
+        .start_synchronization(
+            SyncOptions::default()
+                .start(state.last_end.clone().expect("the end of the last window")),
+        )
         .await
         .expect("the window the dead run opened");
     site.change_by_others(

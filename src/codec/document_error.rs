@@ -3,6 +3,7 @@
 
 /// Why a request could not be written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum EncodeError {
     /// A `Field::Value` would have been an empty element, which the server ignores.
     #[error("element `{element}` has an empty value, which the server would ignore; use Field::Nil to clear it or Field::Absent to leave it unchanged")]
@@ -30,6 +31,7 @@ pub enum EncodeError {
 
 /// Why a response could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DecodeError {
     /// The document declares a DTD; entity expansion is never attempted.
     #[error("the document contains a DOCTYPE declaration, which is refused")]

@@ -19,6 +19,7 @@ use std::sync::Mutex;
 /// assert!(DecodeOptions::strict().is_strict());
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DecodeOptions {
     strict: bool,
 }

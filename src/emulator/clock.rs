@@ -15,6 +15,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// assert_eq!(clock.now() - before, Duration::from_secs(31 * 60));
 /// ```
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub enum Clock {
     /// The system clock.
     #[default]

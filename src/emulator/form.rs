@@ -11,6 +11,7 @@ pub const MAX_PARAMETERS: usize = 256;
 
 /// What is wrong with a form.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FormProblem {
     /// A parameter's name or value is not UTF-8 once percent-decoded.
     InvalidUtf8 {

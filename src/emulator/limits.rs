@@ -16,10 +16,11 @@ use tokio::sync::Notify;
 /// ```
 /// use std::time::Duration;
 /// use convio::emulator::limits::Limits;
-/// let limits = Limits { header_timeout: Duration::from_secs(5), ..Limits::default() };
+/// let limits = Limits::default().header_timeout(Duration::from_secs(5));
 /// assert_eq!(limits.max_body_bytes, 16 * 1024 * 1024);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// Largest request body read (default 16 MiB); a larger `Content-Length` is answered
     /// 413 before anything is read (and without `100 Continue`).
@@ -34,6 +35,37 @@ pub struct Limits {
     /// file descriptor limit allows, less a reserve). A new connection beyond it closes the
     /// longest-open idle one; when none is idle it is closed unanswered.
     pub max_connections: usize,
+}
+
+impl Limits {
+    /// The largest request body.
+    ///
+    /// ```
+    /// let options = convio::emulator::limits::Limits::default().max_connections(50);
+    /// # let _ = options;
+    /// ```
+    pub fn max_body_bytes(mut self, value: usize) -> Self {
+        self.max_body_bytes = value;
+        self
+    }
+
+    /// How long a request's headers may take.
+    pub fn header_timeout(mut self, value: Duration) -> Self {
+        self.header_timeout = value;
+        self
+    }
+
+    /// How long a request's body may take.
+    pub fn body_timeout(mut self, value: Duration) -> Self {
+        self.body_timeout = value;
+        self
+    }
+
+    /// Connections held open at once.
+    pub fn max_connections(mut self, value: usize) -> Self {
+        self.max_connections = value;
+        self
+    }
 }
 
 impl Default for Limits {

@@ -27,6 +27,7 @@ pub struct Session {
 
 /// Why a Login opened no session.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum LoginError {
     /// Unknown user name or wrong password.
     Refused,

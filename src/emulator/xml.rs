@@ -118,6 +118,7 @@ impl Element {
 
 /// What kind of refusal a [`ParseError`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ParseErrorKind {
     /// The document is not well-formed XML 1.0 (or not UTF-8, or has a DTD).
     Malformed,

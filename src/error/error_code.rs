@@ -12,6 +12,7 @@ use std::fmt;
 /// assert_eq!(ErrorCode::DuplicateEmail.code(), 13);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ErrorCode {
     /// 1: the request could not be processed.
     UnableToProcess,

@@ -8,6 +8,7 @@ use std::fmt;
 /// The kind comes from the typed element in the fault's `detail`; when a server leaves
 /// the detail out, it is inferred from `faultcode` (e.g. `SESSION_...` -> `Session`).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FaultKind {
     /// Login refused: unknown user, wrong password or missing API permission.
     Login,

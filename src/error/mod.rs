@@ -12,6 +12,7 @@ pub use record_result::RecordResult;
 
 /// Anything a call can fail with.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The HTTP exchange failed; for this operation a failure here means it had no effect
     /// or may safely be sent again (see [`TransportError::request_may_have_reached_server`]).

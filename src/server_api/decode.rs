@@ -23,6 +23,7 @@ pub const CRM_NAMESPACE: &str = "http://convio.com/crm/v1.0";
 
 /// Format of a Server API response (`response_format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum ResponseFormat {
     /// `xml` (the server's default).
     #[default]

@@ -57,6 +57,7 @@ pub struct ConsParams {
 
 /// The comma-separated id list parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum IdList {
     /// `add_center_ids`
     AddCenters,
@@ -280,6 +281,7 @@ fn check_field_name(name: &str) -> Result<(), Error> {
 
 /// How `getUser`, `getUserGroups` and `getUserInterests` find the constituent.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Lookup {
     /// By Luminate's constituent id.
     ConsId(u64),

@@ -246,15 +246,35 @@ impl ClientBuilder {
 ///
 /// ```
 /// use std::time::Duration;
-/// let retry = convio::soap::RetryPolicy { attempts: 5, backoff: Duration::from_millis(100) };
+/// let retry = convio::soap::RetryPolicy::default().attempts(5).backoff(Duration::from_millis(100));
 /// # let _ = retry;
 /// ```
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Attempts in all, the first included (1 = no retry).
     pub attempts: u32,
     /// Wait before the first retry; doubles for each further one.
     pub backoff: std::time::Duration,
+}
+
+impl RetryPolicy {
+    /// Attempts in all, the first included.
+    ///
+    /// ```
+    /// let options = convio::soap::RetryPolicy::default().attempts(5).backoff(std::time::Duration::from_millis(100));
+    /// # let _ = options;
+    /// ```
+    pub fn attempts(mut self, value: u32) -> Self {
+        self.attempts = value;
+        self
+    }
+
+    /// The wait before the first retry.
+    pub fn backoff(mut self, value: std::time::Duration) -> Self {
+        self.backoff = value;
+        self
+    }
 }
 
 impl Default for RetryPolicy {

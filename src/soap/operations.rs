@@ -17,6 +17,7 @@ pub const MAX_RECORDS_PER_REQUEST: usize = 50;
 
 /// Options of a write (Create, Update, Delete, Add/RemoveRelationships).
 #[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
 pub struct WriteOptions {
     /// Partition of the synchronization context; the client's default when `None`.
     pub partition: Option<usize>,
@@ -24,8 +25,28 @@ pub struct WriteOptions {
     pub force: Option<bool>,
 }
 
+impl WriteOptions {
+    /// The partition of the write (the client's default otherwise).
+    ///
+    /// ```
+    /// let options = convio::soap::WriteOptions::default().partition(1001).force(true);
+    /// # let _ = options;
+    /// ```
+    pub fn partition(mut self, value: usize) -> Self {
+        self.partition = Some(value);
+        self
+    }
+
+    /// Overrides synchronization collision detection.
+    pub fn force(mut self, value: bool) -> Self {
+        self.force = Some(value);
+        self
+    }
+}
+
 /// Options of StartSynchronization.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct SyncOptions {
     /// Partition to synchronize; the client's default when `None`.
     pub partition: Option<usize>,
@@ -36,6 +57,37 @@ pub struct SyncOptions {
     pub end: Option<String>,
     /// Open a new window even though one is active for this user and partition.
     pub force: bool,
+}
+
+impl SyncOptions {
+    /// The partition to synchronize.
+    ///
+    /// ```
+    /// let options = convio::soap::SyncOptions::default().partition(1001).start("2026-11-01T00:00:00Z");
+    /// # let _ = options;
+    /// ```
+    pub fn partition(mut self, value: usize) -> Self {
+        self.partition = Some(value);
+        self
+    }
+
+    /// The window start (`xs:dateTime`).
+    pub fn start(mut self, value: impl Into<String>) -> Self {
+        self.start = Some(value.into());
+        self
+    }
+
+    /// The window end (`xs:dateTime`).
+    pub fn end(mut self, value: impl Into<String>) -> Self {
+        self.end = Some(value.into());
+        self
+    }
+
+    /// Opens a new window even though one is active.
+    pub fn force(mut self, value: bool) -> Self {
+        self.force = value;
+        self
+    }
 }
 
 impl Client {

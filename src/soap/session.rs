@@ -10,11 +10,31 @@ use crate::credentials::Secret;
 /// The reference gives the token 30 minutes, in one place of inactivity and in another
 /// absolutely; both limits are honoured with a margin.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct SessionPolicy {
     /// Log in again when the token has been idle this long (default 25 minutes).
     pub max_idle: Duration,
     /// Log in again when the token is this old (default 28 minutes).
     pub max_age: Duration,
+}
+
+impl SessionPolicy {
+    /// How long an unused session is trusted.
+    ///
+    /// ```
+    /// let options = convio::soap::SessionPolicy::default().max_idle(std::time::Duration::from_secs(600));
+    /// # let _ = options;
+    /// ```
+    pub fn max_idle(mut self, value: Duration) -> Self {
+        self.max_idle = value;
+        self
+    }
+
+    /// How long any session is trusted.
+    pub fn max_age(mut self, value: Duration) -> Self {
+        self.max_age = value;
+        self
+    }
 }
 
 impl Default for SessionPolicy {

@@ -6,6 +6,7 @@ use crate::error::Error;
 
 /// How a run treats an open window and where it starts.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct RunOptions {
     /// Open a new window even though one is open on the server (the old one is left open
     /// for audit, as documented).
@@ -13,6 +14,25 @@ pub struct RunOptions {
     /// Start the window here (`xs:dateTime`) instead of at the end of the last window
     /// applied.
     pub since: Option<String>,
+}
+
+impl RunOptions {
+    /// Opens a new window even though one is open on the server.
+    ///
+    /// ```
+    /// let options = convio::sync::RunOptions::default().force(true).since("2026-11-01T00:00:00Z");
+    /// # let _ = options;
+    /// ```
+    pub fn force(mut self, value: bool) -> Self {
+        self.force = value;
+        self
+    }
+
+    /// Starts the window here (`xs:dateTime`).
+    pub fn since(mut self, value: impl Into<String>) -> Self {
+        self.since = Some(value.into());
+        self
+    }
 }
 
 /// What a run did.
@@ -38,6 +58,7 @@ pub struct Summary {
 
 /// Why a run stopped.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SyncError {
     /// The store failed or its state does not match.
     #[error(transparent)]

@@ -62,6 +62,7 @@ impl Position {
 /// How far an unfinished synchronization got.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "stage", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Checkpoint {
     /// StartSynchronization was about to be sent: a window may be open on the server that
     /// this store knows nothing else of.
@@ -137,6 +138,7 @@ pub enum LocalAction {
 
 /// What became of an uploaded change.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum UploadOutcome {
     /// Applied upstream; for a Create, the id the server gave the record.
     Applied {
@@ -154,6 +156,7 @@ pub enum UploadOutcome {
 
 /// Why a store failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
     /// The store cannot be used (a path that cannot be written, a database that cannot be
     /// reached); nothing was done on the server.

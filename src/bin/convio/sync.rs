@@ -106,10 +106,10 @@ pub(crate) async fn sync(args: SyncArgs) -> Result<(), Failure> {
     // The store is checked before anything is asked of the server.
     let partitions = args.connection.partitions.clone();
     let record_types: Vec<&str> = args.record_types.iter().map(String::as_str).collect();
-    let options = RunOptions {
-        force: args.force,
-        since: args.since.clone(),
-    };
+    let mut options = RunOptions::default().force(args.force);
+    if let Some(since) = &args.since {
+        options = options.since(since.as_str());
+    }
     let (client, _emulator) = connect(&args.connection).await?;
     let mut summaries = Vec::new();
     match (&args.db, &args.out) {
