@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use common::scripted::{login_response, Reply, Scripted, Seen};
-use convio::server_api::{ConsParams, ResponseFormat, ServerApiClient};
+use convio::server_api::{Client as ServerApi, ConsParams, ResponseFormat};
 use convio::soap::{Body, Client, RetryPolicy};
 use convio::transport::{BoxFuture, HyperTransport, Transport, TransportError};
 use convio::{DecodeError, Error};
@@ -36,7 +36,7 @@ fn finding_8_a_bad_endpoint_scheme_is_a_configuration_error_not_a_transport_erro
             .build()
             .unwrap_err();
         assert!(matches!(error, Error::Configuration(_)), "{error:?}");
-        let error = ServerApiClient::builder()
+        let error = ServerApi::builder()
             .base_url(endpoint)
             .api_key("k")
             .build()
@@ -302,7 +302,7 @@ async fn finding_8_a_garbage_200_is_an_invalid_response_not_a_decode_error() {
 #[tokio::test]
 async fn finding_8_a_garbage_200_from_the_server_api_is_an_invalid_response() {
     let client = |body: &'static [u8], format| {
-        ServerApiClient::builder()
+        ServerApi::builder()
             .base_url("http://127.0.0.1:9/organization")
             .api_key("k")
             .credentials("u", "p")

@@ -15,7 +15,7 @@ use common::wire::{body_of, exchange, fault_of, login, soap};
 use convio::emulator::xml::{parse, ParseErrorKind, MAX_ATTRIBUTES};
 use convio::emulator::{Emulator, Limits};
 use convio::generated::ens;
-use convio::server_api::{ConsParams, ErrorCode, ResponseFormat, ServerApiClient};
+use convio::server_api::{Client as ServerApi, ConsParams, ErrorCode, ResponseFormat};
 use convio::soap::{Body, Client, FaultKind, WriteOptions};
 use convio::{AnyRecord, Error};
 
@@ -36,8 +36,8 @@ fn client(emulator: &Emulator) -> Client {
         .unwrap()
 }
 
-fn server_api(emulator: &Emulator) -> ServerApiClient {
-    ServerApiClient::builder()
+fn server_api(emulator: &Emulator) -> ServerApi {
+    ServerApi::builder()
         .base_url(emulator.server_api_base())
         .api_key("demo-api-key")
         .credentials("apiuser", "secret")
@@ -496,7 +496,7 @@ async fn finding_4_the_emulator_password_and_api_key_come_from_the_environment()
         .trim_end_matches("/site/SRConsAPI")
         .to_string();
     let api = |key: &str| {
-        ServerApiClient::builder()
+        ServerApi::builder()
             .base_url(base.clone())
             .api_key(key)
             .credentials("apiuser", "from-the-environment")

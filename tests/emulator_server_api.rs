@@ -6,7 +6,7 @@
 use convio::emulator::records::Fields;
 use convio::emulator::state::ChangeKind;
 use convio::emulator::Emulator;
-use convio::server_api::{ConsParams, ErrorCode, Lookup, ResponseFormat, ServerApiClient};
+use convio::server_api::{Client as ServerApi, ConsParams, ErrorCode, Lookup, ResponseFormat};
 use convio::{Error, Field};
 
 const FORMATS: [ResponseFormat; 2] = [ResponseFormat::Xml, ResponseFormat::Json];
@@ -19,7 +19,7 @@ async fn start(unique_email: bool) -> Emulator {
         .expect("emulator starts")
 }
 
-fn api(emulator: &Emulator, format: ResponseFormat) -> ServerApiClient {
+fn api(emulator: &Emulator, format: ResponseFormat) -> ServerApi {
     api_with(emulator, format, "demo-api-key", "secret")
 }
 
@@ -28,8 +28,8 @@ fn api_with(
     format: ResponseFormat,
     api_key: &str,
     password: &str,
-) -> ServerApiClient {
-    ServerApiClient::builder()
+) -> ServerApi {
+    ServerApi::builder()
         .base_url(emulator.server_api_base())
         .api_key(api_key)
         .credentials("apiuser", password)

@@ -10,7 +10,7 @@ use convio::emulator::records::Fields;
 use convio::emulator::state::{ChangeKind, State};
 use convio::emulator::{Clock, Emulator};
 use convio::generated::ens;
-use convio::server_api::{ConsParams, ResponseFormat, ServerApiClient};
+use convio::server_api::{Client as ServerApi, ConsParams, ResponseFormat};
 use convio::soap::{Client, EmailOptIn, FaultKind, NewConstituent, SyncOptions, WriteOptions};
 use convio::{AnyRecord, Error, Field, ResultCode};
 
@@ -25,8 +25,8 @@ fn client_as(emulator: &Emulator, user: &str, password: &str) -> Client {
         .unwrap()
 }
 
-fn server_api_as(emulator: &Emulator, user: &str, password: &str) -> ServerApiClient {
-    ServerApiClient::builder()
+fn server_api_as(emulator: &Emulator, user: &str, password: &str) -> ServerApi {
+    ServerApi::builder()
         .base_url(emulator.server_api_base())
         .api_key("demo-api-key")
         .credentials(user, password)

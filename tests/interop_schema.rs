@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use convio::emulator::Emulator;
 use convio::generated::ens;
-use convio::server_api::{ConsParams, Lookup, ResponseFormat, ServerApiClient};
+use convio::server_api::{Client as ServerApi, ConsParams, Lookup, ResponseFormat};
 use convio::soap::{Client, EmailOptIn, NewConstituent, SyncOptions, WriteOptions};
 use convio::transport::{BoxFuture, HyperTransport, Transport, TransportError};
 use convio::{AnyRecord, Field};
@@ -209,7 +209,7 @@ async fn every_message_of_a_full_session_is_schema_valid() {
 
     let server_capture = Capture::new();
     for format in [ResponseFormat::Xml, ResponseFormat::Json] {
-        let server_api = ServerApiClient::builder()
+        let server_api = ServerApi::builder()
             .base_url(emulator.server_api_base())
             .api_key("demo-api-key")
             .credentials("apiuser", "secret")

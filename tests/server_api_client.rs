@@ -3,7 +3,9 @@
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use convio::server_api::{ConsParams, ErrorCode, IdList, Lookup, ResponseFormat, ServerApiClient};
+use convio::server_api::{
+    Client as ServerApi, ConsParams, ErrorCode, IdList, Lookup, ResponseFormat,
+};
 use convio::transport::{BoxFuture, Transport, TransportError};
 use convio::{Error, Field};
 use hyper::{Request, Response, StatusCode};
@@ -50,8 +52,8 @@ impl Transport for Canned {
     }
 }
 
-fn client(transport: Canned, format: ResponseFormat) -> ServerApiClient {
-    ServerApiClient::builder()
+fn client(transport: Canned, format: ResponseFormat) -> ServerApi {
+    ServerApi::builder()
         .base_url("http://127.0.0.1:9/organization")
         .api_key(API_KEY)
         .credentials("apiadmin", PASSWORD)
@@ -257,7 +259,7 @@ async fn secrets_are_redacted() {
         .unwrap_err();
     let printed = format!(
         "{client:?} {error:?} {error} {:?}",
-        ServerApiClient::builder()
+        ServerApi::builder()
             .api_key(API_KEY)
             .credentials("u", PASSWORD)
             .build()

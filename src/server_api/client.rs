@@ -6,6 +6,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Method, Request, Uri};
+use tracing::Instrument;
 use xsd_parser_types::quick_xml::WithDeserializer;
 
 use super::decode::{decode_response, Response, ResponseFormat};
@@ -13,16 +14,15 @@ use super::generated::crm;
 use super::params::{ConsParams, Lookup};
 use crate::codec::diagnose::{excerpt, is_well_formed};
 use crate::credentials::{Credentials, Secret};
-use crate::error::ErrorCode;
-use crate::error::{DecodeError, Error};
+use crate::error::{DecodeError, Error, ErrorCode};
 use crate::transport::{check_endpoint, Transport};
 
-/// Builder for [`ServerApiClient`].
+/// Builder for [`Client`].
 ///
 /// ```
-/// use convio::server_api::{ResponseFormat, ServerApiClient};
+/// use convio::server_api::{ResponseFormat, Client};
 ///
-/// let client = ServerApiClient::builder()
+/// let client = Client::builder()
 ///     .base_url("https://secure2.convio.net/organization")
 ///     .api_key("open-api-key")
 ///     .credentials("apiadmin", "secret")
@@ -32,7 +32,7 @@ use crate::transport::{check_endpoint, Transport};
 /// assert!(!format!("{client:?}").contains("secret"));
 /// ```
 #[derive(Default)]
-pub struct ServerApiClientBuilder {
+pub struct ClientBuilder {
     base_url: Option<String>,
     api_key: Option<Secret>,
     credentials: Option<Credentials>,
@@ -41,7 +41,7 @@ pub struct ServerApiClientBuilder {
     allow_insecure_http: bool,
 }
 
-impl ServerApiClientBuilder {
+impl ClientBuilder {
     /// The site's secure base, `https://{secure-domain}/{organization}` (no `/site/...`).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
@@ -89,7 +89,7 @@ impl ServerApiClientBuilder {
     }
 
     /// Checks the configuration and builds the client.
-    pub fn build(self) -> Result<ServerApiClient, Error> {
+    pub fn build(self) -> Result<Client, Error> {
         let base = self
             .base_url
             .ok_or_else(|| Error::Configuration("no base URL".into()))?;
@@ -102,7 +102,7 @@ impl ServerApiClientBuilder {
         let transport =
             crate::transport::given_or_default(self.transport, self.allow_insecure_http)
                 .map_err(|source| Error::from_transport("configure", source))?;
-        Ok(ServerApiClient {
+        Ok(Client {
             endpoint,
             api_key,
             credentials: self.credentials,
@@ -114,7 +114,7 @@ impl ServerApiClientBuilder {
 
 /// Client for the constituent methods of the Server API (`SRConsAPI`).
 #[derive(Clone)]
-pub struct ServerApiClient {
+pub struct Client {
     endpoint: Uri,
     api_key: Secret,
     credentials: Option<Credentials>,
@@ -122,9 +122,9 @@ pub struct ServerApiClient {
     transport: Arc<dyn Transport>,
 }
 
-impl fmt::Debug for ServerApiClient {
+impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ServerApiClient")
+        f.debug_struct("Client")
             .field("endpoint", &self.endpoint.to_string())
             .field("api_key", &self.api_key)
             .field("credentials", &self.credentials)
@@ -133,10 +133,10 @@ impl fmt::Debug for ServerApiClient {
     }
 }
 
-impl ServerApiClient {
-    /// A builder; see [`ServerApiClientBuilder`].
-    pub fn builder() -> ServerApiClientBuilder {
-        ServerApiClientBuilder::default()
+impl Client {
+    /// A builder; see [`ClientBuilder`].
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
     }
 
     /// `createOrUpdate`: updates the matching constituent or creates one.
@@ -276,8 +276,11 @@ impl ServerApiClient {
             HeaderValue::from_static("application/x-www-form-urlencoded; charset=UTF-8"),
         );
         tracing::debug!(method, "calling the Server API");
+        // One span per call, as for SOAP calls (one attempt: nothing here is retried).
+        let span = tracing::info_span!("server_api_call", method, attempt = 1);
         // A failed exchange may have applied the change (create and update are not idempotent).
-        let response = self.transport.send(request).await.map_err(|source| {
+        let sent = self.transport.send(request).instrument(span).await;
+        let response = sent.map_err(|source| {
             if source.is_configuration() {
                 Error::from_transport(method, source)
             } else if source.request_may_have_reached_server()

@@ -18,6 +18,6 @@ pub mod generated {
 pub mod params;
 
 pub use crate::error::ErrorCode;
-pub use client::{ServerApiClient, ServerApiClientBuilder};
+pub use client::{Client, ClientBuilder};
 pub use decode::{decode_response, Response, ResponseFormat, CRM_NAMESPACE};
 pub use params::{ConsParams, IdList, Lookup, MIN_GROUP_ID};

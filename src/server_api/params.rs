@@ -26,7 +26,7 @@ const RESERVED: &[&str] = &[
 
 /// Parameters of `create`, `update` and `createOrUpdate`.
 ///
-/// Record matching (done by the server; see [`ServerApiClient::create_or_update`](crate::server_api::ServerApiClient::create_or_update)):
+/// Record matching (done by the server; see [`Client::create_or_update`](crate::server_api::Client::create_or_update)):
 /// `cons_id` first, then `member_id`, then `primary_email`.
 ///
 /// ```

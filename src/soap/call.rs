@@ -9,6 +9,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Method, Request, Uri};
+use tracing::Instrument;
 
 use crate::codec::diagnose::{excerpt, is_well_formed};
 use crate::codec::DecodeOptions;
@@ -392,13 +393,10 @@ impl Client {
     pub async fn logout(&self) -> Result<(), Error> {
         let session = self.inner.session.lock().await.take();
         if let Some(session) = session {
+            let request = Body::Logout(tns::LogoutElementType);
             let body = self
-                .exchange(
-                    "Logout",
-                    Some(&session.id),
-                    &Body::Logout(tns::LogoutElementType),
-                    Replay::Idempotent,
-                )
+                .exchange("Logout", Some(&session.id), &request, Replay::Idempotent)
+                .instrument(call_span("Logout", &request))
                 .await?;
             expect(body, "Logout", |b| {
                 matches!(b, Body::LogoutResponse(_)).then_some(())
@@ -478,6 +476,18 @@ impl Client {
         body: Body,
         replay: Replay,
     ) -> Result<Body, Error> {
+        let span = call_span(operation, &body);
+        self.call_in_session(operation, body, replay)
+            .instrument(span)
+            .await
+    }
+
+    async fn call_in_session(
+        &self,
+        operation: &'static str,
+        body: Body,
+        replay: Replay,
+    ) -> Result<Body, Error> {
         let (id, generation) = self.current_session().await?;
         match self.exchange(operation, Some(&id), &body, replay).await {
             Err(Error::Fault(fault)) if fault.is_session_fault() => {
@@ -529,6 +539,7 @@ impl Client {
         tracing::debug!(user = %credentials.user_name, "logging in");
         let response = self
             .exchange("Login", None, &body, Replay::Idempotent)
+            .instrument(call_span("Login", &body))
             .await?;
         let id = expect(response, "Login", |b| match b {
             Body::LoginResponse(r) => Some(r.result.session_id),
@@ -559,6 +570,7 @@ impl Client {
         let mut attempt = 1;
         let mut backoff = self.inner.retry.backoff;
         let response = loop {
+            tracing::Span::current().record("attempt", attempt);
             tracing::debug!(operation, attempt, "sending request");
             match self.inner.transport.send(request.clone()).await {
                 Ok(response) => break response,
@@ -604,6 +616,37 @@ impl Client {
             }
             other => other,
         }
+    }
+}
+
+/// One span per call: what it is, where, how many records, and which attempt (recorded by
+/// the exchange), so that a subscriber can time and count calls.
+fn call_span(operation: &'static str, body: &Body) -> tracing::Span {
+    let (partition, records) = call_scope(body);
+    tracing::info_span!(
+        "soap_call",
+        operation,
+        partition,
+        records,
+        attempt = tracing::field::Empty
+    )
+}
+
+/// The partition and the number of records a request carries, for its span.
+fn call_scope(body: &Body) -> (Option<usize>, Option<usize>) {
+    match body {
+        Body::Create(r) => (r.partition_id, Some(r.record.len())),
+        Body::Update(r) => (r.partition_id, Some(r.record.len())),
+        Body::Delete(r) => (r.partition_id, Some(r.record.len())),
+        Body::AddRelationships(r) | Body::RemoveRelationships(r) => {
+            (r.partition_id, Some(r.record.len()))
+        }
+        Body::GetIncrementalInserts(r)
+        | Body::GetIncrementalUpdates(r)
+        | Body::GetIncrementalDeletes(r) => (Some(r.partition_id), None),
+        Body::StartSynchronization(r) => (Some(r.partition_id), None),
+        Body::EndSynchronization(r) => (Some(r.partition_id), None),
+        _ => (None, None),
     }
 }
 

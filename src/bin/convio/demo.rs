@@ -1,7 +1,7 @@
 //! `convio demo`: the mission end to end against an in-process emulator.
 
 use convio::emulator::Emulator;
-use convio::server_api::{ConsParams, ResponseFormat, ServerApiClient};
+use convio::server_api::{Client as ServerApi, ConsParams, ResponseFormat};
 use convio::soap::{
     record_from_paths, record_to_paths, Client, EmailOptIn, NewConstituent, SyncOptions,
 };
@@ -113,7 +113,7 @@ pub(crate) async fn demo() -> Result<(), Failure> {
 
     for format in [ResponseFormat::Xml, ResponseFormat::Json] {
         println!("\n== Server API createOrUpdate ({})", format.as_str());
-        let server_api = ServerApiClient::builder()
+        let server_api = ServerApi::builder()
             .base_url(emulator.server_api_base())
             .api_key(DEMO_API_KEY)
             .credentials("apiuser", DEMO_PASSWORD)

@@ -22,7 +22,7 @@ use std::io::{self, IsTerminal as _};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use convio::server_api::{ConsParams, ResponseFormat, ServerApiClient};
+use convio::server_api::{Client as ServerApi, ConsParams, ResponseFormat};
 use convio::soap::{record_from_paths, record_to_paths};
 use convio::Field;
 
@@ -339,7 +339,7 @@ async fn run(command: Command) -> Result<(), Failure> {
                     connection.credentials(),
                 )
             };
-            let client = ServerApiClient::builder()
+            let client = ServerApi::builder()
                 .base_url(base)
                 .api_key(key)
                 .credentials(user, password)
