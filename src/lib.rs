@@ -58,10 +58,10 @@ pub use error::{DecodeError, EncodeError, Error};
 pub use field::Field;
 pub use generated::{AnyRecord, ResultCode};
 pub use record::DynamicRecord;
-/// The SOAP Web Services client ([`soap::Client`]) under a name that says which API.
-pub use soap::Client as SoapClient;
 /// The Server API client ([`server_api::Client`]) under a name that says which API.
 pub use server_api::Client as ServerApiClient;
+/// The SOAP Web Services client ([`soap::Client`]) under a name that says which API.
+pub use soap::Client as SoapClient;
 pub use types::{Decimal, Text};
 
 /// The README's examples, compiled (and those not marked `no_run`, run) as doctests.
