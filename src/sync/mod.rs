@@ -11,8 +11,8 @@
 //! | `ndjson` | a log of changes ([`NdjsonStore`]) |
 //!
 //! Exactly once: a store writes each page and the checkpoint after it atomically (one
-//! database transaction; for NDJSON, the output synced before the state file is replaced
-//! atomically), and the engine always names the window's start itself, so a run that dies
+//! database transaction; for NDJSON, a group of pages synced before the state file is
+//! replaced atomically), and the engine always names the window's start itself, so a run that dies
 //! at any moment is resumed by the next without losing or repeating a change.
 
 mod engine;
