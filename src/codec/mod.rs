@@ -15,7 +15,7 @@
 //! | `escape`    | escaping, references, document-wide character checks          |
 //! | `element`   | [`Element`] trees and [`Unknown`] content (public)            |
 //! | `options`   | [`DecodeOptions`]: keep (default) or refuse unknown content   |
-//! | `document_error` | [`DecodeError`](crate::DecodeError), [`EncodeError`](crate::EncodeError) (public, data only) |
+//! | `document_error` | [`DecodeError`], [`EncodeError`](crate::EncodeError) (public, data only) |
 //! | `diagnose`  | what a body that cannot be decoded is (for error messages)    |
 //!
 //! Content a type does not declare is kept by default; see [`Unknown`].

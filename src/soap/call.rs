@@ -99,7 +99,7 @@ impl ClientBuilder {
 
     /// The most pages any page stream of this client (Query, the GetIncremental*
     /// downloads) reads before it stops with [`Error::PageLimit`] (default: no limit; a
-    /// stream can still set its own with [`Pages::max_pages`]). A server that answers every
+    /// stream can still set its own with [`Pages::max_pages`](crate::soap::Pages::max_pages)). A server that answers every
     /// page with a full page of new records would otherwise be read without end.
     ///
     /// ```

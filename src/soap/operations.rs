@@ -493,7 +493,7 @@ fn batch_results(body: Body) -> Option<Vec<tns::RecordResultType>> {
 
 /// Puts requested fields into the bundled schema's order (required by GetIncremental*),
 /// refusing fields it does not declare for the record type. A client with a site's schema
-/// orders by that one (see [`ClientBuilder::wsdl`]).
+/// orders by that one (see [`ClientBuilder::wsdl`](crate::soap::ClientBuilder::wsdl)).
 ///
 /// ```
 /// let ordered = convio::soap::schema_ordered_fields("Constituent", ["PrimaryEmail", "ConsName.MiddleName", "ConsId"]).unwrap();
