@@ -23,11 +23,8 @@ use super::layout::{column_name, TypeLayout};
 use super::store::{
     LocalAction, LocalChange, Page, Store, StoreError, SyncState, UploadOutcome, WindowKey,
 };
-use crate::soap::{record_to_paths, IncrementalKind};
+use crate::soap::{visit_record_paths, IncrementalKind};
 use crate::{AnyRecord, Field};
-
-/// A record's fields as (dotted path, value) pairs.
-type Pairs = Vec<(String, Field<String>)>;
 
 /// Which SQL the database speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -485,60 +482,24 @@ impl SqlStore {
         layout: &TypeLayout,
         records: &[AnyRecord],
     ) -> Result<(), StoreError> {
-        // Every record's (path, value) pairs, with its id.
-        let mut records_pairs: Vec<(i64, Pairs)> = Vec::with_capacity(records.len());
-        let mut seen_paths = BTreeSet::new();
-        for record in records {
-            let pairs = record_to_paths(record);
-            let Some(id) = id_of(layout, &pairs) else {
-                tracing::warn!(record_type = %layout.record_type, "a downloaded record has no {}: skipped", layout.id_field);
-                continue;
-            };
-            for (path, _) in &pairs {
-                if !seen_paths.contains(path.as_str()) {
-                    seen_paths.insert(path.clone());
-                }
-            }
-            records_pairs.push((id, pairs));
+        let mut columns = self.columns.get(&layout.table).cloned().unwrap_or_default();
+        let mut built = build_rows(layout, &columns, records, true);
+        // Fields the table has no column for yet get one, and the rows are built again.
+        if !built.unknown.is_empty()
+            && self
+                .add_columns(transaction, layout, &built.unknown)
+                .await?
+        {
+            columns = self.columns.get(&layout.table).cloned().unwrap_or_default();
+            built = build_rows(layout, &columns, records, false);
         }
-        if records_pairs.is_empty() {
+        let Rows {
+            rows, list_values, ..
+        } = built;
+        if rows.is_empty() {
             return Ok(());
         }
-        self.add_columns(transaction, layout, &seen_paths).await?;
-        let columns = self.columns.get(&layout.table).cloned().unwrap_or_default();
         let width = columns.len() + 1;
-        // Rows by column position, values moved out of the pairs; list values apart.
-        let position: HashMap<&str, usize> = columns
-            .iter()
-            .enumerate()
-            .map(|(i, (path, _))| (path.as_str(), i))
-            .collect();
-        let list_position: HashMap<&str, usize> = layout
-            .lists
-            .iter()
-            .enumerate()
-            .map(|(i, (path, ..))| (path.as_str(), i))
-            .collect();
-        let mut rows: Vec<(i64, Vec<Option<String>>)> = Vec::with_capacity(records_pairs.len());
-        let mut list_values: Vec<Vec<(i64, String)>> = vec![Vec::new(); layout.lists.len()];
-        for (id, pairs) in records_pairs {
-            let mut row: Vec<Option<String>> = vec![None; columns.len()];
-            let mut filled = vec![false; columns.len()];
-            for (path, value) in pairs {
-                if let Some(&at) = position.get(path.as_str()) {
-                    // A second value of a single field stays out (the first is the field's).
-                    if !filled[at] {
-                        filled[at] = true;
-                        row[at] = value.into_option();
-                    }
-                } else if let Some(&at) = list_position.get(path.as_str()) {
-                    if let Field::Value(text) = value {
-                        list_values[at].push((id, text));
-                    }
-                }
-            }
-            rows.push((id, row));
-        }
         let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
         // Within the databases' limits on bound values (SQLite: 32766).
         let per_statement = (30_000 / width).max(1);
@@ -879,15 +840,91 @@ impl SqlStore {
 }
 
 /// The record's id among its field values.
-fn id_of(layout: &TypeLayout, pairs: &[(String, Field<String>)]) -> Option<i64> {
-    pairs
+/// A page's rows, by column position, with the values of multi-valued fields apart.
+struct Rows {
+    rows: Vec<(i64, Vec<Option<String>>)>,
+    list_values: Vec<Vec<(i64, String)>>,
+    /// Paths of records with an id that have no column yet.
+    unknown: BTreeSet<String>,
+}
+
+/// The rows of `records` for `columns`. Records of a page list their fields in the same
+/// order, so each field is first looked for at the column the record before had at that
+/// place (one comparison), and only then by name. Records without an id are skipped (and
+/// said so when `warn`).
+fn build_rows(
+    layout: &TypeLayout,
+    columns: &[(String, String)],
+    records: &[AnyRecord],
+    warn: bool,
+) -> Rows {
+    let position: HashMap<&str, usize> = columns
         .iter()
-        .find(|(path, _)| *path == layout.id_field)?
-        .1
-        .as_option()?
-        .trim()
-        .parse()
-        .ok()
+        .enumerate()
+        .map(|(i, (path, _))| (path.as_str(), i))
+        .collect();
+    let list_position: HashMap<&str, usize> = layout
+        .lists
+        .iter()
+        .enumerate()
+        .map(|(i, (path, ..))| (path.as_str(), i))
+        .collect();
+    let mut built = Rows {
+        rows: Vec::with_capacity(records.len()),
+        list_values: vec![Vec::new(); layout.lists.len()],
+        unknown: BTreeSet::new(),
+    };
+    // The column of the n-th field of the record before (`usize::MAX`: none).
+    let mut guesses: Vec<usize> = Vec::new();
+    for record in records {
+        let mut row: Vec<Option<String>> = vec![None; columns.len()];
+        let mut filled = vec![false; columns.len()];
+        let mut id: Option<Option<i64>> = None;
+        let mut lists: Vec<(usize, String)> = Vec::new();
+        let mut unknown: Vec<String> = Vec::new();
+        let mut at = 0;
+        visit_record_paths(record, |path, value| {
+            let guessed = guesses
+                .get(at)
+                .filter(|&&c| columns.get(c).is_some_and(|(known, _)| known == path));
+            let column = guessed.copied().or_else(|| position.get(path).copied());
+            match guesses.get_mut(at) {
+                Some(guess) => *guess = column.unwrap_or(usize::MAX),
+                None => guesses.push(column.unwrap_or(usize::MAX)),
+            }
+            at += 1;
+            if path == layout.id_field {
+                // The first value of the id field is the record's id.
+                id.get_or_insert_with(|| value.as_option().and_then(|v| v.trim().parse().ok()));
+                return;
+            }
+            if let Some(column) = column {
+                // A second value of a single field stays out (the first is the field's).
+                if !filled[column] {
+                    filled[column] = true;
+                    row[column] = value.as_option().map(|v| v.to_string());
+                }
+            } else if let Some(&list) = list_position.get(path) {
+                if let Field::Value(text) = value {
+                    lists.push((list, text.to_string()));
+                }
+            } else {
+                unknown.push(path.to_string());
+            }
+        });
+        let Some(id) = id.flatten() else {
+            if warn {
+                tracing::warn!(record_type = %layout.record_type, "a downloaded record has no {}: skipped", layout.id_field);
+            }
+            continue;
+        };
+        for (list, value) in lists {
+            built.list_values[list].push((id, value));
+        }
+        built.unknown.extend(unknown);
+        built.rows.push((id, row));
+    }
+    built
 }
 
 fn text(row: &AnyRow, index: usize) -> Option<String> {
