@@ -877,15 +877,15 @@ fn page_bounds(
 }
 
 fn query_operation(
-    state: &State,
+    state: &mut State,
     query: &str,
     page: u64,
     page_size: u64,
 ) -> Result<String, FaultReply> {
     let query =
         parse_query(query).map_err(|message| invalid_request(format!("query: {message}")))?;
-    let schema = &state.settings.schema;
-    let paths = expand_selection(schema, &query.record_type, &query.fields)
+    let schema = std::sync::Arc::clone(&state.settings.schema);
+    let paths = expand_selection(&schema, &query.record_type, &query.fields)
         .map_err(|m| invalid_request(format!("query: {m}")))?;
     // A condition on a field the type lacks is refused like a selected one (it would
     // silently match nothing); so is one on a complex field (it has no single value).
@@ -921,34 +921,62 @@ fn query_operation(
     } else {
         Vec::new()
     };
-    let candidates: Vec<&Fields> = match state.active_records(&query.record_type) {
-        Some(records) => records.values().collect(),
-        None if query.record_type == "Partition" => partitions.iter().collect(),
-        None if schema.record_fields(&query.record_type).is_some() => Vec::new(),
-        None => {
+    let matches = |fields: &Fields| {
+        query
+            .conditions
+            .iter()
+            .all(|(field, value)| condition_holds(fields, field, value))
+    };
+    let writer = RecordWriter::new(
+        &schema,
+        "Record",
+        &query.record_type,
+        &Selection::Paths(&paths),
+    );
+    let mut out = String::new();
+    if state.active_records(&query.record_type).is_some() {
+        // The matching ids are worked out once and kept until the next change, so that
+        // paging through N records costs N, not N per page.
+        let mut key = query.record_type.clone();
+        for (field, value) in &query.conditions {
+            key.push_str(&format!("\u{0}{field}\u{0}{value}"));
+        }
+        let ids = match state.cached_query(&key) {
+            Some(ids) => ids,
+            None => {
+                let ids = state
+                    .active_records(&query.record_type)
+                    .map(|records| {
+                        records
+                            .iter()
+                            .filter(|(_, fields)| matches(fields))
+                            .map(|(id, _)| *id)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                state.cache_query(key, ids)
+            }
+        };
+        let range = page_bounds(page, page_size, ids.len())?;
+        let records = state.active_records(&query.record_type);
+        for id in &ids[range] {
+            if let Some(fields) = records.and_then(|records| records.get(id)) {
+                writer.write(&mut out, fields);
+            }
+        }
+        return Ok(response("Query", &out));
+    }
+    let rows: Vec<&Fields> = match query.record_type.as_str() {
+        "Partition" => partitions.iter().filter(|fields| matches(fields)).collect(),
+        _ if schema.record_fields(&query.record_type).is_some() => Vec::new(),
+        _ => {
             return Err(invalid_request(format!(
                 "query: unknown record type `{}`",
                 query.record_type
             )))
         }
     };
-    let rows: Vec<&Fields> = candidates
-        .into_iter()
-        .filter(|fields| {
-            query
-                .conditions
-                .iter()
-                .all(|(field, value)| condition_holds(fields, field, value))
-        })
-        .collect();
     let range = page_bounds(page, page_size, rows.len())?;
-    let mut out = String::new();
-    let writer = RecordWriter::new(
-        schema,
-        "Record",
-        &query.record_type,
-        &Selection::Paths(&paths),
-    );
     for fields in &rows[range] {
         writer.write(&mut out, fields);
     }

@@ -138,7 +138,14 @@ pub struct State {
     /// computed at: a download pages through one set instead of rescanning the log for every
     /// page.
     window_cache: HashMap<(u64, String, u8), CachedChanges>,
+    /// Ids matching a query (by record type and conditions), with the change-log length they
+    /// were computed at: a Query pages through one list instead of filtering every record
+    /// for every page. A few queries at most are kept.
+    query_cache: HashMap<String, CachedChanges>,
 }
+
+/// Distinct queries whose matches are kept at once.
+const QUERY_CACHE_ENTRIES: usize = 16;
 
 fn email_key(email: &str) -> String {
     email.trim().to_lowercase()
@@ -177,6 +184,7 @@ impl State {
             windows: Vec::new(),
             request_log: Vec::new(),
             window_cache: HashMap::new(),
+            query_cache: HashMap::new(),
         }
     }
 
@@ -554,6 +562,25 @@ impl State {
         }
         let ids = std::sync::Arc::new(self.window_changes(window, record_type, kind));
         self.window_cache
+            .insert(key, (self.changes.len(), std::sync::Arc::clone(&ids)));
+        ids
+    }
+
+    /// The ids a query matched, if they were worked out since the last change.
+    pub fn cached_query(&self, key: &str) -> Option<std::sync::Arc<Vec<u64>>> {
+        self.query_cache
+            .get(key)
+            .filter(|(length, _)| *length == self.changes.len())
+            .map(|(_, ids)| std::sync::Arc::clone(ids))
+    }
+
+    /// Keeps the ids a query matched until the next change.
+    pub fn cache_query(&mut self, key: String, ids: Vec<u64>) -> std::sync::Arc<Vec<u64>> {
+        if self.query_cache.len() >= QUERY_CACHE_ENTRIES && !self.query_cache.contains_key(&key) {
+            self.query_cache.clear();
+        }
+        let ids = std::sync::Arc::new(ids);
+        self.query_cache
             .insert(key, (self.changes.len(), std::sync::Arc::clone(&ids)));
         ids
     }
