@@ -229,26 +229,22 @@ impl Pages {
             }
         }
         let operation = self.operation();
-        let body = if self.read_ahead == 0 {
-            let body = self.request(self.next_page);
-            self.client.call(operation, body, Replay::Idempotent).await
-        } else {
+        if self.read_ahead > 0 {
             self.send_ahead();
-            match self.in_flight.pop_front() {
-                Some(request) => match request.await {
-                    Ok(answer) => answer,
-                    Err(failed) if failed.is_panic() => {
-                        std::panic::resume_unwind(failed.into_panic())
-                    }
-                    Err(_) => Err(Error::InvalidArgument(format!(
-                        "{operation} page {} was cancelled",
-                        self.next_page
-                    ))),
-                },
-                None => {
-                    let body = self.request(self.next_page);
-                    self.client.call(operation, body, Replay::Idempotent).await
-                }
+        }
+        // Without read-ahead the request is made here, in the caller's task.
+        let body = match self.in_flight.pop_front() {
+            Some(request) => match request.await {
+                Ok(answer) => answer,
+                Err(failed) if failed.is_panic() => std::panic::resume_unwind(failed.into_panic()),
+                Err(_) => Err(Error::InvalidArgument(format!(
+                    "{operation} page {} was cancelled",
+                    self.next_page
+                ))),
+            },
+            None => {
+                let body = self.request(self.next_page);
+                self.client.call(operation, body, Replay::Idempotent).await
             }
         };
         let body = match body {
