@@ -53,11 +53,7 @@ pub(crate) fn field_scalar<T: Scalar>(
     field: &Field<T>,
     visit: &mut Visit<'_>,
 ) {
-    match field {
-        Field::Absent => {}
-        Field::Nil => within(path, name, |path| visit(path, Field::Nil)),
-        Field::Value(value) => scalar(path, name, value, visit),
-    }
+    nillable(path, name, field, visit, scalar);
 }
 
 /// A nillable complex field.
@@ -67,10 +63,22 @@ pub(crate) fn field_complex<T: Leaves>(
     field: &Field<T>,
     visit: &mut Visit<'_>,
 ) {
+    nillable(path, name, field, visit, complex);
+}
+
+/// The rule both share: `Absent` gives nothing, `Nil` a nil under the field's own path,
+/// `Value` whatever `value` gives for it.
+fn nillable<T>(
+    path: &mut String,
+    name: &str,
+    field: &Field<T>,
+    visit: &mut Visit<'_>,
+    value: fn(&mut String, &str, &T, &mut Visit<'_>),
+) {
     match field {
         Field::Absent => {}
         Field::Nil => within(path, name, |path| visit(path, Field::Nil)),
-        Field::Value(value) => complex(path, name, value, visit),
+        Field::Value(inner) => value(path, name, inner, visit),
     }
 }
 
