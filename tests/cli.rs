@@ -4,7 +4,7 @@
 use std::process::Command;
 
 use convio::emulator::Emulator;
-use convio::soap::{Client, SyncOptions};
+use convio::soap::SyncOptions;
 
 mod common;
 
@@ -287,12 +287,7 @@ async fn sync_to_ndjson_keeps_a_checked_state_and_resumes() {
         String::from_utf8_lossy(&bad.stderr)
     );
     assert!(String::from_utf8_lossy(&bad.stderr).contains("/nonexistent-directory/changes.ndjson"));
-    let client = Client::builder()
-        .endpoint(emulator.soap_url())
-        .credentials("apiuser", "secret")
-        .partition(1001)
-        .build()
-        .unwrap();
+    let client = common::emulator_client(&emulator);
     client
         .start_synchronization(SyncOptions::default())
         .await

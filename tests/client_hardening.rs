@@ -78,22 +78,27 @@ async fn finding_8_an_endpoint_refused_by_the_transport_is_a_configuration_error
     assert_eq!(transport.sent(), 1, "a configuration error is not retried");
 }
 
+/// The error of logging in to `endpoint`, tried `attempts` times 1 ms apart.
+async fn failed_login(endpoint: String, attempts: u32) -> Error {
+    let client = Client::builder()
+        .endpoint(endpoint)
+        .credentials("u", "p")
+        .retry_policy(
+            RetryPolicy::default()
+                .attempts(attempts)
+                .backoff(Duration::from_millis(1)),
+        )
+        .build()
+        .unwrap();
+    client.login().await.unwrap_err()
+}
+
 #[tokio::test]
 async fn finding_8_connect_errors_name_host_port_and_cause() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     drop(listener);
-    let client = Client::builder()
-        .endpoint(format!("http://{address}/1.0/site"))
-        .credentials("u", "p")
-        .retry_policy(
-            RetryPolicy::default()
-                .attempts(2)
-                .backoff(Duration::from_millis(1)),
-        )
-        .build()
-        .unwrap();
-    let error = client.login().await.unwrap_err();
+    let error = failed_login(format!("http://{address}/1.0/site"), 2).await;
     let Error::Transport { source, .. } = &error else {
         panic!("{error:?}");
     };
@@ -168,17 +173,7 @@ async fn untrusted_https_server() -> (u16, Arc<AtomicUsize>) {
 #[tokio::test]
 async fn finding_8_tls_failures_are_not_retried_and_say_they_are_tls_failures() {
     let (port, accepted) = untrusted_https_server().await;
-    let client = Client::builder()
-        .endpoint(format!("https://localhost:{port}/1.0/site"))
-        .credentials("u", "p")
-        .retry_policy(
-            RetryPolicy::default()
-                .attempts(3)
-                .backoff(Duration::from_millis(1)),
-        )
-        .build()
-        .unwrap();
-    let error = client.login().await.unwrap_err();
+    let error = failed_login(format!("https://localhost:{port}/1.0/site"), 3).await;
     let Error::Transport { source, .. } = &error else {
         panic!("{error:?}");
     };

@@ -5,6 +5,9 @@
 //! shows up as a wrong value.
 #![cfg(feature = "emulator")]
 
+mod common;
+
+use common::emulator_client;
 use convio::emulator::state::ChangeKind;
 use convio::emulator::Emulator;
 use convio::generated::ens;
@@ -25,15 +28,6 @@ const FIELDS: [&str; CLIENTS] = [
     "HomePhone",
     "WorkPhone",
 ];
-
-fn client(emulator: &Emulator) -> Client {
-    Client::builder()
-        .endpoint(emulator.soap_url())
-        .credentials("apiuser", "secret")
-        .partition(1001)
-        .build()
-        .unwrap()
-}
 
 /// A record that sets client `k`'s field to `value` and leaves every other field alone.
 fn write(k: usize, cons_id: usize, value: String) -> AnyRecord {
@@ -100,7 +94,7 @@ async fn eight_clients_overlapping_updates_lose_nothing() {
         .start("127.0.0.1:0")
         .await
         .expect("emulator starts");
-    let setup = client(&emulator);
+    let setup = emulator_client(&emulator);
     let created =
         setup
             .create((0..RECORDS).map(|n| {
@@ -118,7 +112,7 @@ async fn eight_clients_overlapping_updates_lose_nothing() {
         .collect();
     assert_eq!(ids.len(), RECORDS);
 
-    let clients: Vec<Client> = (0..CLIENTS).map(|_| client(&emulator)).collect();
+    let clients: Vec<Client> = (0..CLIENTS).map(|_| emulator_client(&emulator)).collect();
     let tasks: Vec<_> = clients
         .iter()
         .cloned()

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::cli::{emulator_process, printed, Running};
 use common::wire::{body_of, exchange, fault_of, login, soap};
+use common::{emulator_client, stored};
 use convio::emulator::xml::{parse, ParseErrorKind, MAX_ATTRIBUTES};
 use convio::emulator::{Emulator, Limits};
 use convio::generated::ens;
@@ -25,15 +26,6 @@ async fn start() -> Emulator {
         .start("127.0.0.1:0")
         .await
         .expect("emulator starts")
-}
-
-fn client(emulator: &Emulator) -> Client {
-    Client::builder()
-        .endpoint(emulator.soap_url())
-        .credentials("apiuser", "secret")
-        .partition(1001)
-        .build()
-        .unwrap()
 }
 
 fn server_api(emulator: &Emulator) -> ServerApi {
@@ -63,16 +55,6 @@ fn update_middle_name(middle: &str) -> String {
          <ens:ConsId>1001001</ens:ConsId><ens:ConsName><ens:MiddleName>{middle}</ens:MiddleName></ens:ConsName>\
          </Record></Update>"
     )
-}
-
-fn stored(emulator: &Emulator, cons_id: u64, path: &str) -> Option<String> {
-    emulator.with_state(|state| {
-        state
-            .constituents
-            .get(&cons_id)
-            .and_then(|fields| fields.get(path))
-            .map(str::to_string)
-    })
 }
 
 /// POSTs a raw form to the Server API: (status, body).
@@ -184,7 +166,8 @@ async fn finding_1_control_characters_in_soap_values_are_refused_and_never_store
         FaultKind::MalformedMessage { .. }
     ));
     // Every later response is still well-formed: a query over all records decodes.
-    let mut pages = client(&emulator).query("select ConsId, ConsName.MiddleName from Constituent");
+    let mut pages =
+        emulator_client(&emulator).query("select ConsId, ConsName.MiddleName from Constituent");
     assert_eq!(pages.next_page().await.unwrap().expect("a page").len(), 3);
     emulator.shutdown().await;
 }
@@ -307,7 +290,7 @@ async fn finding_3_id_list_merges_of_120k_ids_complete_and_other_requests_are_an
             .await;
         (result, started.elapsed())
     });
-    let normal = client(&emulator);
+    let normal = emulator_client(&emulator);
     let started = Instant::now();
     let mut pages = normal.query("select ConsId from Constituent");
     let rows = pages.next_page().await.unwrap().expect("a page");
@@ -328,7 +311,7 @@ async fn finding_3_id_list_merges_of_120k_ids_complete_and_other_requests_are_an
         group_id: ids[..60_000].to_vec(),
         ..Default::default()
     });
-    let remover = client(&emulator);
+    let remover = emulator_client(&emulator);
     let big = tokio::spawn(async move {
         let started = Instant::now();
         let result = remover
@@ -581,7 +564,7 @@ async fn finding_5_500_idle_connections_do_not_keep_a_client_from_logging_in_and
             .unwrap();
         let held = hold_idle_connections(emulator.address(), 500).await;
         let started = Instant::now();
-        let normal = client(&emulator);
+        let normal = emulator_client(&emulator);
         normal.login().await.unwrap();
         let mut pages = normal.query("select ConsId from Constituent");
         let rows = pages.next_page().await.unwrap().expect("a page");
@@ -911,7 +894,7 @@ async fn finding_10_must_understand_on_an_unknown_header_entry_is_a_must_underst
 #[tokio::test]
 async fn finding_10_an_unknown_where_field_is_refused_like_an_unknown_select_field() {
     let emulator = start().await;
-    let client = client(&emulator);
+    let client = emulator_client(&emulator);
     for query in [
         "select Nope from Constituent",
         "select ConsId from Constituent where Nope = 1",

@@ -3,9 +3,11 @@
 //! query's matches only until the next change).
 #![cfg(feature = "emulator")]
 
+mod common;
+
 use convio::emulator::Emulator;
 use convio::records::{AnyRecord, Constituent};
-use convio::soap::{Client, EmailOptIn, NewConstituent};
+use convio::soap::{EmailOptIn, NewConstituent};
 
 fn ids(records: &[AnyRecord]) -> Vec<usize> {
     records
@@ -21,12 +23,7 @@ async fn query_pages_see_every_record_once_and_changes_between_pages() {
         .start("127.0.0.1:0")
         .await
         .unwrap();
-    let client = Client::builder()
-        .endpoint(site.soap_url())
-        .credentials("apiuser", "secret")
-        .partition(1001)
-        .build()
-        .unwrap();
+    let client = common::emulator_client(&site);
     let all = client
         .query("select ConsId from Constituent")
         .collect_records()

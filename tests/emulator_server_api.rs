@@ -3,6 +3,9 @@
 //! JSON, plus authentication errors, group ids and `getUser` with `fields`.
 #![cfg(feature = "emulator")]
 
+mod common;
+
+use common::stored;
 use convio::emulator::records::Fields;
 use convio::emulator::state::ChangeKind;
 use convio::emulator::Emulator;
@@ -54,16 +57,6 @@ fn insert(emulator: &Emulator, member_id: Option<&str>, email: &str, first: &str
             .insert("ConsName.FirstName".into(), first.into());
         state.store(id, fields, ChangeKind::Insert, "web");
         id
-    })
-}
-
-fn stored(emulator: &Emulator, cons_id: u64, path: &str) -> Option<String> {
-    emulator.with_state(|state| {
-        state
-            .constituents
-            .get(&cons_id)
-            .and_then(|fields| fields.get(path))
-            .map(str::to_string)
     })
 }
 

@@ -2,11 +2,12 @@
 //! the number of records and the attempt, so that a subscriber can time and count calls.
 #![cfg(feature = "emulator")]
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 
 use convio::emulator::Emulator;
 use convio::records::Constituent;
-use convio::soap::Client;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::Subscriber;
@@ -55,12 +56,7 @@ fn each_soap_call_is_a_span_with_operation_partition_records_and_attempt() {
                 .start("127.0.0.1:0")
                 .await
                 .unwrap();
-            let client = Client::builder()
-                .endpoint(site.soap_url())
-                .credentials("apiuser", "secret")
-                .partition(1001)
-                .build()
-                .unwrap();
+            let client = common::emulator_client(&site);
             let records = (1001001usize..=1001003).map(|id| {
                 Constituent::default()
                     .set_cons_id(id)

@@ -51,3 +51,29 @@ pub fn constituent_with_middle_name(cons_id: usize, middle: Field<convio::Text>)
         ..Default::default()
     })
 }
+
+/// A SOAP client of `emulator` as its default API user, on partition 1001.
+#[cfg(feature = "emulator")]
+pub fn emulator_client(emulator: &convio::emulator::Emulator) -> convio::soap::Client {
+    convio::soap::Client::builder()
+        .endpoint(emulator.soap_url())
+        .credentials(
+            convio::emulator::DEFAULT_ADMIN_USER,
+            convio::emulator::DEFAULT_ADMIN_PASSWORD,
+        )
+        .partition(1001)
+        .build()
+        .expect("a client of the emulator")
+}
+
+/// The value the emulator stores at `path` of constituent `cons_id`.
+#[cfg(feature = "emulator")]
+pub fn stored(emulator: &convio::emulator::Emulator, cons_id: u64, path: &str) -> Option<String> {
+    emulator.with_state(|state| {
+        state
+            .constituents
+            .get(&cons_id)
+            .and_then(|fields| fields.get(path))
+            .map(str::to_string)
+    })
+}
