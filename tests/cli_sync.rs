@@ -93,7 +93,7 @@ async fn another_users_changes_arrive_and_are_all_that_is_counted() {
 
     // The other user: an update, a create, a delete.
     let clerk = client(&emulator, "clerk", "clerk-password");
-    let ids: Vec<u64> = emulator.with_state(|s| s.constituents.keys().copied().collect());
+    let ids: Vec<u64> = emulator.site().constituent_ids();
     assert!(clerk
         .update([constituent(ids[0], "Changed")])
         .await

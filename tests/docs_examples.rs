@@ -278,16 +278,10 @@ async fn the_emulator_answers_the_documented_requests() {
     assert_eq!(end.result.partition_id, 1001);
 
     // The stored record shows the documented effects: empty Street1 left alone, groups added.
-    let stored = emulator
-        .with_state(|s| {
-            s.constituents
-                .values()
-                .find(|f| f.get("PrimaryEmail") == Some("minerva@hogwarts.example"))
-                .cloned()
-        })
-        .unwrap();
+    let minerva = emulator.site().find_by_email("minerva@hogwarts.example");
+    let stored = emulator.site().constituent(minerva[0]).unwrap();
     assert_eq!(stored.get("HomeAddress.Street1"), None);
     assert_eq!(stored.get("HomeAddress.City"), Some("Hogsmeade"));
-    assert_eq!(stored.lists.get("GroupId"), Some(&vec!["1101".to_string()]));
+    assert_eq!(stored.list("GroupId"), Some(&["1101".to_string()][..]));
     emulator.shutdown().await;
 }

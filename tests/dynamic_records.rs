@@ -9,8 +9,7 @@ mod common;
 use std::time::Duration;
 
 use common::site::{registration_change, site_emulator, SITE_WSDL};
-use convio::emulator::state::ChangeKind;
-use convio::emulator::{Clock, Emulator};
+use convio::emulator::{ChangeKind, Clock, Emulator};
 use convio::soap::{Client, SyncOptions};
 use convio::{AnyRecord, DynamicRecord, EncodeError, Error, Field};
 
@@ -132,7 +131,7 @@ fn site_change(
     id: Option<u64>,
     values: &[(&str, &str)],
 ) -> u64 {
-    emulator.with_state(|state| registration_change(state, kind, id, values))
+    registration_change(emulator, kind, id, values)
 }
 
 #[tokio::test]

@@ -8,8 +8,7 @@
 mod common;
 
 use common::emulator_client;
-use convio::emulator::state::ChangeKind;
-use convio::emulator::Emulator;
+use convio::emulator::{ChangeKind, Emulator};
 use convio::generated::ens;
 use convio::soap::{Client, EmailOptIn, NewConstituent};
 use convio::{AnyRecord, Field, ResultCode, Text};
@@ -127,27 +126,26 @@ async fn eight_clients_overlapping_updates_lose_nothing() {
     }
 
     // Every update was applied once, and the last value of each client stands.
-    emulator.with_state(|state| {
-        let updates = state
-            .changes
-            .iter()
-            .filter(|change| change.kind == ChangeKind::Update)
-            .count();
-        assert_eq!(updates, CLIENTS * ROUNDS * RECORDS);
-        assert_eq!(state.constituents.len(), RECORDS);
-        for (n, id) in ids.iter().enumerate() {
-            let fields = &state.constituents[&(*id as u64)];
-            for (k, path) in FIELDS.iter().enumerate() {
-                assert_eq!(
-                    fields.get(path),
-                    Some(value_of(k, ROUNDS - 1).as_str()),
-                    "record {id}, {path}"
-                );
-            }
-            let email = format!("c{n}@example.org");
-            assert_eq!(fields.get("PrimaryEmail"), Some(email.as_str()));
+    let site = emulator.site();
+    let updates = site
+        .changes()
+        .iter()
+        .filter(|change| change.kind == ChangeKind::Update)
+        .count();
+    assert_eq!(updates, CLIENTS * ROUNDS * RECORDS);
+    assert_eq!(site.constituent_ids().len(), RECORDS);
+    for (n, id) in ids.iter().enumerate() {
+        let fields = site.constituent(*id as u64).expect("stored");
+        for (k, path) in FIELDS.iter().enumerate() {
+            assert_eq!(
+                fields.get(path),
+                Some(value_of(k, ROUNDS - 1).as_str()),
+                "record {id}, {path}"
+            );
         }
-    });
+        let email = format!("c{n}@example.org");
+        assert_eq!(fields.get("PrimaryEmail"), Some(email.as_str()));
+    }
 
     // The same through the API.
     let mut pages = setup.query(

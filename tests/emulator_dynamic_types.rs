@@ -13,8 +13,7 @@ use std::time::Duration;
 
 use common::site::{registration_change as web_change, site_emulator};
 use common::wire::{body_of, default_namespace, fault_of, login, soap};
-use convio::emulator::state::ChangeKind;
-use convio::emulator::{Clock, Emulator};
+use convio::emulator::{ChangeKind, Clock, Emulator};
 use convio::soap::{Body, FaultKind};
 
 const TYPE: &str = "TeamRaiserRegistration";
@@ -412,7 +411,7 @@ async fn bad_registrations_refuse_the_message() {
         );
     }
     // Nothing was stored by the refused messages.
-    emulator.with_state(|state| assert!(state.stores[TYPE].active.is_empty()));
+    assert!(emulator.site().record_ids(TYPE).is_empty());
 
     // Registrations have no relationships.
     let response = call(
@@ -513,35 +512,39 @@ async fn registrations_are_downloaded_within_a_synchronization_window() {
 
     // Before the window: three registrations.
     clock.advance(Duration::from_secs(60));
-    let (first, second, third) = emulator.with_state(|state| {
-        (
-            web_change(state, ChangeKind::Insert, None, &[("TeamName", "Alpha")]),
-            web_change(state, ChangeKind::Insert, None, &[("TeamName", "Beta")]),
-            web_change(state, ChangeKind::Insert, None, &[("TeamName", "Gamma")]),
-        )
-    });
+    let first = web_change(
+        &emulator,
+        ChangeKind::Insert,
+        None,
+        &[("TeamName", "Alpha")],
+    );
+    let second = web_change(&emulator, ChangeKind::Insert, None, &[("TeamName", "Beta")]);
+    let third = web_change(
+        &emulator,
+        ChangeKind::Insert,
+        None,
+        &[("TeamName", "Gamma")],
+    );
 
     // In the window (from 00:10): one changed, one removed, one added on the site, and one
     // added by the synchronizing user (not reported to it).
     clock.advance(Duration::from_secs(640));
-    let fourth = emulator.with_state(|state| {
-        web_change(
-            state,
-            ChangeKind::Update,
-            Some(first),
-            &[
-                ("TeamName", "Alpha Prime"),
-                ("EmergencyContact.Phone", "555-0101"),
-            ],
-        );
-        web_change(state, ChangeKind::Delete, Some(second), &[]);
-        web_change(
-            state,
-            ChangeKind::Insert,
-            None,
-            &[("TeamName", "Delta"), ("Goal", "99.5")],
-        )
-    });
+    web_change(
+        &emulator,
+        ChangeKind::Update,
+        Some(first),
+        &[
+            ("TeamName", "Alpha Prime"),
+            ("EmergencyContact.Phone", "555-0101"),
+        ],
+    );
+    web_change(&emulator, ChangeKind::Delete, Some(second), &[]);
+    let fourth = web_change(
+        &emulator,
+        ChangeKind::Insert,
+        None,
+        &[("TeamName", "Delta"), ("Goal", "99.5")],
+    );
     let created = ok(
         &emulator,
         &token,
@@ -566,15 +569,13 @@ async fn registrations_are_downloaded_within_a_synchronization_window() {
     );
     // After the window's end: not reported.
     clock.advance(Duration::from_secs(100));
-    emulator.with_state(|state| {
-        web_change(state, ChangeKind::Insert, None, &[("TeamName", "Late")]);
-        web_change(
-            state,
-            ChangeKind::Update,
-            Some(third),
-            &[("TeamName", "Late")],
-        );
-    });
+    web_change(&emulator, ChangeKind::Insert, None, &[("TeamName", "Late")]);
+    web_change(
+        &emulator,
+        ChangeKind::Update,
+        Some(third),
+        &[("TeamName", "Late")],
+    );
 
     let download = |name: &str, fields: &[&str]| {
         let fields: String = fields

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use convio::emulator::{Clock, Emulator};
+use convio::emulator::{ChangeKind, Clock, Emulator};
 use convio::generated::ens;
 use convio::soap::{Client, EmailOptIn, FaultKind, NewConstituent, SyncOptions, WriteOptions};
 use convio::{AnyRecord, Error, Field, ResultCode, Text};
@@ -157,32 +157,14 @@ async fn every_result_code_path_of_update() {
     let first = create_one(&client, "one@example.org", Some("M-1")).await;
     let _second = create_one(&client, "two@example.org", Some("M-2")).await;
     // A duplicate MemberId can only exist if the site had it before; make one by hand.
-    emulator.with_state(|state| {
-        let id = state.allocate_cons_id();
-        let mut fields = convio::emulator::records::Fields::default();
-        fields.values.insert("ConsId".into(), id.to_string());
-        fields.values.insert("MemberId".into(), "M-DUP".into());
-        fields
-            .values
-            .insert("PrimaryEmail".into(), "dup1@example.org".into());
-        state.store(
-            id,
-            fields.clone(),
-            convio::emulator::state::ChangeKind::Insert,
-            "web",
+    for email in ["dup1@example.org", "dup2@example.org"] {
+        emulator.site().change_on_website(
+            "Constituent",
+            ChangeKind::Insert,
+            None,
+            &[("MemberId", "M-DUP"), ("PrimaryEmail", email)],
         );
-        let id2 = state.allocate_cons_id();
-        fields.values.insert("ConsId".into(), id2.to_string());
-        fields
-            .values
-            .insert("PrimaryEmail".into(), "dup2@example.org".into());
-        state.store(
-            id2,
-            fields,
-            convio::emulator::state::ChangeKind::Insert,
-            "web",
-        );
-    });
+    }
     let record = |cons_id: Option<usize>, member_id: Option<&str>, email: Option<&str>| {
         AnyRecord::Constituent(ens::ConstituentType {
             cons_id,
@@ -372,23 +354,15 @@ async fn synchronization_lifecycle() {
     client.end_synchronization(None).await.unwrap();
     let _ = web;
 
-    emulator.with_state(|state| {
-        let id = state.allocate_cons_id();
-        let mut fields = convio::emulator::records::Fields::default();
-        fields.values.insert("ConsId".into(), id.to_string());
-        fields
-            .values
-            .insert("PrimaryEmail".into(), "online@example.org".into());
-        fields
-            .values
-            .insert("ConsName.FirstName".into(), "Web".into());
-        state.store(
-            id,
-            fields,
-            convio::emulator::state::ChangeKind::Insert,
-            "web",
-        );
-    });
+    emulator.site().change_on_website(
+        "Constituent",
+        ChangeKind::Insert,
+        None,
+        &[
+            ("PrimaryEmail", "online@example.org"),
+            ("ConsName.FirstName", "Web"),
+        ],
+    );
     clock.advance(Duration::from_secs(60));
     let window = client
         .start_synchronization(SyncOptions::default())
@@ -486,15 +460,9 @@ async fn deletes_by_others_are_downloaded_and_user_names_are_unique() {
         .await
         .unwrap();
     client.end_synchronization(None).await.unwrap();
-    emulator.with_state(|state| {
-        let fields = state.constituents.get(&1_001_002).cloned().unwrap();
-        state.store(
-            1_001_002,
-            fields,
-            convio::emulator::state::ChangeKind::Delete,
-            "web",
-        );
-    });
+    emulator
+        .site()
+        .change_on_website("Constituent", ChangeKind::Delete, Some(1_001_002), &[]);
     let window2 = client
         .start_synchronization(SyncOptions::default().start("1970-01-01T00:00:00Z"))
         .await

@@ -6,9 +6,7 @@
 mod common;
 
 use common::stored;
-use convio::emulator::records::Fields;
-use convio::emulator::state::ChangeKind;
-use convio::emulator::Emulator;
+use convio::emulator::{ChangeKind, Emulator};
 use convio::server_api::{Client as ServerApi, ConsParams, ErrorCode, Lookup, ResponseFormat};
 use convio::{Error, Field};
 
@@ -44,24 +42,18 @@ fn api_with(
 /// Puts a record straight into the site (bypassing every uniqueness check), as data that
 /// arrived some other way would be.
 fn insert(emulator: &Emulator, member_id: Option<&str>, email: &str, first: &str) -> u64 {
-    emulator.with_state(|state| {
-        let id = state.allocate_cons_id();
-        let mut fields = Fields::default();
-        fields.values.insert("ConsId".into(), id.to_string());
-        if let Some(member_id) = member_id {
-            fields.values.insert("MemberId".into(), member_id.into());
-        }
-        fields.values.insert("PrimaryEmail".into(), email.into());
-        fields
-            .values
-            .insert("ConsName.FirstName".into(), first.into());
-        state.store(id, fields, ChangeKind::Insert, "web");
-        id
-    })
+    let mut values = vec![("PrimaryEmail", email), ("ConsName.FirstName", first)];
+    if let Some(member_id) = member_id {
+        values.push(("MemberId", member_id));
+    }
+    emulator
+        .site()
+        .change_on_website("Constituent", ChangeKind::Insert, None, &values)
+        .expect("constituents are kept")
 }
 
 fn count(emulator: &Emulator) -> usize {
-    emulator.with_state(|state| state.constituents.len())
+    emulator.site().constituent_ids().len()
 }
 
 /// The code and HTTP status of a Server API error, or a panic naming what came instead.
@@ -122,7 +114,7 @@ async fn cons_id_not_found_is_error_16_and_creates_nothing() {
     for format in FORMATS {
         let emulator = start(true).await;
         let id = insert(&emulator, None, "ada@example.org", "Ada");
-        let changes_before = emulator.with_state(|s| s.changes.len());
+        let changes_before = emulator.site().changes().len();
         // Even with an email that would be enough to create a record.
         let result = api(&emulator, format)
             .create_or_update(
@@ -139,8 +131,8 @@ async fn cons_id_not_found_is_error_16_and_creates_nothing() {
         );
         assert_eq!(ErrorCode::RecordNotFound.code(), 16);
         assert_eq!(count(&emulator), 1, "{format:?}");
-        assert!(emulator.with_state(|s| s.by_email("new@example.org").is_empty()));
-        assert_eq!(emulator.with_state(|s| s.changes.len()), changes_before);
+        assert!(emulator.site().find_by_email("new@example.org").is_empty());
+        assert_eq!(emulator.site().changes().len(), changes_before);
         assert_eq!(
             stored(&emulator, id, "ConsName.FirstName").as_deref(),
             Some("Ada")
@@ -166,8 +158,8 @@ async fn member_id_without_match_creates_a_record() {
         assert_eq!(message(&response.message), "New user added.", "{format:?}");
         let id = response.cons_id.expect("a cons_id") as u64;
         assert_eq!(count(&emulator), 2, "{format:?}");
-        assert_eq!(emulator.with_state(|s| s.by_member_id("M-NEW")), [id]);
-        assert_eq!(emulator.with_state(|s| s.by_email("new@example.org")), [id]);
+        assert_eq!(emulator.site().find_by_member_id("M-NEW"), [id]);
+        assert_eq!(emulator.site().find_by_email("new@example.org"), [id]);
         assert_eq!(
             stored(&emulator, id, "ConsName.FirstName").as_deref(),
             Some("Newton")
@@ -212,7 +204,7 @@ async fn member_id_with_one_match_updates_it() {
             stored(&emulator, id, "PrimaryEmail").as_deref(),
             Some("ada.lovelace@example.org")
         );
-        assert!(emulator.with_state(|s| s.by_email("ada@example.org").is_empty()));
+        assert!(emulator.site().find_by_email("ada@example.org").is_empty());
         emulator.shutdown().await;
     }
 }
@@ -246,7 +238,7 @@ async fn member_id_with_two_matches_is_error_15_and_changes_nothing() {
             stored(&emulator, second, "ConsName.FirstName").as_deref(),
             Some("Two")
         );
-        assert!(emulator.with_state(|s| s.by_email("dup3@example.org").is_empty()));
+        assert!(emulator.site().find_by_email("dup3@example.org").is_empty());
         emulator.shutdown().await;
     }
 }
@@ -269,10 +261,7 @@ async fn primary_email_without_match_creates_a_record() {
         let id = response.cons_id.expect("a cons_id") as u64;
         assert_eq!(count(&emulator), 2, "{format:?}");
         // Emails match case-insensitively.
-        assert_eq!(
-            emulator.with_state(|s| s.by_email("fresh@example.org")),
-            [id]
-        );
+        assert_eq!(emulator.site().find_by_email("fresh@example.org"), [id]);
         assert_eq!(
             stored(&emulator, id, "AcceptsEmail").as_deref(),
             Some("true")
@@ -329,7 +318,7 @@ async fn primary_email_with_two_matches_and_unique_email_is_error_15() {
         );
         assert_eq!(count(&emulator), 2, "{format:?}");
         assert_eq!(
-            emulator.with_state(|s| s.by_email("shared@example.org")),
+            emulator.site().find_by_email("shared@example.org"),
             [first, second]
         );
         assert_eq!(
@@ -363,7 +352,7 @@ async fn primary_email_with_two_matches_without_unique_email_creates_a_third() {
         assert!(id != first && id != second);
         assert_eq!(count(&emulator), 3, "{format:?}");
         assert_eq!(
-            emulator.with_state(|s| s.by_email("shared@example.org")),
+            emulator.site().find_by_email("shared@example.org"),
             [first, second, id]
         );
         assert_eq!(
@@ -455,7 +444,7 @@ async fn a_wrong_password_is_error_3_and_changes_nothing() {
 async fn group_ids_below_1000_are_refused_before_sending() {
     let emulator = start(true).await;
     let id = insert(&emulator, None, "ada@example.org", "Ada");
-    let changes_before = emulator.with_state(|s| s.changes.len());
+    let changes_before = emulator.site().changes().len();
     for format in FORMATS {
         let result = api(&emulator, format)
             .create_or_update(
@@ -478,12 +467,15 @@ async fn group_ids_below_1000_are_refused_before_sending() {
         );
     }
     // Nothing reached the site.
-    assert_eq!(emulator.with_state(|s| s.changes.len()), changes_before);
+    assert_eq!(emulator.site().changes().len(), changes_before);
     assert_eq!(
         stored(&emulator, id, "ConsName.FirstName").as_deref(),
         Some("Ada")
     );
-    assert!(emulator.with_state(|s| s.constituents[&id].lists.is_empty()));
+    assert!(emulator
+        .site()
+        .constituent(id)
+        .is_some_and(|c| c.list("GroupId").is_none()));
     emulator.shutdown().await;
 }
 
@@ -524,7 +516,10 @@ async fn added_group_ids_are_listed_by_get_user_groups() {
         let ids: Vec<i64> = groups.group.iter().map(|g| g.id).collect();
         assert_eq!(ids, [1101, 1102, 1103], "{format:?}");
         assert_eq!(
-            emulator.with_state(|s| s.constituents[&id].lists.get("GroupId").cloned()),
+            emulator
+                .site()
+                .constituent(id)
+                .and_then(|c| c.list("GroupId").map(<[String]>::to_vec)),
             Some(vec!["1101".to_string(), "1102".into(), "1103".into()])
         );
 

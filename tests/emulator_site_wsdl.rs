@@ -7,9 +7,7 @@ mod common;
 
 use common::site::site_emulator;
 use common::wire::{body_of, default_namespace, exchange, fault_of, login, soap};
-use convio::emulator::records::Fields;
-use convio::emulator::state::ChangeKind;
-use convio::emulator::{Clock, Emulator};
+use convio::emulator::{ChangeKind, Clock, Emulator};
 use convio::soap::{Body, FaultKind};
 
 async fn start() -> Emulator {
@@ -127,11 +125,12 @@ async fn custom_fields_of_a_served_wsdl_are_stored_returned_and_cleared() {
         Some("teal &amp; gold")
     );
     assert_eq!(field(&stored, "CustomHouseholdSize").as_deref(), Some("4"));
-    emulator.with_state(|state| {
-        let fields = state.constituents.values().next().expect("one constituent");
-        assert_eq!(fields.get("CustomNickname"), None);
-        assert_eq!(fields.get("CustomLifetimeGifts"), Some("1234.50"));
-    });
+    let site = emulator.site();
+    let fields = site
+        .constituent(site.constituent_ids()[0])
+        .expect("one constituent");
+    assert_eq!(fields.get("CustomNickname"), None);
+    assert_eq!(fields.get("CustomLifetimeGifts"), Some("1234.50"));
 }
 
 #[tokio::test]
@@ -239,15 +238,16 @@ async fn a_real_site_s_engagement_factors_and_affiliation_are_stored_and_returne
 
     // The site computes the scores; they are returned by Query and by the downloads.
     let id: u64 = cons_id.parse().expect("a ConsId");
-    emulator.with_state(|state| {
-        let mut fields = state.constituents[&id].clone();
-        for (n, score) in ["0.25", "1.5", "12"].iter().enumerate() {
-            fields
-                .values
-                .insert(format!("EngagementFactor{}", n + 1), (*score).to_string());
-        }
-        state.store(id, fields, ChangeKind::Update, "web");
-    });
+    emulator.site().change_on_website(
+        "Constituent",
+        ChangeKind::Update,
+        Some(id),
+        &[
+            ("EngagementFactor1", "0.25"),
+            ("EngagementFactor2", "1.5"),
+            ("EngagementFactor3", "12"),
+        ],
+    );
     let stored = soap(&emulator, &default_namespace(&token, &select(&cons_id))).await;
     for (name, value) in [
         ("EngagementFactor1", "0.25"),
@@ -342,18 +342,15 @@ async fn custom_fields_are_downloaded_in_wsdl_order() {
     let emulator = start().await;
     let token = login(&emulator).await;
     // A change made on the site, not by the synchronizing API user.
-    emulator.with_state(|state| {
-        let cons_id = state.allocate_cons_id();
-        let mut fields = Fields::default();
-        for (path, value) in [
-            ("ConsId", cons_id.to_string()),
-            ("PrimaryEmail", "sync@example.org".to_string()),
-            ("CustomHouseholdSize", "2".to_string()),
-        ] {
-            fields.values.insert(path.into(), value);
-        }
-        state.store(cons_id, fields, ChangeKind::Insert, "web");
-    });
+    emulator.site().change_on_website(
+        "Constituent",
+        ChangeKind::Insert,
+        None,
+        &[
+            ("PrimaryEmail", "sync@example.org"),
+            ("CustomHouseholdSize", "2"),
+        ],
+    );
     let start = operation("StartSynchronization", "<PartitionId>1001</PartitionId>");
     body_of(&soap(&emulator, &default_namespace(&token, &start)).await);
     let download = |fields: &[&str]| {

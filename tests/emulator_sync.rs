@@ -6,9 +6,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use convio::emulator::records::Fields;
-use convio::emulator::state::{ChangeKind, State};
-use convio::emulator::{Clock, Emulator};
+use convio::emulator::{ChangeKind, Clock, Emulator};
 use convio::generated::ens;
 use convio::server_api::{Client as ServerApi, ConsParams, ResponseFormat};
 use convio::soap::{Client, EmailOptIn, FaultKind, NewConstituent, SyncOptions, WriteOptions};
@@ -36,13 +34,11 @@ fn server_api_as(emulator: &Emulator, user: &str, password: &str) -> ServerApi {
 }
 
 /// A constituent changed on the site by someone else than an API user (its web pages).
-fn web_change(state: &mut State, kind: ChangeKind, id: Option<u64>, email: &str) -> u64 {
-    let id = id.unwrap_or_else(|| state.allocate_cons_id());
-    let mut fields: Fields = state.constituents.get(&id).cloned().unwrap_or_default();
-    fields.values.insert("ConsId".into(), id.to_string());
-    fields.values.insert("PrimaryEmail".into(), email.into());
-    state.store(id, fields, kind, "web");
-    id
+fn web_change(emulator: &Emulator, kind: ChangeKind, id: Option<u64>, email: &str) -> u64 {
+    emulator
+        .site()
+        .change_on_website("Constituent", kind, id, &[("PrimaryEmail", email)])
+        .expect("constituents are kept")
 }
 
 fn cons_id(record: &AnyRecord) -> u64 {
@@ -86,7 +82,7 @@ async fn windows_are_contiguous_each_starts_where_the_last_ended_and_nothing_is_
         .await
         .unwrap();
     let client = client_as(&emulator, "apiuser", "secret");
-    let first_record = emulator.with_state(|s| web_change(s, ChangeKind::Insert, None, "a@x.org"));
+    let first_record = web_change(&emulator, ChangeKind::Insert, None, "a@x.org");
 
     // The first window starts at the beginning of time and ends now.
     let first = client
@@ -96,7 +92,7 @@ async fn windows_are_contiguous_each_starts_where_the_last_ended_and_nothing_is_
     assert_eq!(first.start, "1970-01-01T00:00:00Z");
     assert_eq!(first.end, convio::emulator::format_date_time(clock.now()));
     // A change in the same clock tick but after the window opened belongs to the next one.
-    let same_tick = emulator.with_state(|s| web_change(s, ChangeKind::Insert, None, "b@x.org"));
+    let same_tick = web_change(&emulator, ChangeKind::Insert, None, "b@x.org");
     assert_eq!(
         downloaded(&client, "inserts").await,
         BTreeSet::from([first_record])
@@ -104,7 +100,12 @@ async fn windows_are_contiguous_each_starts_where_the_last_ended_and_nothing_is_
     client.end_synchronization(None).await.unwrap();
 
     clock.advance(Duration::from_secs(60));
-    emulator.with_state(|s| web_change(s, ChangeKind::Update, Some(first_record), "a2@x.org"));
+    web_change(
+        &emulator,
+        ChangeKind::Update,
+        Some(first_record),
+        "a2@x.org",
+    );
     clock.advance(Duration::from_secs(60));
     let second = client
         .start_synchronization(SyncOptions::default())
@@ -279,10 +280,9 @@ async fn two_users_each_window_has_the_other_users_changes_and_not_its_own() {
     clerk.end_synchronization(None).await.unwrap();
 
     // Each change is logged with its author.
-    emulator.with_state(|state| {
-        let authors: BTreeSet<&str> = state.changes.iter().map(|c| c.by.as_str()).collect();
-        assert_eq!(authors, BTreeSet::from(["apiuser", "clerk"]));
-    });
+    let changes = emulator.site().changes();
+    let authors: BTreeSet<&str> = changes.iter().map(|c| c.by.as_str()).collect();
+    assert_eq!(authors, BTreeSet::from(["apiuser", "clerk"]));
     emulator.shutdown().await;
 }
 
@@ -348,7 +348,7 @@ async fn seeded_donations_are_downloaded_once_and_queried_but_not_written() {
         donations.extend(page.iter().map(|r| donation(r).clone()));
     }
     assert_eq!(donations.len(), 6);
-    let seeded: BTreeSet<u64> = emulator.with_state(|s| s.constituents.keys().copied().collect());
+    let seeded: BTreeSet<u64> = emulator.site().constituent_ids().into_iter().collect();
     for gift in &donations {
         assert!(gift.transaction_id.is_some());
         let Field::Value(donor) = &gift.donor else {

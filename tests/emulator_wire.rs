@@ -37,17 +37,14 @@ fn prefixed(token: &str, operation: &str) -> String {
 }
 
 fn stored(emulator: &Emulator, cons_id: u64, path: &str) -> Option<String> {
-    emulator.with_state(|state| {
-        state
-            .constituents
-            .get(&cons_id)
-            .and_then(|fields| fields.get(path))
-            .map(str::to_string)
-    })
+    emulator
+        .site()
+        .constituent(cons_id)
+        .and_then(|record| record.get(path).map(str::to_string))
 }
 
 fn count(emulator: &Emulator) -> usize {
-    emulator.with_state(|state| state.constituents.len())
+    emulator.site().constituent_ids().len()
 }
 
 const MINERVA: &str = "    <ns3:Create xmlns:ns3='urn:soap.convio.com'>
@@ -188,7 +185,7 @@ async fn documented_create_with_an_empty_street1() {
         .collect();
     assert_eq!(codes, [ResultCode::DuplicateEmail, ResultCode::Ok]);
     assert_eq!(count(&emulator), 2);
-    let pomona = emulator.with_state(|s| s.by_email("pomona@hogwarts.example"));
+    let pomona = emulator.site().find_by_email("pomona@hogwarts.example");
     assert_eq!(
         stored(&emulator, pomona[0], "AcceptsEmail").as_deref(),
         Some("true")
@@ -832,7 +829,7 @@ async fn markup_and_entities_in_values_round_trip_unchanged() {
             stored(&emulator, id, "PrimaryEmail").as_deref(),
             Some(email)
         );
-        assert!(emulator.with_state(|s| s.by_email("x@y").is_empty()));
+        assert!(emulator.site().find_by_email("x@y").is_empty());
 
         // Query them back: escaped on the wire, equal once decoded.
         let query = default_namespace(
@@ -901,7 +898,7 @@ async fn a_hand_written_server_api_form() {
         body.contains("<message>New user added.</message>"),
         "{body}"
     );
-    let ids = emulator.with_state(|s| s.by_email("ada+news@example.org"));
+    let ids = emulator.site().find_by_email("ada+news@example.org");
     assert_eq!(ids.len(), 1);
     let id = ids[0];
     assert!(body.contains(&format!("<cons_id>{id}</cons_id>")), "{body}");
@@ -914,7 +911,10 @@ async fn a_hand_written_server_api_form() {
         Some("São Paulo")
     );
     assert_eq!(
-        emulator.with_state(|s| s.constituents[&id].lists.get("GroupId").cloned()),
+        emulator
+            .site()
+            .constituent(id)
+            .and_then(|c| c.list("GroupId").map(<[String]>::to_vec)),
         Some(vec!["1101".to_string(), "1102".to_string()])
     );
 

@@ -67,32 +67,36 @@ fn crm_json_corpus() {
 #[cfg(feature = "emulator")]
 #[test]
 fn emulator_request_corpus() {
-    use convio::emulator::{Clock, Emulator, State};
-    use std::sync::Mutex;
+    use convio::emulator::{Clock, Emulator, Site};
     use std::time::Duration;
 
     // As in fuzz/fuzz_targets/emulator_request.rs: the session the corpus carries, a second
     // API user, donations, and one synchronization window open, on a manual clock.
     const TOKEN: &str = "0000000000000000000000009e3779b97f4a7c15:JSESSIONID=emu000001:10000101:2009-02-13T23:31:30Z";
-    fn state() -> State {
+    fn site() -> Site {
         let clock = Clock::manual(1_234_567_890);
-        let mut state = Emulator::builder()
+        let site = Emulator::builder()
             .seed(2)
             .seed_donations(3)
             .user("clerk", "clerk-password")
             .clock(clock.clone())
-            .build_state();
-        state.open_session("apiuser", TOKEN);
+            .build_site();
+        site.open_session("apiuser", TOKEN);
         clock.advance(Duration::from_secs(60));
-        let _window = state.start_sync("apiuser", 1001, None, None, false);
-        state
+        let start = format!(
+            "<soapenv:Envelope xmlns:soapenv='http://schemas.xmlsoap.org/soap/envelope/'>\
+             <soapenv:Header><Session xmlns='urn:soap.convio.com'><SessionId>{TOKEN}</SessionId>\
+             </Session></soapenv:Header><soapenv:Body><StartSynchronization \
+             xmlns='urn:soap.convio.com'><PartitionId>1001</PartitionId></StartSynchronization>\
+             </soapenv:Body></soapenv:Envelope>"
+        );
+        let answer = site.answer_soap(start.as_bytes());
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        site
     }
 
     replay("emulator_request", |data| {
-        let _ = convio::emulator::xml::parse(data);
-        let soap = Mutex::new(state());
-        let _ = convio::emulator::soap::handle(&soap, data);
-        let server_api = Mutex::new(state());
-        let _ = convio::emulator::server_api::handle(&server_api, &hyper::Method::POST, data);
+        let _ = site().answer_soap(data);
+        let _ = site().answer_server_api(&hyper::Method::POST, data);
     });
 }

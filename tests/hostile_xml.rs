@@ -104,20 +104,22 @@ fn truncated_documents_are_errors() {
 #[cfg(feature = "emulator")]
 #[test]
 fn the_emulator_refuses_deep_nesting_and_doctype() {
-    let state = std::sync::Mutex::new(convio::emulator::Emulator::builder().build_state());
+    let site = convio::emulator::Emulator::builder().build_site();
     let deep = format!(
         "{ENVELOPE_OPEN}{}{}",
         "<a>".repeat(10_000),
         "</a>".repeat(10_000)
     );
-    let (status, body) = convio::emulator::soap::handle(&state, deep.as_bytes());
+    let answer = site.answer_soap(deep.as_bytes());
+    let (status, body) = (answer.status, answer.body);
     assert_eq!(status, 500);
     assert!(
         body.contains("MALFORMED_MESSAGE") && body.contains("nesting deeper"),
         "{body}"
     );
     let doctype = format!("<!DOCTYPE x>{ENVELOPE_OPEN}{ENVELOPE_CLOSE}");
-    let (status, body) = convio::emulator::soap::handle(&state, doctype.as_bytes());
+    let answer = site.answer_soap(doctype.as_bytes());
+    let (status, body) = (answer.status, answer.body);
     assert_eq!(status, 500);
     assert!(body.contains("MALFORMED_MESSAGE"), "{body}");
 }

@@ -124,7 +124,7 @@ async fn client_through(emulator: &Emulator, faults: Vec<Fault>, timeout: Durati
 }
 
 fn emails(emulator: &Emulator, email: &str) -> usize {
-    emulator.with_state(|state| state.by_email(email).len())
+    emulator.site().find_by_email(email).len()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -350,6 +350,6 @@ async fn no_record_is_created_twice_under_resets() {
             "donor{n}"
         );
     }
-    assert_eq!(emulator.with_state(|s| s.constituents.len()), 20);
+    assert_eq!(emulator.site().constituent_ids().len(), 20);
     emulator.shutdown().await;
 }

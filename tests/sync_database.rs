@@ -8,7 +8,7 @@
 mod common;
 
 use common::sync_site::{Database, Site};
-use convio::emulator::state::ChangeKind;
+use convio::emulator::ChangeKind;
 use convio::soap::SyncOptions;
 use convio::sync::{
     Checkpoint, RunOptions, SqlStore, Store, StoreError, Summary, SyncError, SyncState,

@@ -1,6 +1,6 @@
 #![no_main]
-//! The emulator's request side: its XML reader, the SOAP handler and the Server API
-//! handler (form-encoded bodies). Only "no panic" is checked; any reply is fine.
+//! The emulator's request side: the SOAP endpoint (its XML reader first) and the Server API
+//! servlet (form-encoded bodies). Only "no panic" is checked; any reply is fine.
 //!
 //! The state (two seeded constituents and three donations, as
 //! `Emulator::builder().seed(2).seed_donations(3)`, and a second API user) runs on a
@@ -10,34 +10,38 @@
 //! instead of stopping at the session check:
 //! `0000000000000000000000009e3779b97f4a7c15:JSESSIONID=emu000001:10000101:2009-02-13T23:31:30Z`
 
-use std::sync::Mutex;
 use std::time::Duration;
 
-use convio::emulator::{Clock, Emulator, State};
+use convio::emulator::{Clock, Emulator, Site};
 use libfuzzer_sys::fuzz_target;
 
 /// The session token the corpus carries.
 const TOKEN: &str =
     "0000000000000000000000009e3779b97f4a7c15:JSESSIONID=emu000001:10000101:2009-02-13T23:31:30Z";
 
-fn state() -> State {
+fn site() -> Site {
     let clock = Clock::manual(1_234_567_890);
-    let mut state = Emulator::builder()
+    let site = Emulator::builder()
         .seed(2)
         .seed_donations(3)
         .user("clerk", "clerk-password")
         .clock(clock.clone())
-        .build_state();
-    state.open_session("apiuser", TOKEN);
+        .build_site();
+    site.open_session("apiuser", TOKEN);
     clock.advance(Duration::from_secs(60));
-    let _window = state.start_sync("apiuser", 1001, None, None, false);
-    state
+    let start = format!(
+        "<soapenv:Envelope xmlns:soapenv='http://schemas.xmlsoap.org/soap/envelope/'>\
+         <soapenv:Header><Session xmlns='urn:soap.convio.com'><SessionId>{TOKEN}</SessionId>\
+         </Session></soapenv:Header><soapenv:Body><StartSynchronization \
+         xmlns='urn:soap.convio.com'><PartitionId>1001</PartitionId></StartSynchronization>\
+         </soapenv:Body></soapenv:Envelope>"
+    );
+    let answer = site.answer_soap(start.as_bytes());
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    site
 }
 
 fuzz_target!(|data: &[u8]| {
-    let _ = convio::emulator::xml::parse(data);
-    let soap = Mutex::new(state());
-    let _ = convio::emulator::soap::handle(&soap, data);
-    let server_api = Mutex::new(state());
-    let _ = convio::emulator::server_api::handle(&server_api, &hyper::Method::POST, data);
+    let _ = site().answer_soap(data);
+    let _ = site().answer_server_api(&hyper::Method::POST, data);
 });

@@ -4,23 +4,11 @@
 /// Whether XML 1.0 allows `c` in a document (production 2, `Char`): tab, line feed, carriage
 /// return, and everything from U+0020 except U+FFFE and U+FFFF (surrogates cannot occur in
 /// a Rust string).
-///
-/// ```
-/// use convio::emulator::chars::is_xml_char;
-/// assert!(is_xml_char('\t') && is_xml_char('é') && is_xml_char('\u{10FFFF}'));
-/// assert!(!is_xml_char('\u{1}') && !is_xml_char('\u{1b}') && !is_xml_char('\u{FFFE}'));
-/// ```
 pub fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
 }
 
 /// The first character of `text` XML 1.0 forbids, with its byte offset.
-///
-/// ```
-/// use convio::emulator::chars::forbidden_char;
-/// assert_eq!(forbidden_char("ok\u{1b}[31m"), Some((2, '\u{1b}')));
-/// assert_eq!(forbidden_char("tab\tand\r\nnewline"), None);
-/// ```
 pub fn forbidden_char(text: &str) -> Option<(usize, char)> {
     forbidden_byte(text.as_bytes())
 }
@@ -56,4 +44,21 @@ pub fn forbidden_byte(bytes: &[u8]) -> Option<(usize, char)> {
 /// `U+001B` style, for messages.
 pub fn describe_char(c: char) -> String {
     format!("U+{:04X}", u32::from(c))
+}
+
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn is_xml_char_examples() {
+        use super::is_xml_char;
+        assert!(is_xml_char('\t') && is_xml_char('é') && is_xml_char('\u{10FFFF}'));
+        assert!(!is_xml_char('\u{1}') && !is_xml_char('\u{1b}') && !is_xml_char('\u{FFFE}'));
+    }
+
+    #[test]
+    fn forbidden_char_examples() {
+        use super::forbidden_char;
+        assert_eq!(forbidden_char("ok\u{1b}[31m"), Some((2, '\u{1b}')));
+        assert_eq!(forbidden_char("tab\tand\r\nnewline"), None);
+    }
 }

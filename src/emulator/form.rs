@@ -58,15 +58,6 @@ pub struct Form {
 }
 
 /// Parses a form body.
-///
-/// ```
-/// use convio::emulator::form::{parse, FormProblem};
-/// let form = parse(b"name.first=Ada+B%C3%A9&x=%41");
-/// assert_eq!(form.params, [("name.first".to_string(), "Ada Bé".to_string()), ("x".into(), "A".into())]);
-/// assert!(form.problem.is_none());
-/// assert_eq!(parse(b"name.first=%FF").problem, Some(FormProblem::InvalidUtf8 { name: "name.first".into() }));
-/// assert!(matches!(parse(b"name.first=%1B%5B31m").problem, Some(FormProblem::ForbiddenCharacter { .. })));
-/// ```
 pub fn parse(body: &[u8]) -> Form {
     let mut form = Form::default();
     for pair in body.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
@@ -133,4 +124,31 @@ fn decode(text: &[u8]) -> Vec<u8> {
         at += 1;
     }
     out
+}
+
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn parse_examples() {
+        use super::{parse, FormProblem};
+        let form = parse(b"name.first=Ada+B%C3%A9&x=%41");
+        assert_eq!(
+            form.params,
+            [
+                ("name.first".to_string(), "Ada Bé".to_string()),
+                ("x".into(), "A".into())
+            ]
+        );
+        assert!(form.problem.is_none());
+        assert_eq!(
+            parse(b"name.first=%FF").problem,
+            Some(FormProblem::InvalidUtf8 {
+                name: "name.first".into()
+            })
+        );
+        assert!(matches!(
+            parse(b"name.first=%1B%5B31m").problem,
+            Some(FormProblem::ForbiddenCharacter { .. })
+        ));
+    }
 }

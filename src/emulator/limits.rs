@@ -15,7 +15,7 @@ use tokio::sync::Notify;
 ///
 /// ```
 /// use std::time::Duration;
-/// use convio::emulator::limits::Limits;
+/// use convio::emulator::Limits;
 /// let limits = Limits::default().header_timeout(Duration::from_secs(5));
 /// assert_eq!(limits.max_body_bytes, 16 * 1024 * 1024);
 /// ```
@@ -41,7 +41,7 @@ impl Limits {
     /// The largest request body.
     ///
     /// ```
-    /// let options = convio::emulator::limits::Limits::default().max_connections(50);
+    /// let options = convio::emulator::Limits::default().max_connections(50);
     /// # let _ = options;
     /// ```
     pub fn max_body_bytes(mut self, value: usize) -> Self {
@@ -176,16 +176,6 @@ impl Connections {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Connections served now (those told to close included, until they have).
-    pub fn len(&self) -> usize {
-        self.lock().1.len()
-    }
-
-    /// Whether no connection is served.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Admits a new connection: at the cap, the longest-open idle connection is told to
     /// close to make room; `None` (refuse it) when every connection is busy.
     pub fn admit(self: &Arc<Self>) -> Option<Slot> {
@@ -276,7 +266,7 @@ mod tests {
         // Every live connection busy: refused.
         assert!(connections.admit().is_none());
         drop(second);
-        assert_eq!(connections.len(), 2);
+        assert_eq!(connections.lock().1.len(), 2);
     }
 
     #[test]

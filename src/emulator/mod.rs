@@ -16,37 +16,42 @@
 //! # Ok(()) }
 //! ```
 
-pub mod chars;
-pub mod clock;
-pub mod donations;
-pub mod form;
-pub mod limits;
-pub mod query;
-pub mod records;
+mod change;
+mod chars;
+mod clock;
+mod donations;
+mod form;
+mod limits;
+mod query;
+mod records;
 mod server;
-pub mod server_api;
-pub mod session;
-pub mod soap;
-pub mod state;
-pub mod store;
-pub mod stored_writes;
-pub mod values;
-pub mod xml;
+mod server_api;
+mod session;
+mod site;
+mod soap;
+mod state;
+mod store;
+mod stored_writes;
+mod values;
+mod xml;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use crate::schema::{FieldDef, Schema};
+pub use change::{Change, ChangeKind};
 pub use clock::{format_date_time, parse_date_time, Clock};
 pub use limits::Limits;
-pub use state::{Settings, State};
+pub use site::{Answer, Site, StoredRecord};
+
+use state::{Settings, State};
 
 use records::Fields;
-use state::{ChangeKind, CONSTITUENT};
+use state::CONSTITUENT;
 
 /// Largest request body the emulator reads.
 pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
@@ -164,15 +169,17 @@ impl EmulatorBuilder {
     /// schemas declare: a site's custom fields are stored and returned like the standard ones.
     /// Types the WSDL does not declare inline keep the fields the crate was generated with.
     /// A record type only the WSDL declares (extending `Record`, with an id field such as
-    /// `RegistrationId`) gets a [`store::RecordStore`] of its own: it can be created, updated,
-    /// deleted, queried and downloaded like constituents.
+    /// `RegistrationId`) gets a store of its own: it can be created, updated, deleted, queried
+    /// and downloaded like constituents.
     ///
     /// ```
+    /// use convio::emulator::{ChangeKind, Emulator};
+    ///
     /// let wsdl = std::fs::read_to_string("tests/fixtures/site/site.wsdl").unwrap();
-    /// let builder = convio::emulator::Emulator::builder().wsdl(wsdl).unwrap();
-    /// let state = builder.build_state();
-    /// assert!(state.settings.schema.record_fields("Constituent").unwrap().iter().any(|f| f == "CustomNickname"));
-    /// assert_eq!(state.stores["TeamRaiserRegistration"].id_field, "RegistrationId");
+    /// let site = Emulator::builder().wsdl(wsdl).unwrap().build_site();
+    /// assert!(site.schema().record_fields("Constituent").unwrap().iter().any(|f| f == "CustomNickname"));
+    /// let id = site.change_on_website("TeamRaiserRegistration", ChangeKind::Insert, None, &[]).unwrap();
+    /// assert_eq!(site.record("TeamRaiserRegistration", id).unwrap().get("RegistrationId"), Some(id.to_string().as_str()));
     /// ```
     ///
     /// # Errors
@@ -223,8 +230,18 @@ impl EmulatorBuilder {
         self
     }
 
-    /// The site state, without a server (for tests that call the handlers directly).
-    pub fn build_state(&self) -> State {
+    /// The site without a server, for harnesses that hand it raw requests
+    /// ([`Site::answer_soap`], [`Site::answer_server_api`]).
+    ///
+    /// ```
+    /// let site = convio::emulator::Emulator::builder().seed(2).build_site();
+    /// assert_eq!(site.constituent_ids().len(), 2);
+    /// ```
+    pub fn build_site(&self) -> Site {
+        Site::new(self.build_state())
+    }
+
+    fn build_state(&self) -> State {
         let mut state = State::new(self.settings.clone(), self.clock.clone());
         for n in 0..self.seed {
             let cons_id = state.allocate_cons_id();
@@ -284,8 +301,8 @@ impl EmulatorBuilder {
         let local = listener.local_addr()?;
         let shared = Arc::new(Shared {
             wsdl: self.wsdl.clone().unwrap_or_else(|| WSDL.to_string()),
-            state: Mutex::new(self.build_state()),
-            site: self.settings.site.clone(),
+            site: self.build_site(),
+            site_name: self.settings.site.clone(),
             address: local,
             limits: self.limits,
         });
@@ -319,8 +336,8 @@ const SAMPLE_CITY: &[&str] = &[
 
 struct Shared {
     wsdl: String,
-    state: Mutex<State>,
-    site: String,
+    site: Site,
+    site_name: String,
     address: SocketAddr,
     limits: Limits,
 }
@@ -336,7 +353,7 @@ impl std::fmt::Debug for Emulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Emulator")
             .field("address", &self.shared.address)
-            .field("site", &self.shared.site)
+            .field("site", &self.shared.site_name)
             .finish()
     }
 }
@@ -354,7 +371,10 @@ impl Emulator {
 
     /// The SOAP endpoint, `http://{address}/1.0/{site}`.
     pub fn soap_url(&self) -> String {
-        format!("http://{}/1.0/{}", self.shared.address, self.shared.site)
+        format!(
+            "http://{}/1.0/{}",
+            self.shared.address, self.shared.site_name
+        )
     }
 
     /// The WSDL, `http://{address}/1.0/{site}/wsdl`.
@@ -364,17 +384,20 @@ impl Emulator {
 
     /// The Server API base (`{base}/site/SRConsAPI` is the servlet).
     pub fn server_api_base(&self) -> String {
-        format!("http://{}/{}", self.shared.address, self.shared.site)
+        format!("http://{}/{}", self.shared.address, self.shared.site_name)
     }
 
-    /// Runs `f` on the site state (for tests and seeding).
-    pub fn with_state<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
-        let mut state = self
-            .shared
-            .state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        f(&mut state)
+    /// The site being served: its records and change log, and the changes its own pages
+    /// would make.
+    ///
+    /// ```no_run
+    /// # async fn run() -> std::io::Result<()> {
+    /// let emulator = convio::emulator::Emulator::builder().seed(5).start("127.0.0.1:0").await?;
+    /// assert_eq!(emulator.site().constituent_ids().len(), 5);
+    /// # Ok(()) }
+    /// ```
+    pub fn site(&self) -> &Site {
+        &self.shared.site
     }
 
     /// Stops accepting connections and waits for the server task.

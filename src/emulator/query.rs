@@ -15,14 +15,6 @@ pub struct Query {
 }
 
 /// Parses a query string.
-///
-/// ```
-/// use convio::emulator::query::parse_query;
-/// let q = parse_query("select ConsId, ConsName.FirstName from Constituent where PrimaryEmail = 'a@b.org' and ConsId = 7").unwrap();
-/// assert_eq!(q.fields, ["ConsId", "ConsName.FirstName"]);
-/// assert_eq!(q.record_type, "Constituent");
-/// assert_eq!(q.conditions, [("PrimaryEmail".to_string(), "a@b.org".to_string()), ("ConsId".to_string(), "7".to_string())]);
-/// ```
 pub fn parse_query(text: &str) -> Result<Query, String> {
     let mut tokens = tokenize(text)?.into_iter().peekable();
     let keyword = |token: Option<Token>, word: &str| match token {
@@ -185,4 +177,22 @@ fn tokenize(text: &str) -> Result<Vec<Token>, String> {
         }
     }
     Ok(tokens)
+}
+
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn parse_query_examples() {
+        use super::parse_query;
+        let q = parse_query("select ConsId, ConsName.FirstName from Constituent where PrimaryEmail = 'a@b.org' and ConsId = 7").unwrap();
+        assert_eq!(q.fields, ["ConsId", "ConsName.FirstName"]);
+        assert_eq!(q.record_type, "Constituent");
+        assert_eq!(
+            q.conditions,
+            [
+                ("PrimaryEmail".to_string(), "a@b.org".to_string()),
+                ("ConsId".to_string(), "7".to_string())
+            ]
+        );
+    }
 }

@@ -38,13 +38,6 @@ pub const READ_ONLY: &[&str] = &[
 ];
 
 /// Whether the top-level field `field` of `record_type` is set by the server only.
-///
-/// ```
-/// use convio::emulator::records::is_read_only;
-/// assert!(is_read_only("Constituent", "EngagementFactor2"));
-/// assert!(!is_read_only("Constituent", "Custom_PartyAffiliation"));
-/// assert!(!is_read_only("TeamRaiserRegistration", "EmailStatus"));
-/// ```
 pub fn is_read_only(record_type: &str, field: &str) -> bool {
     record_type == "Constituent" && READ_ONLY.contains(&field)
 }
@@ -148,19 +141,6 @@ pub fn merge_list(fields: &mut Fields, path: &str, values: &[String], mode: List
             }
         }
     }
-}
-
-/// Applies a record element to stored fields: [`Patch::read`], then [`Patch::apply`].
-pub fn apply(
-    schema: &Schema,
-    fields: &mut Fields,
-    record: &Element,
-    type_name: &str,
-    lists: ListMode,
-    skip: &[&str],
-) -> Result<(), String> {
-    Patch::read(schema, record, type_name)?.apply(fields, lists, skip);
-    Ok(())
 }
 
 fn read_level(
@@ -279,15 +259,6 @@ fn checked_value(
     }
 }
 
-/// Which fields a response shows.
-#[derive(Debug, Clone)]
-pub enum Selection<'a> {
-    /// Every stored field.
-    All,
-    /// These paths (a complex path selects its wildcard children); missing values are nil.
-    Paths(&'a [String]),
-}
-
 /// Wildcard children of complex types, for `select ConsName` and `select *`.
 fn wildcard<'s>(schema: &'s Schema, type_name: &str) -> Vec<&'s str> {
     match type_name {
@@ -348,7 +319,7 @@ pub fn write_record(
     element: &str,
     type_name: &str,
     fields: &Fields,
-    selection: &Selection<'_>,
+    selection: &[String],
 ) {
     RecordWriter::new(schema, element, type_name, selection).write(out, fields);
 }
@@ -392,26 +363,22 @@ enum Shown {
 }
 
 impl RecordWriter {
-    /// The writer for records of `type_name` as `element`, showing `selection`.
-    pub fn new(schema: &Schema, element: &str, type_name: &str, selection: &Selection<'_>) -> Self {
+    /// The writer for records of `type_name` as `element`, showing the `selection` paths (a
+    /// complex path selects its wildcard children; a shown field without a value is nil).
+    pub fn new(schema: &Schema, element: &str, type_name: &str, selection: &[String]) -> Self {
         // The selected paths and every group above one.
-        let selected: Option<HashSet<&str>> = match selection {
-            Selection::All => None,
-            Selection::Paths(paths) => Some(
-                paths
-                    .iter()
-                    .flat_map(|path| {
-                        path.match_indices('.')
-                            .map(|(at, _)| &path[..at])
-                            .chain(std::iter::once(path.as_str()))
-                    })
-                    .collect(),
-            ),
-        };
+        let selected: HashSet<&str> = selection
+            .iter()
+            .flat_map(|path| {
+                path.match_indices('.')
+                    .map(|(at, _)| &path[..at])
+                    .chain(std::iter::once(path.as_str()))
+            })
+            .collect();
         RecordWriter {
             open: format!(r#"<{element} xsi:type="ens:{type_name}">"#),
             close: format!("</{element}>"),
-            fields: shown_fields(schema, type_name, "", selected.as_ref()),
+            fields: shown_fields(schema, type_name, "", Some(&selected)),
         }
     }
 
@@ -519,5 +486,16 @@ fn write_shown(out: &mut String, shown: &[Shown], fields: &Fields) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn is_read_only_examples() {
+        use super::is_read_only;
+        assert!(is_read_only("Constituent", "EngagementFactor2"));
+        assert!(!is_read_only("Constituent", "Custom_PartyAffiliation"));
+        assert!(!is_read_only("TeamRaiserRegistration", "EmailStatus"));
     }
 }

@@ -15,7 +15,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 use super::limits::{Backoff, Connections, Slot};
-use super::{server_api, soap, Shared, MESSAGES_XSD, OBJECTS_XSD};
+use super::{Answer, Shared, MESSAGES_XSD, OBJECTS_XSD};
 
 /// How often a failing `accept` is logged.
 const WARNING_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
@@ -128,8 +128,8 @@ enum Route {
 }
 
 fn route(shared: &Shared, method: &Method, path: &str) -> Route {
-    let soap_path = format!("/1.0/{}", shared.site);
-    let server_api_path = format!("/{}/site/SRConsAPI", shared.site);
+    let soap_path = format!("/1.0/{}", shared.site_name);
+    let server_api_path = format!("/{}/site/SRConsAPI", shared.site_name);
     if path == soap_path && method == Method::POST {
         Route::Soap
     } else if path == format!("{soap_path}/wsdl") && method == Method::GET {
@@ -199,17 +199,16 @@ async fn handle(
             Ok(body) => {
                 let shared = Arc::clone(&shared);
                 // The handlers are synchronous (parsing, the lock): off the I/O threads.
-                let (status, xml) = blocking(move || soap::handle(&shared.state, &body)).await;
-                reply(status, "text/xml; charset=utf-8", xml)
+                let answer = blocking(move || shared.site.answer_soap(&body)).await;
+                reply(answer.status, answer.content_type, answer.body)
             }
             Err(refusal) => refusal,
         },
         Route::ServerApi => match read_body(request, &shared).await {
             Ok(body) => {
                 let shared = Arc::clone(&shared);
-                let (status, content_type, text) =
-                    blocking(move || server_api::handle(&shared.state, &method, &body)).await;
-                reply(status, content_type, text)
+                let answer = blocking(move || shared.site.answer_server_api(&method, &body)).await;
+                reply(answer.status, answer.content_type, answer.body)
             }
             Err(refusal) => refusal,
         },
@@ -232,14 +231,12 @@ where
 /// A handler that panicked.
 struct Panicked;
 
-impl From<Panicked> for (u16, String) {
+impl From<Panicked> for Answer {
     fn from(_: Panicked) -> Self {
-        (500, "internal error".into())
-    }
-}
-
-impl From<Panicked> for (u16, &'static str, String) {
-    fn from(_: Panicked) -> Self {
-        (500, "text/plain", "internal error".into())
+        Answer {
+            status: 500,
+            content_type: "text/plain",
+            body: "internal error".into(),
+        }
     }
 }

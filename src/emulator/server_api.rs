@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use super::form::{self, Form, FormProblem};
 use super::records::{merge_list, Fields, ListMode};
-use super::state::{ChangeKind, State};
+use super::state::{Refusal, State};
 use super::values::check_value;
 use super::xml::escape;
 use crate::schema::Schema;
@@ -497,12 +497,15 @@ fn keys(params: &[(String, String)]) -> (Option<&str>, Option<&str>, Option<&str
     (param("cons_id"), param("member_id"), param("primary_email"))
 }
 
-fn unique_error(code: &'static str, message: String) -> ApiError {
-    match code {
-        "DUPLICATE_EMAIL" => api_error(13, message),
-        "DUPLICATE_USER_NAME" => api_error(12, message),
-        _ => api_error(11, message),
-    }
+/// The Server API error of a refusal.
+fn refusal_error(refusal: Refusal) -> ApiError {
+    let code = match refusal {
+        Refusal::EmailRequired => 10,
+        Refusal::MemberIdTaken(_) => 11,
+        Refusal::UserNameTaken(_) => 12,
+        Refusal::EmailTaken(_) => 13,
+    };
+    api_error(code, refusal.to_string())
 }
 
 fn store_update(
@@ -530,10 +533,8 @@ fn store_update(
             .insert("MemberId".into(), member_id.to_string());
     }
     state
-        .check_unique(cons_id, &fields)
-        .map_err(|(code, message)| unique_error(code, message))?;
-    state.store(cons_id, fields, ChangeKind::Update, user);
-    Ok(())
+        .update_constituent(cons_id, fields, user)
+        .map_err(refusal_error)
 }
 
 fn store_new(
@@ -570,18 +571,9 @@ fn store_new(
             .values
             .insert("MemberId".into(), member_id.to_string());
     }
-    // New records are opted out of email unless the request says otherwise.
-    fields
-        .values
-        .entry("AcceptsEmail".into())
-        .or_insert_with(|| "false".into());
-    let cons_id = state.allocate_cons_id();
     state
-        .check_unique(cons_id, &fields)
-        .map_err(|(code, message)| unique_error(code, message))?;
-    fields.values.insert("ConsId".into(), cons_id.to_string());
-    state.store(cons_id, fields, ChangeKind::Insert, user);
-    Ok(cons_id)
+        .create_constituent(fields, user)
+        .map_err(refusal_error)
 }
 
 fn id_document(cons_id: u64, message: &str) -> Vec<(String, Node)> {

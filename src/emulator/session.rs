@@ -88,13 +88,6 @@ pub fn random_bytes<const N: usize>() -> std::io::Result<[u8; N]> {
 /// (`{hex}:JSESSIONID={id}:{number}:{time}`, opaque to clients) with [`TOKEN_BYTES`] random
 /// bytes as its hex part.
 ///
-/// ```
-/// let a = convio::emulator::session::new_token(1, std::time::Duration::ZERO).unwrap();
-/// let b = convio::emulator::session::new_token(1, std::time::Duration::ZERO).unwrap();
-/// assert_ne!(a, b);
-/// assert_eq!(a.split(':').next().unwrap().len(), 64);
-/// ```
-///
 /// # Errors
 ///
 /// When the random source cannot be read.
@@ -111,4 +104,15 @@ pub fn new_token(serial: u64, now: Duration) -> std::io::Result<String> {
         super::clock::format_date_time(now)
     );
     Ok(token)
+}
+
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn new_token_examples() {
+        let a = super::new_token(1, std::time::Duration::ZERO).unwrap();
+        let b = super::new_token(1, std::time::Duration::ZERO).unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.split(':').next().unwrap().len(), 64);
+    }
 }

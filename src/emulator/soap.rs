@@ -5,11 +5,9 @@ use std::sync::{Arc, Mutex};
 
 use super::clock::{format_date_time, parse_date_time};
 use super::query::parse_query;
-use super::records::{
-    expand_selection, write_record, Fields, ListMode, Patch, RecordWriter, Selection,
-};
+use super::records::{expand_selection, write_record, Fields, ListMode, Patch, RecordWriter};
 use super::session::LoginError;
-use super::state::{ChangeKind, State, CONSTITUENT};
+use super::state::{ChangeKind, Refusal, State, CONSTITUENT};
 use super::stored_writes;
 use super::xml::{escape, parse, Element, ENS, SOAP_ENV, TNS, XSI};
 use crate::schema::Schema;
@@ -729,7 +727,7 @@ fn write_operation(
             "Record",
             type_name,
             &identity,
-            &Selection::Paths(&identity_paths),
+            &identity_paths,
         );
         results.push_str("</Result>");
     }
@@ -768,6 +766,18 @@ fn identity_fields(state: &State, cons_id: Option<u64>, keys: &Keys) -> Fields {
     fields
 }
 
+/// The SOAP result code of a refusal (a member id taken by a new record is a duplicate key;
+/// by a changed one, a match with an existing record).
+fn refusal_code(refusal: &Refusal, creating: bool) -> &'static str {
+    match refusal {
+        Refusal::EmailRequired => "REQUIRED_FIELDS_MISSING",
+        Refusal::MemberIdTaken(_) if creating => "DUPLICATE_MEMBER_KEY",
+        Refusal::MemberIdTaken(_) => "MATCH_EXISTING",
+        Refusal::EmailTaken(_) => "DUPLICATE_EMAIL",
+        Refusal::UserNameTaken(_) => "DUPLICATE_USER_NAME",
+    }
+}
+
 fn create(
     state: &mut State,
     user: &str,
@@ -775,34 +785,9 @@ fn create(
 ) -> Result<(u64, &'static str), (&'static str, String)> {
     let mut fields = Fields::default();
     patch.apply(&mut fields, ListMode::Set, &["ConsId"]);
-    let Some(email) = fields.get("PrimaryEmail").map(str::to_string) else {
-        return Err(("REQUIRED_FIELDS_MISSING", "PrimaryEmail is required".into()));
-    };
-    if let Some(member_id) = fields.get("MemberId") {
-        if !state.by_member_id(member_id).is_empty() {
-            return Err((
-                "DUPLICATE_MEMBER_KEY",
-                format!("member id {member_id} exists"),
-            ));
-        }
-    }
-    if state.settings.unique_email && !state.by_email(&email).is_empty() {
-        return Err(("DUPLICATE_EMAIL", format!("{email} exists")));
-    }
-    // Since LWS 1.32 a new constituent is opted out unless AcceptsEmail says otherwise.
-    fields
-        .values
-        .entry("AcceptsEmail".into())
-        .or_insert_with(|| "false".into());
-    let cons_id = state.allocate_cons_id();
-    state
-        .check_unique(cons_id, &fields)
-        .map_err(|(code, message)| match code {
-            "MATCH_EXISTING" => ("DUPLICATE_MEMBER_KEY", message),
-            other => (other, message),
-        })?;
-    fields.values.insert("ConsId".into(), cons_id.to_string());
-    state.store(cons_id, fields, ChangeKind::Insert, user);
+    let cons_id = state
+        .create_constituent(fields, user)
+        .map_err(|refusal| (refusal_code(&refusal, true), refusal.to_string()))?;
     Ok((cons_id, "User added."))
 }
 
@@ -830,8 +815,9 @@ fn update(
         (None, None) => &["ConsId", "PrimaryEmail"],
     };
     patch.apply(&mut fields, lists, skip);
-    state.check_unique(cons_id, &fields)?;
-    state.store(cons_id, fields, ChangeKind::Update, user);
+    state
+        .update_constituent(cons_id, fields, user)
+        .map_err(|refusal| (refusal_code(&refusal, false), refusal.to_string()))?;
     Ok((cons_id, "User updated."))
 }
 
@@ -845,12 +831,7 @@ fn delete(
         keys.member_id.as_deref(),
         keys.email.as_deref(),
     )?;
-    let fields = state
-        .constituents
-        .get(&cons_id)
-        .cloned()
-        .unwrap_or_default();
-    state.store(cons_id, fields, ChangeKind::Delete, user);
+    state.delete_constituent(cons_id, user);
     Ok((cons_id, "User deleted."))
 }
 
@@ -927,12 +908,7 @@ fn query_operation(
             .iter()
             .all(|(field, value)| condition_holds(fields, field, value))
     };
-    let writer = RecordWriter::new(
-        &schema,
-        "Record",
-        &query.record_type,
-        &Selection::Paths(&paths),
-    );
+    let writer = RecordWriter::new(&schema, "Record", &query.record_type, &paths);
     let mut out = String::new();
     if state.active_records(&query.record_type).is_some() {
         // The matching ids are worked out once and kept until the next change, so that
@@ -1052,7 +1028,7 @@ fn incremental(state: &mut State, user: &str, op: &Element) -> Result<String, Fa
     };
     let range = page_bounds(page, page_size, ids.len())?;
     let mut out = String::new();
-    let writer = RecordWriter::new(&schema, "Record", &record_type, &Selection::Paths(&paths));
+    let writer = RecordWriter::new(&schema, "Record", &record_type, &paths);
     for id in &ids[range] {
         if let Some(fields) = state.any_record(&record_type, *id) {
             writer.write(&mut out, fields);

@@ -34,22 +34,7 @@ pub struct Settings {
     pub schema: std::sync::Arc<crate::schema::Schema>,
 }
 
-pub use super::store::ChangeKind;
-
-/// One entry of the change log.
-#[derive(Debug, Clone)]
-pub struct Change {
-    /// When.
-    pub at: Duration,
-    /// The record's type (`Constituent`, `TeamRaiserRegistration`).
-    pub record_type: String,
-    /// Which record: its id (the ConsId of a constituent).
-    pub record_id: u64,
-    /// What happened.
-    pub kind: ChangeKind,
-    /// Who did it (API user name, or `web` for changes from elsewhere).
-    pub by: String,
-}
+pub use super::change::{Change, ChangeKind};
 
 /// An open or closed synchronization window.
 ///
@@ -102,6 +87,30 @@ pub struct RequestLogEntry {
 
 /// Outcome of one record, as a result code and message.
 pub type RecordOutcome = Result<(u64, &'static str), (&'static str, String)>;
+
+/// Why the site refuses to store a constituent; each API answers it with its own code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// A new record without a primary email.
+    EmailRequired,
+    /// Another record has this member id.
+    MemberIdTaken(String),
+    /// Another record has this primary email (the site keeps emails unique).
+    EmailTaken(String),
+    /// Another record has this user name.
+    UserNameTaken(String),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::EmailRequired => f.write_str("PrimaryEmail is required"),
+            Refusal::MemberIdTaken(id) => write!(f, "member id {id} belongs to another record"),
+            Refusal::EmailTaken(email) => write!(f, "{email} belongs to another record"),
+            Refusal::UserNameTaken(name) => write!(f, "user name {name} is taken"),
+        }
+    }
+}
 
 /// A window's change set and the change-log length it was computed at.
 type CachedChanges = (usize, std::sync::Arc<Vec<u64>>);
@@ -373,27 +382,17 @@ impl State {
 
     /// Checks that `fields` can be stored for `cons_id` without taking another record's member
     /// id, email (when unique) or user name.
-    pub fn check_unique(
-        &self,
-        cons_id: u64,
-        fields: &Fields,
-    ) -> Result<(), (&'static str, String)> {
+    pub fn check_unique(&self, cons_id: u64, fields: &Fields) -> Result<(), Refusal> {
         let others = |ids: Vec<u64>| ids.into_iter().any(|id| id != cons_id);
         if let Some(member_id) = fields.get("MemberId") {
             if others(self.by_member_id(member_id)) {
-                return Err((
-                    "MATCH_EXISTING",
-                    format!("member id {member_id} belongs to another record"),
-                ));
+                return Err(Refusal::MemberIdTaken(member_id.to_string()));
             }
         }
         if self.settings.unique_email {
             if let Some(email) = fields.get("PrimaryEmail") {
                 if others(self.by_email(email)) {
-                    return Err((
-                        "DUPLICATE_EMAIL",
-                        format!("{email} belongs to another record"),
-                    ));
+                    return Err(Refusal::EmailTaken(email.to_string()));
                 }
             }
         }
@@ -402,13 +401,55 @@ impl State {
                 &self.user_name_index,
                 &user_name.trim().to_lowercase(),
             )) {
-                return Err((
-                    "DUPLICATE_USER_NAME",
-                    format!("user name {user_name} is taken"),
-                ));
+                return Err(Refusal::UserNameTaken(user_name.to_string()));
             }
         }
         Ok(())
+    }
+
+    // ------------------------------------------------------------------ constituent rules
+    // Both APIs create, change and remove constituents through these, so the rules are the
+    // same whichever way a record arrives; the wire modules only translate the refusals.
+
+    /// Adds a constituent made by `by`: it needs a primary email and must not take another
+    /// record's keys; it is opted out of email unless `AcceptsEmail` says otherwise (the
+    /// documented default since LWS 1.32). Its new ConsId.
+    pub fn create_constituent(&mut self, mut fields: Fields, by: &str) -> Result<u64, Refusal> {
+        if fields
+            .get("PrimaryEmail")
+            .is_none_or(|email| email.trim().is_empty())
+        {
+            return Err(Refusal::EmailRequired);
+        }
+        fields
+            .values
+            .entry("AcceptsEmail".into())
+            .or_insert_with(|| "false".into());
+        // Checked against the id it would get, so a refused record uses up no id.
+        self.check_unique(self.next_cons_id, &fields)?;
+        let cons_id = self.allocate_cons_id();
+        fields.values.insert("ConsId".into(), cons_id.to_string());
+        self.store(cons_id, fields, ChangeKind::Insert, by);
+        Ok(cons_id)
+    }
+
+    /// Replaces the fields of the stored constituent `cons_id`, made by `by`, unless they
+    /// would take another record's keys.
+    pub fn update_constituent(
+        &mut self,
+        cons_id: u64,
+        fields: Fields,
+        by: &str,
+    ) -> Result<(), Refusal> {
+        self.check_unique(cons_id, &fields)?;
+        self.store(cons_id, fields, ChangeKind::Update, by);
+        Ok(())
+    }
+
+    /// Removes the constituent `cons_id` (kept as it was, for GetIncrementalDeletes).
+    pub fn delete_constituent(&mut self, cons_id: u64, by: &str) {
+        let fields = self.constituents.get(&cons_id).cloned().unwrap_or_default();
+        self.store(cons_id, fields, ChangeKind::Delete, by);
     }
 
     /// Locates a record by ConsId, else MemberId, else PrimaryEmail.
@@ -622,5 +663,49 @@ impl State {
             })
             .map(|(id, _)| id)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::Emulator;
+
+    #[test]
+    fn a_session_made_for_another_site_is_refused_within_one_state() {
+        let mut state = Emulator::builder().site("b").build_state();
+        state.open_session("apiuser", "planted");
+        state.settings.site = "c".into();
+        assert!(state.session_user("planted").is_none());
+        state.settings.site = "b".into();
+        state.open_session("apiuser", "planted");
+        assert_eq!(state.session_user("planted").as_deref(), Some("apiuser"));
+    }
+
+    #[test]
+    fn a_refused_constituent_uses_up_no_id() {
+        let mut state = Emulator::builder().build_state();
+        let mut fields = Fields::default();
+        fields
+            .values
+            .insert("PrimaryEmail".into(), "ada@example.org".into());
+        let first = state.create_constituent(fields.clone(), "apiuser").unwrap();
+        assert_eq!(
+            state.create_constituent(fields, "apiuser"),
+            Err(Refusal::EmailTaken("ada@example.org".into()))
+        );
+        assert_eq!(
+            state.create_constituent(Fields::default(), "apiuser"),
+            Err(Refusal::EmailRequired)
+        );
+        let mut other = Fields::default();
+        other
+            .values
+            .insert("PrimaryEmail".into(), "grace@example.org".into());
+        assert_eq!(state.create_constituent(other, "apiuser"), Ok(first + 1));
+        assert_eq!(
+            state.constituents[&first].get("AcceptsEmail"),
+            Some("false")
+        );
     }
 }

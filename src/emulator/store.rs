@@ -5,19 +5,9 @@
 
 use std::collections::BTreeMap;
 
+use super::change::ChangeKind;
 use super::records::Fields;
 use crate::schema::Schema;
-
-/// Kind of change, for the synchronization downloads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChangeKind {
-    /// The record was added.
-    Insert,
-    /// The record was changed.
-    Update,
-    /// The record was removed.
-    Delete,
-}
 
 /// Record types whose behaviour the documented API fixes: Constituent (its own store, indexes
 /// and matching rules), Partition (the site's settings) and the query and download-only types.

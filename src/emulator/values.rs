@@ -12,13 +12,6 @@ use super::xml::{parse, Element};
 
 /// The XML Schema simple type (local name: `date`, `dateTime`, `string` ...) of the element
 /// `field` of the complex type `type_name` in the bundled `objects.xsd`.
-///
-/// ```
-/// use convio::emulator::values::xsd_type;
-/// assert_eq!(xsd_type("Constituent", "BirthDate"), Some("date"));
-/// assert_eq!(xsd_type("Payment", "PaymentDate"), Some("dateTime"));
-/// assert_eq!(xsd_type("Constituent", "Nope"), None);
-/// ```
 pub fn xsd_type(type_name: &str, field: &str) -> Option<&'static str> {
     static TABLE: OnceLock<HashMap<(String, String), String>> = OnceLock::new();
     TABLE
@@ -67,12 +60,6 @@ fn collect_elements(
 
 /// `xs:date`: `YYYY-MM-DD` (a year of four digits or more, month and day in range), with an
 /// optional time zone (`Z` or `±HH:MM`).
-///
-/// ```
-/// use convio::emulator::values::is_xs_date;
-/// assert!(is_xs_date("1815-12-10") && is_xs_date("1815-12-10Z") && is_xs_date("1815-12-10+01:00"));
-/// assert!(!is_xs_date("not-a-date") && !is_xs_date("1815-13-10") && !is_xs_date("1815-12-10T00:00:00"));
-/// ```
 pub fn is_xs_date(text: &str) -> bool {
     let (date, zone) = if let Some(date) = text.strip_suffix('Z') {
         (date, "")
@@ -111,14 +98,6 @@ pub fn is_xs_date(text: &str) -> bool {
 /// field's kind (`kind` as in [`crate::schema::FieldDef::type_name`]); for the text kinds
 /// the bundled schema's `xs:date` / `xs:dateTime` of `parent`'s field `field` is checked
 /// too. The message names `path`.
-///
-/// ```
-/// use convio::emulator::values::check_value;
-/// assert!(check_value("Constituent", "BirthDate", "String", "BirthDate", "1815-12-10").is_ok());
-/// assert!(check_value("Constituent", "BirthDate", "String", "BirthDate", "not-a-date").is_err());
-/// assert!(check_value("Name", "FirstName", "string", "ConsName.FirstName", "Ada\u{1}").is_err());
-/// assert!(check_value("Constituent", "ConsId", "usize", "ConsId", "-1").is_err());
-/// ```
 pub fn check_value(
     parent: &str,
     field: &str,
@@ -150,4 +129,58 @@ pub fn check_value(
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn xsd_type_examples() {
+        use super::xsd_type;
+        assert_eq!(xsd_type("Constituent", "BirthDate"), Some("date"));
+        assert_eq!(xsd_type("Payment", "PaymentDate"), Some("dateTime"));
+        assert_eq!(xsd_type("Constituent", "Nope"), None);
+    }
+
+    #[test]
+    fn is_xs_date_examples() {
+        use super::is_xs_date;
+        assert!(
+            is_xs_date("1815-12-10") && is_xs_date("1815-12-10Z") && is_xs_date("1815-12-10+01:00")
+        );
+        assert!(
+            !is_xs_date("not-a-date")
+                && !is_xs_date("1815-13-10")
+                && !is_xs_date("1815-12-10T00:00:00")
+        );
+    }
+
+    #[test]
+    fn check_value_examples() {
+        use super::check_value;
+        assert!(check_value(
+            "Constituent",
+            "BirthDate",
+            "String",
+            "BirthDate",
+            "1815-12-10"
+        )
+        .is_ok());
+        assert!(check_value(
+            "Constituent",
+            "BirthDate",
+            "String",
+            "BirthDate",
+            "not-a-date"
+        )
+        .is_err());
+        assert!(check_value(
+            "Name",
+            "FirstName",
+            "string",
+            "ConsName.FirstName",
+            "Ada\u{1}"
+        )
+        .is_err());
+        assert!(check_value("Constituent", "ConsId", "usize", "ConsId", "-1").is_err());
+    }
 }

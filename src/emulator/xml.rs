@@ -94,11 +94,6 @@ impl Element {
         self.children.iter().filter(move |c| c.is(namespace, name))
     }
 
-    /// Trimmed text of the first child named `{namespace}name`.
-    pub fn child_text(&self, namespace: &str, name: &str) -> Option<&str> {
-        self.child(namespace, name).map(|c| c.text.trim())
-    }
-
     /// The value of the attribute `{namespace}name`.
     pub fn attribute(&self, namespace: Option<&str>, name: &str) -> Option<&str> {
         self.attributes
@@ -574,4 +569,43 @@ pub fn escape_into(out: &mut String, text: &str) {
         rest = &rest[at + 1..];
     }
     out.push_str(rest);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse, Element, ParseErrorKind, MAX_ATTRIBUTES};
+
+    #[test]
+    fn the_attribute_limit_is_exact_and_a_repeated_attribute_is_malformed() {
+        let attributes: String = (0..=MAX_ATTRIBUTES).map(|n| format!(" a{n}=''")).collect();
+        let error = parse(format!("<r{attributes}/>").as_bytes()).unwrap_err();
+        assert_eq!(error.kind, ParseErrorKind::Limit);
+        let attributes: String = (0..MAX_ATTRIBUTES).map(|n| format!(" a{n}=''")).collect();
+        assert!(parse(format!("<r{attributes}/>").as_bytes()).is_ok());
+        assert_eq!(
+            parse(b"<r a='1' b='2' a='3'/>").unwrap_err().kind,
+            ParseErrorKind::Malformed
+        );
+    }
+
+    #[test]
+    fn request_memory_is_bounded_to_a_small_multiple_of_the_body() {
+        // Elements are small: names and short texts inline, namespaces shared.
+        println!("an element takes {} bytes", std::mem::size_of::<Element>());
+        // A million empty elements (4 bytes each) would take ~30 times the body: refused.
+        let body = format!("<r>{}</r>", "<a/>".repeat(1_000_000));
+        let error = parse(body.as_bytes()).unwrap_err();
+        assert_eq!(error.kind, ParseErrorKind::Limit, "{error:?}");
+        assert!(error.message.contains("too large"), "{}", error.message);
+        // Real requests are far within it: 120,000 GroupIds in one record.
+        let ids: String = (0..120_000)
+            .map(|n| format!("<ens:GroupId>{}</ens:GroupId>", 100_000 + n))
+            .collect();
+        let body = format!(
+            "<soap:Envelope xmlns:soap='http://schemas.xmlsoap.org/soap/envelope/' \
+             xmlns:ens='urn:object.soap.convio.com'><soap:Body><r>{ids}</r></soap:Body></soap:Envelope>"
+        );
+        let document = parse(body.as_bytes()).expect("a large real request is read");
+        assert_eq!(document.children[0].children[0].children.len(), 120_000);
+    }
 }

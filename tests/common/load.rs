@@ -118,30 +118,26 @@ pub async fn run(emulator: &Emulator, clients: usize, duration: Duration) -> Loa
 /// exactly once, nothing else was created, every last update is in place.
 pub fn verify(emulator: &Emulator, report: &LoadReport, seeded: usize) {
     let total: usize = report.created.iter().map(Vec::len).sum();
-    emulator.with_state(|state| {
+    let site = emulator.site();
+    assert_eq!(
+        site.constituent_ids().len(),
+        seeded + total,
+        "records lost or duplicated"
+    );
+    for email in report.created.iter().flatten() {
+        assert_eq!(site.find_by_email(email).len(), 1, "{email}");
+    }
+    for (cons_id, middle) in report.last_written.iter().flatten() {
+        let stored = site.constituent(*cons_id as u64).expect("record exists");
+        let expected = if middle.is_empty() {
+            None
+        } else {
+            Some(middle.as_str())
+        };
         assert_eq!(
-            state.constituents.len(),
-            seeded + total,
-            "records lost or duplicated"
+            stored.get("ConsName.MiddleName"),
+            expected,
+            "ConsId {cons_id}"
         );
-        for email in report.created.iter().flatten() {
-            assert_eq!(state.by_email(email).len(), 1, "{email}");
-        }
-        for (cons_id, middle) in report.last_written.iter().flatten() {
-            let stored = state
-                .constituents
-                .get(&(*cons_id as u64))
-                .expect("record exists");
-            let expected = if middle.is_empty() {
-                None
-            } else {
-                Some(middle.as_str())
-            };
-            assert_eq!(
-                stored.get("ConsName.MiddleName"),
-                expected,
-                "ConsId {cons_id}"
-            );
-        }
-    });
+    }
 }

@@ -69,11 +69,8 @@ pub fn emulator_client(emulator: &convio::emulator::Emulator) -> convio::soap::C
 /// The value the emulator stores at `path` of constituent `cons_id`.
 #[cfg(feature = "emulator")]
 pub fn stored(emulator: &convio::emulator::Emulator, cons_id: u64, path: &str) -> Option<String> {
-    emulator.with_state(|state| {
-        state
-            .constituents
-            .get(&cons_id)
-            .and_then(|fields| fields.get(path))
-            .map(str::to_string)
-    })
+    emulator
+        .site()
+        .constituent(cons_id)
+        .and_then(|record| record.get(path).map(str::to_string))
 }

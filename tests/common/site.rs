@@ -2,9 +2,7 @@
 //! schema lacks (TeamRaiserRegistration), served at run time by the emulator.
 #![allow(dead_code)]
 
-use convio::emulator::records::Fields;
-use convio::emulator::state::{ChangeKind, State};
-use convio::emulator::{Clock, Emulator};
+use convio::emulator::{ChangeKind, Clock, Emulator};
 
 /// The site's record type the bundled schema lacks.
 pub const REGISTRATION: &str = "TeamRaiserRegistration";
@@ -26,23 +24,13 @@ pub async fn site_emulator(clock: Clock) -> Emulator {
 /// A registration changed on the site by someone else than the API user (its web pages): a
 /// new one (`id` `None`), or a change to or removal of a stored one. Returns the id.
 pub fn registration_change(
-    state: &mut State,
+    emulator: &Emulator,
     kind: ChangeKind,
     id: Option<u64>,
     values: &[(&str, &str)],
 ) -> u64 {
-    let store = state
-        .stores
-        .get_mut(REGISTRATION)
-        .expect("the type has a store");
-    let id = id.unwrap_or_else(|| store.allocate_id());
-    let mut fields: Fields = store.active.get(&id).cloned().unwrap_or_default();
-    fields
-        .values
-        .insert("RegistrationId".into(), id.to_string());
-    for (path, value) in values {
-        fields.values.insert((*path).into(), (*value).into());
-    }
-    assert!(state.store_record(REGISTRATION, id, fields, kind, "web"));
-    id
+    emulator
+        .site()
+        .change_on_website(REGISTRATION, kind, id, values)
+        .expect("the type has a store")
 }

@@ -6,9 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use convio::emulator::records::Fields;
-use convio::emulator::state::ChangeKind;
-use convio::emulator::{Clock, Emulator};
+use convio::emulator::{ChangeKind, Clock, Emulator};
 use convio::soap::Client;
 use sqlx::Row;
 
@@ -49,18 +47,12 @@ impl Site {
 
     /// The ConsIds of the stored constituents, in order.
     pub fn cons_ids(&self) -> Vec<u64> {
-        self.emulator
-            .with_state(|state| state.constituents.keys().copied().collect())
+        self.emulator.site().constituent_ids()
     }
 
     /// A constituent's stored field.
     pub fn field(&self, cons_id: u64, path: &str) -> Option<String> {
-        self.emulator.with_state(|state| {
-            state
-                .constituents
-                .get(&cons_id)
-                .and_then(|fields| fields.get(path).map(str::to_string))
-        })
+        super::stored(&self.emulator, cons_id, path)
     }
 
     /// A change made on the site by someone else than the synchronizing API user: values set
@@ -71,20 +63,10 @@ impl Site {
         cons_id: Option<u64>,
         values: &[(&str, &str)],
     ) -> u64 {
-        self.emulator.with_state(|state| {
-            let cons_id = cons_id.unwrap_or_else(|| state.allocate_cons_id());
-            let mut fields: Fields = state
-                .constituents
-                .get(&cons_id)
-                .cloned()
-                .unwrap_or_default();
-            fields.values.insert("ConsId".into(), cons_id.to_string());
-            for (path, value) in values {
-                fields.values.insert((*path).into(), (*value).into());
-            }
-            state.store(cons_id, fields, kind, "web");
-            cons_id
-        })
+        self.emulator
+            .site()
+            .change_on_website("Constituent", kind, cons_id, values)
+            .expect("constituents are kept")
     }
 }
 

@@ -156,7 +156,7 @@ pub(crate) async fn serve_emulator(args: EmulatorArgs) -> Result<(), Failure> {
         })?;
     println!("SOAP endpoint:   {}", emulator.soap_url());
     println!("WSDL:            {}", emulator.wsdl_url());
-    let schema = emulator.with_state(|state| std::sync::Arc::clone(&state.settings.schema));
+    let schema = emulator.site().schema();
     for (record_type, fields) in schema.custom_fields() {
         if AnyRecord::is_typed(&record_type) {
             println!(
