@@ -118,6 +118,16 @@ const SCALARS: &[(&str, &str)] = &[
     ("xs:decimal", "Decimal"),
 ];
 
+/// Built-in XML types mapped to a Rust primitive other than xsd-parser's choice. The service
+/// types every id (ConsId, PartitionId, SyncId, TransactionId...) `xs:nonNegativeInteger`,
+/// which xsd-parser makes `usize`: a width that depends on the platform. Ids, page numbers
+/// and page sizes are `u64` in both APIs (the Server API schema types its ids
+/// `xs:unsignedLong`).
+const PRIMITIVES: &[(&str, &str)] = &[
+    ("xs:nonNegativeInteger", "u64"),
+    ("xs:positiveInteger", "u64"),
+];
+
 /// Which reader and writer the generated types get.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Target {
@@ -134,6 +144,14 @@ fn base_config(schema: &Path, target: Target) -> Config {
             IdentQuadruple::from((IdentType::Type, *xml_type)),
             MetaType::from(
                 CustomMeta::new(*rust_type).include_from(format!("crate::types::{rust_type}")),
+            ),
+        ));
+    }
+    for (xml_type, rust_type) in PRIMITIVES {
+        config.interpreter.types.push((
+            IdentQuadruple::from((IdentType::Type, *xml_type)),
+            MetaType::from(
+                CustomMeta::new(*rust_type).include_from(format!("core::primitive::{rust_type}")),
             ),
         ));
     }

@@ -20,7 +20,7 @@ const FIELD_PATH_DEPTH: usize = 3;
 pub struct FieldDef {
     /// Element name.
     pub name: String,
-    /// A complex type's name, or the simple type's kind (`string`, `bool`, `usize`, `i64`,
+    /// A complex type's name, or the simple type's kind (`string`, `bool`, `u64`, `i64`,
     /// `decimal`; `String` for the generated dates, `date` for a WSDL's custom ones), as in
     /// the generated element table.
     pub type_name: String,
@@ -51,7 +51,7 @@ fn simple_kind(xml_type: &str) -> &'static str {
     match xml_type {
         "boolean" => "bool",
         "nonNegativeInteger" | "positiveInteger" | "unsignedLong" | "unsignedInt"
-        | "unsignedShort" | "unsignedByte" => "usize",
+        | "unsignedShort" | "unsignedByte" => "u64",
         "integer" | "long" | "int" | "short" | "byte" | "negativeInteger"
         | "nonPositiveInteger" => "i64",
         "decimal" | "double" | "float" => "decimal",
@@ -237,10 +237,7 @@ impl Schema {
             .find(|f| {
                 f.name.ends_with("Id")
                     && !f.repeated
-                    && matches!(
-                        f.type_name.as_str(),
-                        "usize" | "u64" | "u32" | "i64" | "i32"
-                    )
+                    && matches!(f.type_name.as_str(), "u64" | "u32" | "i64" | "i32")
             })
             .map(|f| f.name.as_str())
     }
@@ -285,14 +282,14 @@ impl Schema {
 ///
 /// ```
 /// use convio::schema::value_fits;
-/// assert!(value_fits("usize", "42"));
+/// assert!(value_fits("u64", "42"));
 /// assert!(!value_fits("bool", "maybe"));
 /// assert!(value_fits("date", "2026-11-29"));
 /// assert!(value_fits("string", "anything"));
 /// ```
 pub fn value_fits(kind: &str, text: &str) -> bool {
     match kind {
-        "usize" | "u64" | "u32" => !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()),
+        "u64" | "u32" => !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()),
         "i64" | "i32" | "isize" => {
             let digits = text.strip_prefix('-').unwrap_or(text);
             !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
@@ -371,7 +368,7 @@ mod tests {
             ("CustomIsVolunteer", "bool"),
             ("CustomFirstGiftDate", "date"),
             ("CustomLifetimeGifts", "decimal"),
-            ("CustomHouseholdSize", "usize"),
+            ("CustomHouseholdSize", "u64"),
             ("CustomNickname", "string"),
             ("Custom_PartyAffiliation", "string"),
         ];

@@ -447,9 +447,11 @@ fn codec_and_emulator_internals_are_not_public() {
         for line in code_only(source).lines() {
             let line = line.trim_start();
             if line.starts_with("pub use")
-                && ["state", "State", "Settings", "reader", "writer", "macros", "scan"]
-                    .iter()
-                    .any(|internal| line.contains(internal))
+                && [
+                    "state", "State", "Settings", "reader", "writer", "macros", "scan",
+                ]
+                .iter()
+                .any(|internal| line.contains(internal))
             {
                 public_parts.push(format!("{sealed}: {line}"));
             }

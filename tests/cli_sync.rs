@@ -24,7 +24,7 @@ fn client(emulator: &Emulator, user: &str, password: &str) -> Client {
 
 fn constituent(cons_id: u64, first_name: &str) -> AnyRecord {
     AnyRecord::Constituent(ens::ConstituentType {
-        cons_id: Some(cons_id as usize),
+        cons_id: Some(cons_id),
         cons_name: Field::Value(ens::NameType {
             first_name: Field::Value(first_name.into()),
             ..Default::default()
@@ -110,7 +110,7 @@ async fn another_users_changes_arrive_and_are_all_that_is_counted() {
     assert!(created.all_ok());
     assert!(clerk
         .delete([AnyRecord::Constituent(ens::ConstituentType {
-            cons_id: Some(ids[1] as usize),
+            cons_id: Some(ids[1]),
             ..Default::default()
         })])
         .await

@@ -348,7 +348,7 @@ async fn finding_8_a_garbage_200_from_the_server_api_is_an_invalid_response() {
 
 // ------------------------------------------------------------------ finding 9: page streams
 
-fn page(ids: impl Iterator<Item = usize>) -> Reply {
+fn page(ids: impl Iterator<Item = u64>) -> Reply {
     let records: String = ids
         .map(|id| {
             format!(r#"<Record xsi:type="ens:Constituent"><ens:ConsId>{id}</ens:ConsId></Record>"#)
@@ -359,7 +359,7 @@ fn page(ids: impl Iterator<Item = usize>) -> Reply {
     ))
 }
 
-fn requested_page(seen: &Seen) -> usize {
+fn requested_page(seen: &Seen) -> u64 {
     match &seen.envelope.body {
         Body::Query(query) => query.page.unwrap_or(1),
         other => panic!("unexpected request {other:?}"),
@@ -477,7 +477,7 @@ async fn pages_read_ahead_give_the_same_records_and_keep_to_the_page_limit() {
             }
         })
     };
-    let ids = |pages: Vec<Vec<convio::AnyRecord>>| -> Vec<usize> {
+    let ids = |pages: Vec<Vec<convio::AnyRecord>>| -> Vec<u64> {
         pages
             .into_iter()
             .flatten()

@@ -226,12 +226,12 @@ fn page(records: &[Node], spelling: Spelling) -> Vec<u8> {
 
 fn constituent() -> impl Strategy<Value = AnyRecord> {
     (
-        proptest::option::of(0usize..10_000_000),
+        proptest::option::of(0u64..10_000_000),
         field(text()),
         (field(text()), field(text()), field(text())),
         field(any::<bool>()),
-        field(0usize..500),
-        proptest::collection::vec(1000usize..2000, 0..4),
+        field(0u64..500),
+        proptest::collection::vec(1000u64..2000, 0..4),
     )
         .prop_map(
             |(cons_id, member_id, (first, middle, city), accepts_email, bounces, group_id)| {
@@ -267,7 +267,7 @@ fn constituent() -> impl Strategy<Value = AnyRecord> {
 }
 
 fn donation() -> impl Strategy<Value = AnyRecord> {
-    (0usize..1000, "[0-9]{1,6}\\.[0-9]{2}").prop_map(|(id, amount)| {
+    (0u64..1000, "[0-9]{1,6}\\.[0-9]{2}").prop_map(|(id, amount)| {
         AnyRecord::Donation(ens::DonationType {
             transaction_id: Some(id),
             tax_deductible_value: Field::Value(amount.parse::<Decimal>().expect("decimal")),

@@ -93,7 +93,7 @@ fn documented_responses_decode_into_our_types() {
     else {
         panic!()
     };
-    let counts: Vec<Option<usize>> = log.record_request.iter().map(|r| r.record_count).collect();
+    let counts: Vec<Option<u64>> = log.record_request.iter().map(|r| r.record_count).collect();
     assert_eq!(counts, [Some(43), Some(9)]);
     assert_eq!(log.record_request[1].operation, "GetIncrementalUpdates");
     assert_eq!(

@@ -29,7 +29,7 @@ const FIELDS: [&str; CLIENTS] = [
 ];
 
 /// A record that sets client `k`'s field to `value` and leaves every other field alone.
-fn write(k: usize, cons_id: usize, value: String) -> AnyRecord {
+fn write(k: usize, cons_id: u64, value: String) -> AnyRecord {
     let value = Field::Value(Text::from(value));
     let mut name = ens::NameType::default();
     let mut record = ens::ConstituentType {
@@ -58,7 +58,7 @@ fn value_of(k: usize, round: usize) -> String {
 
 /// One client's work: `ROUNDS` passes over all records, each pass in its own order and
 /// batch shape; returns how many updates came back OK.
-async fn run_client(k: usize, client: Client, ids: Vec<usize>) -> usize {
+async fn run_client(k: usize, client: Client, ids: Vec<u64>) -> usize {
     let mut ok = 0;
     for round in 0..ROUNDS {
         // Start each pass somewhere else, so that clients meet on the same records.
@@ -102,7 +102,7 @@ async fn eight_clients_overlapping_updates_lose_nothing() {
             .await
             .unwrap();
     assert!(created.all_ok());
-    let ids: Vec<usize> = created
+    let ids: Vec<u64> = created
         .iter()
         .map(|result| match result.record.as_ref() {
             Some(AnyRecord::Constituent(c)) => c.cons_id.unwrap(),
@@ -135,7 +135,7 @@ async fn eight_clients_overlapping_updates_lose_nothing() {
     assert_eq!(updates, CLIENTS * ROUNDS * RECORDS);
     assert_eq!(site.constituent_ids().len(), RECORDS);
     for (n, id) in ids.iter().enumerate() {
-        let fields = site.constituent(*id as u64).expect("stored");
+        let fields = site.constituent(*id).expect("stored");
         for (k, path) in FIELDS.iter().enumerate() {
             assert_eq!(
                 fields.get(path),

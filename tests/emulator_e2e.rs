@@ -35,7 +35,7 @@ fn constituent(record: &AnyRecord) -> &ens::ConstituentType {
     }
 }
 
-async fn create_one(client: &Client, email: &str, member_id: Option<&str>) -> usize {
+async fn create_one(client: &Client, email: &str, member_id: Option<&str>) -> u64 {
     let mut record = NewConstituent::new(email, EmailOptIn::OptedIn).name("Ada", "Lovelace");
     if let Some(member_id) = member_id {
         record = record.member_id(member_id);
@@ -48,7 +48,7 @@ async fn create_one(client: &Client, email: &str, member_id: Option<&str>) -> us
         .unwrap()
 }
 
-fn with_middle(cons_id: usize, middle: Field<Text>) -> AnyRecord {
+fn with_middle(cons_id: u64, middle: Field<Text>) -> AnyRecord {
     AnyRecord::Constituent(ens::ConstituentType {
         cons_id: Some(cons_id),
         cons_name: Field::Value(ens::NameType {
@@ -60,7 +60,7 @@ fn with_middle(cons_id: usize, middle: Field<Text>) -> AnyRecord {
     })
 }
 
-async fn stored_middle(client: &Client, cons_id: usize) -> Field<Text> {
+async fn stored_middle(client: &Client, cons_id: u64) -> Field<Text> {
     let mut pages = client.query(format!(
         "select ConsId, ConsName.MiddleName from Constituent where ConsId = {cons_id}"
     ));
@@ -165,7 +165,7 @@ async fn every_result_code_path_of_update() {
             &[("MemberId", "M-DUP"), ("PrimaryEmail", email)],
         );
     }
-    let record = |cons_id: Option<usize>, member_id: Option<&str>, email: Option<&str>| {
+    let record = |cons_id: Option<u64>, member_id: Option<&str>, email: Option<&str>| {
         AnyRecord::Constituent(ens::ConstituentType {
             cons_id,
             member_id: member_id.map_or(Field::Absent, |m| Field::Value(m.into())),

@@ -267,9 +267,9 @@ async fn finding_2_100k_attributes_on_one_element_are_refused_with_a_fault() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn finding_3_id_list_merges_of_120k_ids_complete_and_other_requests_are_answered() {
     let emulator = start().await;
-    let ids: Vec<usize> = (0..120_000).map(|n| 100_000 + n).collect();
+    let ids: Vec<u64> = (0..120_000).map(|n| 100_000 + n).collect();
     // Server API: add_group_ids with 120k ids (each twice), while a SOAP client queries.
-    let twice: Vec<u64> = ids.iter().chain(ids.iter()).map(|&id| id as u64).collect();
+    let twice: Vec<u64> = ids.iter().chain(ids.iter()).copied().collect();
     let api = server_api(&emulator);
     let big = tokio::spawn(async move {
         let started = Instant::now();

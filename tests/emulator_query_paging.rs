@@ -9,7 +9,7 @@ use convio::emulator::Emulator;
 use convio::records::{AnyRecord, Constituent};
 use convio::soap::{EmailOptIn, NewConstituent};
 
-fn ids(records: &[AnyRecord]) -> Vec<usize> {
+fn ids(records: &[AnyRecord]) -> Vec<u64> {
     records
         .iter()
         .filter_map(|r| r.get::<Constituent>().and_then(|c| c.cons_id))

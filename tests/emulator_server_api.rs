@@ -88,7 +88,7 @@ async fn cons_id_found_updates_that_record() {
             )
             .await
             .unwrap();
-        assert_eq!(response.cons_id, Some(id as i64), "{format:?}");
+        assert_eq!(response.cons_id, Some(id), "{format:?}");
         assert_eq!(message(&response.message), "User updated.", "{format:?}");
         assert_eq!(count(&emulator), 2, "{format:?}");
         assert_eq!(
@@ -156,7 +156,7 @@ async fn member_id_without_match_creates_a_record() {
             .await
             .unwrap();
         assert_eq!(message(&response.message), "New user added.", "{format:?}");
-        let id = response.cons_id.expect("a cons_id") as u64;
+        let id = response.cons_id.expect("a cons_id");
         assert_eq!(count(&emulator), 2, "{format:?}");
         assert_eq!(emulator.site().find_by_member_id("M-NEW"), [id]);
         assert_eq!(emulator.site().find_by_email("new@example.org"), [id]);
@@ -192,7 +192,7 @@ async fn member_id_with_one_match_updates_it() {
             )
             .await
             .unwrap();
-        assert_eq!(response.cons_id, Some(id as i64), "{format:?}");
+        assert_eq!(response.cons_id, Some(id), "{format:?}");
         assert_eq!(message(&response.message), "User updated.", "{format:?}");
         assert_eq!(count(&emulator), 1, "{format:?}");
         assert_eq!(
@@ -258,7 +258,7 @@ async fn primary_email_without_match_creates_a_record() {
             .await
             .unwrap();
         assert_eq!(message(&response.message), "New user added.", "{format:?}");
-        let id = response.cons_id.expect("a cons_id") as u64;
+        let id = response.cons_id.expect("a cons_id");
         assert_eq!(count(&emulator), 2, "{format:?}");
         // Emails match case-insensitively.
         assert_eq!(emulator.site().find_by_email("fresh@example.org"), [id]);
@@ -283,7 +283,7 @@ async fn primary_email_with_one_match_updates_it() {
             )
             .await
             .unwrap();
-        assert_eq!(response.cons_id, Some(id as i64), "{format:?}");
+        assert_eq!(response.cons_id, Some(id), "{format:?}");
         assert_eq!(message(&response.message), "User updated.", "{format:?}");
         assert_eq!(count(&emulator), 1, "{format:?}");
         assert_eq!(
@@ -348,7 +348,7 @@ async fn primary_email_with_two_matches_without_unique_email_creates_a_third() {
             .await
             .unwrap();
         assert_eq!(message(&response.message), "New user added.", "{format:?}");
-        let id = response.cons_id.expect("a cons_id") as u64;
+        let id = response.cons_id.expect("a cons_id");
         assert!(id != first && id != second);
         assert_eq!(count(&emulator), 3, "{format:?}");
         assert_eq!(
@@ -380,7 +380,7 @@ async fn primary_email_with_one_match_without_unique_email_still_updates() {
             )
             .await
             .unwrap();
-        assert_eq!(response.cons_id, Some(id as i64), "{format:?}");
+        assert_eq!(response.cons_id, Some(id), "{format:?}");
         assert_eq!(message(&response.message), "User updated.", "{format:?}");
         assert_eq!(count(&emulator), 1);
         assert_eq!(
@@ -493,7 +493,7 @@ async fn added_group_ids_are_listed_by_get_user_groups() {
             .unwrap();
         // One group: JSON sends a single object where the list is.
         let groups = client.get_user_groups(&Lookup::ConsId(id)).await.unwrap();
-        let ids: Vec<i64> = groups.group.iter().map(|g| g.id).collect();
+        let ids: Vec<u64> = groups.group.iter().map(|g| g.id).collect();
         assert_eq!(ids, [1101], "{format:?}");
         assert_eq!(
             groups.group[0].label,
@@ -513,7 +513,7 @@ async fn added_group_ids_are_listed_by_get_user_groups() {
             .get_user_groups(&Lookup::PrimaryEmail("ada@example.org".into()))
             .await
             .unwrap();
-        let ids: Vec<i64> = groups.group.iter().map(|g| g.id).collect();
+        let ids: Vec<u64> = groups.group.iter().map(|g| g.id).collect();
         assert_eq!(ids, [1101, 1102, 1103], "{format:?}");
         assert_eq!(
             emulator
@@ -528,7 +528,7 @@ async fn added_group_ids_are_listed_by_get_user_groups() {
             .await
             .unwrap();
         let groups = client.get_user_groups(&Lookup::ConsId(id)).await.unwrap();
-        let ids: Vec<i64> = groups.group.iter().map(|g| g.id).collect();
+        let ids: Vec<u64> = groups.group.iter().map(|g| g.id).collect();
         assert_eq!(ids, [1101, 1103], "{format:?}");
         emulator.shutdown().await;
     }
@@ -554,7 +554,7 @@ async fn get_user_with_fields_answers_only_those_and_nil_for_empty_ones() {
             )
             .await
             .unwrap();
-        assert_eq!(user.cons_id, Field::Value(id as i64), "{format:?}");
+        assert_eq!(user.cons_id, Field::Value(id), "{format:?}");
         let Field::Value(name) = &user.name else {
             panic!("{format:?}: no name in {user:?}")
         };

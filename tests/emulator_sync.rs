@@ -43,7 +43,7 @@ fn web_change(emulator: &Emulator, kind: ChangeKind, id: Option<u64>, email: &st
 
 fn cons_id(record: &AnyRecord) -> u64 {
     match record {
-        AnyRecord::Constituent(c) => c.cons_id.expect("a ConsId") as u64,
+        AnyRecord::Constituent(c) => c.cons_id.expect("a ConsId"),
         other => panic!("not a constituent: {other:?}"),
     }
 }
@@ -162,7 +162,7 @@ async fn windows_are_contiguous_each_starts_where_the_last_ended_and_nothing_is_
 
     // The synchronization log says the same.
     let log = client.synchronization_log(None, None, None).await.unwrap();
-    let entry = |sync_id: usize| {
+    let entry = |sync_id: u64| {
         log.iter()
             .find(|e| e.sync_id == sync_id)
             .unwrap_or_else(|| panic!("window {sync_id} is not in the log: {log:?}"))
@@ -210,13 +210,13 @@ async fn two_users_each_window_has_the_other_users_changes_and_not_its_own() {
     // The clerk's changes, on both APIs.
     let by_clerk = create(&clerk, "clerk-made@example.org").await;
     let update = AnyRecord::Constituent(ens::ConstituentType {
-        cons_id: Some(shared as usize),
+        cons_id: Some(shared),
         home_phone: Field::Value("555-0100".into()),
         ..Default::default()
     });
     assert!(clerk.update([update]).await.unwrap().all_ok());
     let relationship = AnyRecord::Constituent(ens::ConstituentType {
-        cons_id: Some(shared as usize),
+        cons_id: Some(shared),
         group_id: vec![1101],
         ..Default::default()
     });
@@ -226,7 +226,7 @@ async fn two_users_each_window_has_the_other_users_changes_and_not_its_own() {
         .unwrap()
         .all_ok());
     let delete = AnyRecord::Constituent(ens::ConstituentType {
-        cons_id: Some(doomed as usize),
+        cons_id: Some(doomed),
         ..Default::default()
     });
     assert!(clerk.delete([delete]).await.unwrap().all_ok());
@@ -235,7 +235,7 @@ async fn two_users_each_window_has_the_other_users_changes_and_not_its_own() {
         .await
         .unwrap()
         .cons_id
-        .expect("a cons_id") as u64;
+        .expect("a cons_id");
 
     // The administrator's own changes, on both APIs.
     let by_admin = create(&admin, "admin-made@example.org").await;
@@ -244,7 +244,7 @@ async fn two_users_each_window_has_the_other_users_changes_and_not_its_own() {
         .await
         .unwrap()
         .cons_id
-        .expect("a cons_id") as u64;
+        .expect("a cons_id");
     clock.advance(Duration::from_secs(60));
 
     // The administrator's window: the clerk's changes only.
@@ -354,7 +354,7 @@ async fn seeded_donations_are_downloaded_once_and_queried_but_not_written() {
         let Field::Value(donor) = &gift.donor else {
             panic!("no donor: {gift:?}")
         };
-        assert!(seeded.contains(&(donor.cons_id.expect("a donor ConsId") as u64)));
+        assert!(seeded.contains(&donor.cons_id.expect("a donor ConsId")));
         assert!(matches!(&donor.primary_email, Field::Value(e) if e.ends_with("@example.org")));
         let Field::Value(payment) = &gift.payment else {
             panic!("no payment: {gift:?}")
@@ -366,7 +366,7 @@ async fn seeded_donations_are_downloaded_once_and_queried_but_not_written() {
     let donors: BTreeSet<u64> = donations
         .iter()
         .filter_map(|g| match &g.donor {
-            Field::Value(d) => d.cons_id.map(|id| id as u64),
+            Field::Value(d) => d.cons_id,
             _ => None,
         })
         .collect();

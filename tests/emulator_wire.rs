@@ -88,7 +88,7 @@ async fn create_minerva(emulator: &Emulator, token: &str) -> u64 {
         record.primary_email,
         Field::Value("minerva@hogwarts.example".into())
     );
-    record.cons_id.expect("a ConsId") as u64
+    record.cons_id.expect("a ConsId")
 }
 
 fn constituent(record: &AnyRecord) -> &convio::generated::ens::ConstituentType {
@@ -469,7 +469,7 @@ async fn documented_query_in_both_styles() {
         };
         assert_eq!(page.record.len(), 1, "{}", response.1);
         let record = constituent(&page.record[0]);
-        assert_eq!(record.cons_id, Some(id as usize));
+        assert_eq!(record.cons_id, Some(id));
         let Field::Value(name) = &record.cons_name else {
             panic!("no ConsName: {}", response.1)
         };
@@ -807,7 +807,7 @@ async fn markup_and_entities_in_values_round_trip_unchanged() {
         assert_eq!(created.result[0].result_code, ResultCode::Ok, "{email}");
         let id = constituent(created.result[0].record.as_ref().unwrap())
             .cons_id
-            .unwrap() as u64;
+            .unwrap();
         // Stored exactly, and the markup did not become a field.
         assert_eq!(
             stored(&emulator, id, "ConsName.MiddleName").as_deref(),

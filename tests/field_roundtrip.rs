@@ -36,13 +36,13 @@ fn is_empty(name: &ens::NameType) -> bool {
 
 fn constituent() -> impl Strategy<Value = ens::ConstituentType> {
     (
-        proptest::option::of(0usize..10_000_000),
+        proptest::option::of(0u64..10_000_000),
         field(text()),
         field(name().prop_filter("an empty name is refused on encode", |n| !is_empty(n))),
         field(text()),
         field(text()),
         field(any::<bool>()),
-        proptest::collection::vec(1000usize..2000, 0..3),
+        proptest::collection::vec(1000u64..2000, 0..3),
     )
         .prop_map(
             |(cons_id, member_id, cons_name, user_name, primary_email, accepts_email, group_id)| {

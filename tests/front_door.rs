@@ -21,10 +21,10 @@ fn the_readme_usage_is_the_getting_started_example() {
 fn builders_set_clear_and_leave_fields_as_named() {
     let name = Name::default().set_middle_name("Ada").clear_suffix();
     let record = Constituent::default()
-        .set_cons_id(7usize)
+        .set_cons_id(7u64)
         .set_cons_name(name)
         .clear_employment()
-        .add_group_id(11usize);
+        .add_group_id(11u64);
     assert_eq!(
         record_to_paths(&record.clone().into()),
         [
@@ -59,7 +59,7 @@ fn builders_set_clear_and_leave_fields_as_named() {
 
 #[test]
 fn a_record_is_reached_by_its_type() {
-    let record = AnyRecord::from(Constituent::default().set_cons_id(3usize));
+    let record = AnyRecord::from(Constituent::default().set_cons_id(3u64));
     assert_eq!(record.get::<Constituent>().and_then(|c| c.cons_id), Some(3));
     assert!(record.get::<Donation>().is_none());
     assert!(record.clone().into_typed::<Donation>().is_none());

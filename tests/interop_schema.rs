@@ -227,7 +227,7 @@ async fn every_message_of_a_full_session_is_schema_valid() {
             )
             .await
             .unwrap();
-        let id = created.cons_id.unwrap() as u64;
+        let id = created.cons_id.unwrap();
         server_api
             .update(
                 &ConsParams::new()

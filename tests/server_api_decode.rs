@@ -105,7 +105,7 @@ fn groups_under_either_documented_root() {
         &["getConsGroupsResponse", "getConsGroupResponse"],
     );
     assert_eq!(from_xml, from_json);
-    let groups: Vec<(i64, Field<Text>)> = from_xml
+    let groups: Vec<(u64, Field<Text>)> = from_xml
         .group
         .into_iter()
         .map(|g| (g.id, g.label))

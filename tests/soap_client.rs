@@ -138,7 +138,7 @@ async fn login_fault_is_typed() {
     assert_eq!(fault.message, "Invalid user name or password");
 }
 
-fn cons_id_of(record: &AnyRecord) -> usize {
+fn cons_id_of(record: &AnyRecord) -> u64 {
     match record {
         AnyRecord::Constituent(c) => c.cons_id.expect("ConsId"),
         other => panic!("not a constituent: {other:?}"),
@@ -147,7 +147,7 @@ fn cons_id_of(record: &AnyRecord) -> usize {
 
 /// Answers writes with one result per record, echoing the ConsId; `fail` picks records to
 /// refuse.
-fn echo_writes(fail: impl Fn(usize) -> bool + Send + Sync + 'static) -> Scripted {
+fn echo_writes(fail: impl Fn(u64) -> bool + Send + Sync + 'static) -> Scripted {
     Scripted::new(move |seen: &Seen| {
         let (name, records) = match &seen.envelope.body {
             Body::Login(_) => return login_response("token-1"),
@@ -171,7 +171,7 @@ fn echo_writes(fail: impl Fn(usize) -> bool + Send + Sync + 'static) -> Scripted
     })
 }
 
-fn constituents(ids: impl IntoIterator<Item = usize>) -> Vec<AnyRecord> {
+fn constituents(ids: impl IntoIterator<Item = u64>) -> Vec<AnyRecord> {
     ids.into_iter()
         .map(|id| {
             AnyRecord::Constituent(ens::ConstituentType {
@@ -187,7 +187,7 @@ fn constituents(ids: impl IntoIterator<Item = usize>) -> Vec<AnyRecord> {
 async fn batch_of_120_is_sent_as_50_50_20_with_results_in_input_order() {
     let transport = echo_writes(|id| id % 7 == 0);
     let client = client(transport.clone());
-    let ids: Vec<usize> = (1..=120).map(|n| 5000 + n).collect();
+    let ids: Vec<u64> = (1..=120).map(|n| 5000 + n).collect();
     let results = client.update(constituents(ids.clone())).await.unwrap();
 
     let sizes: Vec<usize> = transport
@@ -319,7 +319,7 @@ async fn a_failed_connect_is_a_plain_transport_error() {
     );
 }
 
-fn page_of(count: usize, first_id: usize) -> Reply {
+fn page_of(count: u64, first_id: u64) -> Reply {
     let records: String = (0..count)
         .map(|i| {
             format!(
@@ -334,7 +334,7 @@ fn page_of(count: usize, first_id: usize) -> Reply {
 }
 
 /// A Query server holding `total` records.
-fn query_server(total: usize) -> Scripted {
+fn query_server(total: u64) -> Scripted {
     Scripted::new(move |seen: &Seen| match &seen.envelope.body {
         Body::Login(_) => login_response("token-1"),
         Body::Query(q) => {
@@ -346,7 +346,7 @@ fn query_server(total: usize) -> Scripted {
     })
 }
 
-fn query_pages(transport: &Scripted) -> Vec<(usize, usize)> {
+fn query_pages(transport: &Scripted) -> Vec<(u64, u64)> {
     transport
         .seen
         .lock()

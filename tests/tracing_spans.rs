@@ -57,7 +57,7 @@ fn each_soap_call_is_a_span_with_operation_partition_records_and_attempt() {
                 .await
                 .unwrap();
             let client = common::emulator_client(&site);
-            let records = (1001001usize..=1001003).map(|id| {
+            let records = (1001001u64..=1001003).map(|id| {
                 Constituent::default()
                     .set_cons_id(id)
                     .set_gender("F")

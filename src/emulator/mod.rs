@@ -421,7 +421,7 @@ fn fill_every_field(schema: &crate::schema::Schema, fields: &mut Fields, n: usiz
         }
         let value = match kind {
             "bool" => n.is_multiple_of(2).to_string(),
-            "usize" | "u64" | "u32" | "i64" | "i32" => (n % 97 + 1).to_string(),
+            "u64" | "u32" | "i64" | "i32" => (n % 97 + 1).to_string(),
             "decimal" | "Decimal" => format!("{}.{:02}", n % 1000, n % 100),
             "date" | "String" if path.ends_with("Date") => {
                 format!("19{:02}-{:02}-{:02}", 40 + n % 60, n % 12 + 1, n % 28 + 1)

@@ -181,6 +181,6 @@ mod examples {
             "Ada\u{1}"
         )
         .is_err());
-        assert!(check_value("Constituent", "ConsId", "usize", "ConsId", "-1").is_err());
+        assert!(check_value("Constituent", "ConsId", "u64", "ConsId", "-1").is_err());
     }
 }

@@ -92,7 +92,7 @@ pub enum Error {
         /// The operation, e.g. `Query`.
         operation: &'static str,
         /// The page that repeated the one before.
-        page: usize,
+        page: u64,
     },
     /// A page stream reached its [`max_pages`](crate::soap::Pages::max_pages) limit with
     /// more pages to come.
@@ -101,7 +101,7 @@ pub enum Error {
         /// The operation, e.g. `Query`.
         operation: &'static str,
         /// The limit.
-        limit: usize,
+        limit: u64,
     },
     /// The server answered with another body than the operation's response.
     #[error("{operation}: unexpected response body {found}")]

@@ -40,7 +40,7 @@ use crate::transport::{check_endpoint, Transport};
 pub struct ClientBuilder {
     endpoint: Option<String>,
     credentials: Option<Credentials>,
-    partition: Option<usize>,
+    partition: Option<u64>,
     transport: Option<Arc<dyn Transport>>,
     allow_insecure_http: bool,
     policy: SessionPolicy,
@@ -48,7 +48,7 @@ pub struct ClientBuilder {
     decode: DecodeOptions,
     schema: Option<Result<Schema, Error>>,
     fetch_wsdl: bool,
-    max_pages: Option<usize>,
+    max_pages: Option<u64>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -80,7 +80,7 @@ impl ClientBuilder {
     }
 
     /// The partition data calls use unless a call names another.
-    pub fn partition(mut self, partition_id: usize) -> Self {
+    pub fn partition(mut self, partition_id: u64) -> Self {
         self.partition = Some(partition_id);
         self
     }
@@ -111,7 +111,7 @@ impl ClientBuilder {
     ///     .unwrap();
     /// assert_eq!(client.query("select ConsId from Constituent").page_limit(), Some(100_000));
     /// ```
-    pub fn max_pages(mut self, limit: usize) -> Self {
+    pub fn max_pages(mut self, limit: u64) -> Self {
         self.max_pages = Some(limit);
         self
     }
@@ -325,7 +325,7 @@ pub struct Client {
 struct Inner {
     endpoint: Uri,
     credentials: Credentials,
-    partition: Option<usize>,
+    partition: Option<u64>,
     transport: Arc<dyn Transport>,
     policy: SessionPolicy,
     retry: RetryPolicy,
@@ -338,7 +338,7 @@ struct Inner {
     session: tokio::sync::Mutex<Option<Session>>,
     logins: AtomicU64,
     /// The page limit of this client's page streams.
-    max_pages: Option<usize>,
+    max_pages: Option<u64>,
 }
 
 impl fmt::Debug for Client {
@@ -373,12 +373,12 @@ impl Client {
     }
 
     /// The default partition, if configured.
-    pub fn default_partition(&self) -> Option<usize> {
+    pub fn default_partition(&self) -> Option<u64> {
         self.inner.partition
     }
 
     /// The page limit new page streams start with ([`ClientBuilder::max_pages`]).
-    pub(crate) fn max_pages(&self) -> Option<usize> {
+    pub(crate) fn max_pages(&self) -> Option<u64> {
         self.inner.max_pages
     }
 
@@ -456,11 +456,11 @@ impl Client {
             .map(|_| ())
     }
 
-    pub(super) fn partition_or(&self, partition: Option<usize>) -> Option<usize> {
+    pub(super) fn partition_or(&self, partition: Option<u64>) -> Option<u64> {
         partition.or(self.inner.partition)
     }
 
-    pub(super) fn required_partition(&self, partition: Option<usize>) -> Result<usize, Error> {
+    pub(super) fn required_partition(&self, partition: Option<u64>) -> Result<u64, Error> {
         self.partition_or(partition).ok_or_else(|| {
             Error::Configuration(
                 "this call needs a partition: set one on the builder or the call".into(),
@@ -633,7 +633,7 @@ fn call_span(operation: &'static str, body: &Body) -> tracing::Span {
 }
 
 /// The partition and the number of records a request carries, for its span.
-fn call_scope(body: &Body) -> (Option<usize>, Option<usize>) {
+fn call_scope(body: &Body) -> (Option<u64>, Option<usize>) {
     match body {
         Body::Create(r) => (r.partition_id, Some(r.record.len())),
         Body::Update(r) => (r.partition_id, Some(r.record.len())),

@@ -49,8 +49,8 @@ fn kind_from_detail(detail: &FaultDetailType) -> Option<FaultKind> {
     ];
     if let Some(malformed) = &detail.malformed_message_fault {
         return Some(FaultKind::MalformedMessage {
-            line: malformed.line.map(|n| n as u64),
-            column: malformed.column.map(|n| n as u64),
+            line: malformed.line,
+            column: malformed.column,
         });
     }
     if let Some((_, kind)) = typed.into_iter().find(|(present, _)| *present) {

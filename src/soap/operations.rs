@@ -20,7 +20,7 @@ pub const MAX_RECORDS_PER_REQUEST: usize = 50;
 #[non_exhaustive]
 pub struct WriteOptions {
     /// Partition of the synchronization context; the client's default when `None`.
-    pub partition: Option<usize>,
+    pub partition: Option<u64>,
     /// Override synchronization collision detection (Update, Delete, relationships).
     pub force: Option<bool>,
 }
@@ -32,7 +32,7 @@ impl WriteOptions {
     /// let options = convio::soap::WriteOptions::default().partition(1001).force(true);
     /// # let _ = options;
     /// ```
-    pub fn partition(mut self, value: usize) -> Self {
+    pub fn partition(mut self, value: u64) -> Self {
         self.partition = Some(value);
         self
     }
@@ -49,7 +49,7 @@ impl WriteOptions {
 #[non_exhaustive]
 pub struct SyncOptions {
     /// Partition to synchronize; the client's default when `None`.
-    pub partition: Option<usize>,
+    pub partition: Option<u64>,
     /// Window start (`xs:dateTime`); the server defaults to where the last successful window
     /// ended.
     pub start: Option<String>,
@@ -66,7 +66,7 @@ impl SyncOptions {
     /// let options = convio::soap::SyncOptions::default().partition(1001).start("2026-11-01T00:00:00Z");
     /// # let _ = options;
     /// ```
-    pub fn partition(mut self, value: usize) -> Self {
+    pub fn partition(mut self, value: u64) -> Self {
         self.partition = Some(value);
         self
     }
@@ -305,7 +305,7 @@ impl Client {
     /// Closes the active synchronization window of a partition.
     pub async fn end_synchronization(
         &self,
-        partition: Option<usize>,
+        partition: Option<u64>,
     ) -> Result<tns::SynchronizationWindowType, Error> {
         let partition_id = self.required_partition(partition)?;
         let body = Body::EndSynchronization(tns::EndSynchronizationElementType {
@@ -383,7 +383,7 @@ impl Client {
     /// The requests made during a synchronization (kept 90 days).
     pub async fn synchronization_request_log(
         &self,
-        sync_id: usize,
+        sync_id: u64,
     ) -> Result<Vec<tns::RecordQueryRequestType>, Error> {
         let body =
             Body::GetSynchronizationRequestLog(tns::GetSynchronizationRequestLogElementType {
@@ -402,7 +402,7 @@ impl Client {
     /// The synchronizations of a partition overlapping a time range.
     pub async fn synchronization_log(
         &self,
-        partition: Option<usize>,
+        partition: Option<u64>,
         start: Option<String>,
         end: Option<String>,
     ) -> Result<Vec<tns::SynchronizationLogEntryType>, Error> {

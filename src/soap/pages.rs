@@ -12,7 +12,7 @@ use crate::soap::Body;
 use crate::{AnyRecord, Text};
 
 /// Largest page size the client asks for (the pagination reference caps downloads at 200).
-pub const MAX_PAGE_SIZE: usize = 200;
+pub const MAX_PAGE_SIZE: u64 = 200;
 
 /// Which GetIncremental* operation a [`Pages`] reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +32,7 @@ enum Source {
     },
     Incremental {
         kind: IncrementalKind,
-        partition: usize,
+        partition: u64,
         record_type: Text,
         fields: Vec<Text>,
         /// Whether `fields` are in the site schema's order yet.
@@ -60,12 +60,12 @@ enum Source {
 pub struct Pages {
     client: Client,
     source: Source,
-    page_size: usize,
-    next_page: usize,
+    page_size: u64,
+    next_page: u64,
     done: bool,
     /// Pages fetched so far by this stream.
-    fetched: usize,
-    max_pages: Option<usize>,
+    fetched: u64,
+    max_pages: Option<u64>,
     /// The record keys of the last page, when every record on it had an id.
     previous: Option<Vec<(Text, String)>>,
     /// How many requests may be in flight beyond the page being asked for.
@@ -101,7 +101,7 @@ impl Pages {
     pub(crate) fn incremental(
         client: Client,
         kind: IncrementalKind,
-        partition: usize,
+        partition: u64,
         record_type: Text,
         fields: Vec<Text>,
         ordered: bool,
@@ -127,7 +127,7 @@ impl Pages {
     }
 
     /// Records per request, 1 to 200 (default 200).
-    pub fn page_size(mut self, size: usize) -> Result<Self, Error> {
+    pub fn page_size(mut self, size: u64) -> Result<Self, Error> {
         if !(1..=MAX_PAGE_SIZE).contains(&size) {
             return Err(Error::InvalidArgument(format!(
                 "page size {size} is outside 1..={MAX_PAGE_SIZE}"
@@ -158,7 +158,7 @@ impl Pages {
     }
 
     /// Starts at this page instead of 1 (to resume an interrupted download).
-    pub fn starting_at(mut self, page: usize) -> Self {
+    pub fn starting_at(mut self, page: u64) -> Self {
         self.next_page = page.max(1);
         self
     }
@@ -177,18 +177,18 @@ impl Pages {
     /// let pages = client.query("select ConsId from Constituent").max_pages(10_000);
     /// assert_eq!(pages.page_limit(), Some(10_000));
     /// ```
-    pub fn max_pages(mut self, limit: usize) -> Self {
+    pub fn max_pages(mut self, limit: u64) -> Self {
         self.max_pages = Some(limit);
         self
     }
 
     /// The page limit of this stream, if any (see [`max_pages`](Self::max_pages)).
-    pub fn page_limit(&self) -> Option<usize> {
+    pub fn page_limit(&self) -> Option<u64> {
         self.max_pages
     }
 
     /// The page the next call fetches.
-    pub fn next_page_number(&self) -> usize {
+    pub fn next_page_number(&self) -> u64 {
         self.next_page
     }
 
@@ -264,7 +264,7 @@ impl Pages {
         let page = self.next_page;
         self.next_page += 1;
         self.fetched += 1;
-        if records.len() < self.page_size {
+        if u64::try_from(records.len()).is_ok_and(|len| len < self.page_size) {
             self.stop();
         }
         if records.is_empty() {
@@ -284,8 +284,9 @@ impl Pages {
     fn send_ahead(&mut self) {
         let wanted = self.read_ahead + 1;
         while self.in_flight.len() < wanted {
-            let page = self.next_page + self.in_flight.len();
-            let sent = self.fetched + self.in_flight.len();
+            let in_flight = self.in_flight.len() as u64;
+            let page = self.next_page + in_flight;
+            let sent = self.fetched + in_flight;
             if self.max_pages.is_some_and(|limit| sent >= limit) {
                 break;
             }
@@ -376,7 +377,7 @@ impl Pages {
         ))
     }
 
-    fn request(&self, page: usize) -> Body {
+    fn request(&self, page: u64) -> Body {
         let page_size = self.page_size;
         match &self.source {
             Source::Query { query } => Body::Query(tns::QueryElementType {

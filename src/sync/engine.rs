@@ -45,7 +45,7 @@ impl<S: Store> Synchronization<S> {
     pub fn new(
         client: Client,
         store: S,
-        partition: usize,
+        partition: u64,
         record_types: &[&str],
     ) -> Result<Self, SyncError> {
         let schema = client.site_schema();
@@ -395,7 +395,7 @@ fn kind_label(kind: IncrementalKind) -> &'static str {
 
 /// Fetches pages in a task, one ahead of the consumer: each with the number of the page that
 /// follows it.
-fn prefetch(mut pages: Pages) -> mpsc::Receiver<Result<(Vec<AnyRecord>, usize), Error>> {
+fn prefetch(mut pages: Pages) -> mpsc::Receiver<Result<(Vec<AnyRecord>, u64), Error>> {
     let (sender, receiver) = mpsc::channel(1);
     tokio::spawn(async move {
         loop {

@@ -392,7 +392,7 @@ fn write_line(
     out: &mut Vec<u8>,
     change: &str,
     record_type: &str,
-    partition: usize,
+    partition: u64,
     pairs: &PairBuffer,
 ) -> serde_json::Result<()> {
     out.extend_from_slice(b"{\"change\":");

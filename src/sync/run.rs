@@ -53,7 +53,7 @@ pub struct Summary {
     /// The window's end.
     pub window_end: String,
     /// The window's id.
-    pub sync_id: usize,
+    pub sync_id: u64,
 }
 
 /// Why a run stopped.
@@ -76,7 +76,7 @@ pub enum SyncError {
         /// The site.
         site: String,
         /// The partition.
-        partition: usize,
+        partition: u64,
         /// The server's explanation.
         message: String,
     },

@@ -15,14 +15,14 @@ pub struct WindowKey {
     /// The site's SOAP endpoint.
     pub site: String,
     /// The partition.
-    pub partition: usize,
+    pub partition: u64,
 }
 
 /// A synchronization window as the server opened it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Window {
     /// The server's id of the window.
-    pub sync_id: usize,
+    pub sync_id: u64,
     /// Start (`xs:dateTime`, as the server wrote it).
     pub start: String,
     /// End.
@@ -38,7 +38,7 @@ pub struct Position {
     /// 0 inserts, 1 updates, 2 deletes.
     pub kind: u8,
     /// The next page (from 1).
-    pub next_page: usize,
+    pub next_page: u64,
 }
 
 impl Position {
@@ -91,7 +91,7 @@ pub struct SyncState {
     pub last_end: Option<String>,
     /// That window's id.
     #[serde(default)]
-    pub last_sync_id: Option<usize>,
+    pub last_sync_id: Option<u64>,
     /// An unfinished synchronization.
     pub checkpoint: Option<Checkpoint>,
 }

@@ -14,7 +14,7 @@ pub(crate) async fn run<S: Store>(
     client: &Client,
     store: &mut S,
     layouts: &[TypeLayout],
-    partition: usize,
+    partition: u64,
     progress: &dyn Progress,
 ) -> Result<(u64, u64), SyncError> {
     let mut applied = 0;
@@ -103,7 +103,7 @@ async fn send<S: Store>(
     layout: &TypeLayout,
     action: LocalAction,
     batch: &[LocalChange],
-    partition: usize,
+    partition: u64,
 ) -> Result<Vec<(LocalChange, UploadOutcome)>, SyncError> {
     let records: Vec<AnyRecord> = batch.iter().map(|c| change_record(layout, c)).collect();
     let options = WriteOptions {

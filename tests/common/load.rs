@@ -20,7 +20,7 @@ pub struct LoadReport {
     /// Records each client created (by email), in order.
     pub created: Vec<Vec<String>>,
     /// Per client: (ConsId, last MiddleName written) of its records.
-    pub last_written: Vec<Vec<(usize, String)>>,
+    pub last_written: Vec<Vec<(u64, String)>>,
 }
 
 impl LoadReport {
@@ -50,7 +50,7 @@ pub async fn run(emulator: &Emulator, clients: usize, duration: Duration) -> Loa
                 .expect("client");
             let mut latencies = Vec::new();
             let mut created: Vec<String> = Vec::new();
-            let mut mine: Vec<(usize, String)> = Vec::new();
+            let mut mine: Vec<(u64, String)> = Vec::new();
             let mut round = 0usize;
             while Instant::now() < deadline {
                 round += 1;
@@ -128,7 +128,7 @@ pub fn verify(emulator: &Emulator, report: &LoadReport, seeded: usize) {
         assert_eq!(site.find_by_email(email).len(), 1, "{email}");
     }
     for (cons_id, middle) in report.last_written.iter().flatten() {
-        let stored = site.constituent(*cons_id as u64).expect("record exists");
+        let stored = site.constituent(*cons_id).expect("record exists");
         let expected = if middle.is_empty() {
             None
         } else {

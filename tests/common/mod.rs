@@ -41,7 +41,7 @@ pub fn wire_request(session: Option<&str>, body: Body) -> Vec<u8> {
 }
 
 /// A constituent located by ConsId with the given middle-name field.
-pub fn constituent_with_middle_name(cons_id: usize, middle: Field<convio::Text>) -> AnyRecord {
+pub fn constituent_with_middle_name(cons_id: u64, middle: Field<convio::Text>) -> AnyRecord {
     AnyRecord::Constituent(ens::ConstituentType {
         cons_id: Some(cons_id),
         cons_name: Field::Value(ens::NameType {

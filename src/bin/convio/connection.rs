@@ -17,7 +17,7 @@ use convio::soap::Client;
 use crate::failure::{usage, Failure};
 
 /// Pages one download may take unless `--max-pages` says otherwise.
-pub(crate) const DEFAULT_MAX_PAGES: usize = 100_000;
+pub(crate) const DEFAULT_MAX_PAGES: u64 = 100_000;
 
 #[derive(Args, Clone)]
 pub(crate) struct Connection {
@@ -46,7 +46,7 @@ pub(crate) struct Connection {
         value_delimiter = ',',
         default_value = "1001"
     )]
-    pub(crate) partitions: Vec<usize>,
+    pub(crate) partitions: Vec<u64>,
     /// Refuse response content the schema lacks (fields, attributes, record types) instead
     /// of keeping and printing it; the error names the element path.
     #[arg(long)]
@@ -58,7 +58,7 @@ pub(crate) struct Connection {
     /// The most pages one download (query, sync) reads; a server still sending full pages
     /// after that many is an error (exit 3) instead of a download without end.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_PAGES)]
-    pub(crate) max_pages: usize,
+    pub(crate) max_pages: u64,
 }
 
 /// A setting a command was or was not given: its flag, its environment variable, and
@@ -260,7 +260,7 @@ pub(crate) async fn start_embedded(
     Emulator::builder()
         .admin(user, password)
         .api_key(api_key)
-        .partition(connection.partition() as u64)
+        .partition(connection.partition())
         .seed(25)
         .start("127.0.0.1:0")
         .await
@@ -272,7 +272,7 @@ pub(crate) async fn start_embedded(
 
 impl Connection {
     /// The partition of data calls (the first one given).
-    pub(crate) fn partition(&self) -> usize {
+    pub(crate) fn partition(&self) -> u64 {
         self.partitions.first().copied().unwrap_or(1001)
     }
 

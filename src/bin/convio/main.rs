@@ -66,7 +66,7 @@ enum Command {
         format: Format,
         /// Records per request (1 to 200).
         #[arg(long, default_value_t = 200)]
-        page_size: usize,
+        page_size: u64,
     },
     /// Update one constituent: --set PATH=VALUE sets, --nil PATH clears, the rest is unchanged.
     Update {

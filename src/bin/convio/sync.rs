@@ -56,7 +56,7 @@ pub(crate) struct SyncArgs {
 struct Bar(indicatif::ProgressBar);
 
 impl Bar {
-    fn new(partition: usize) -> Self {
+    fn new(partition: u64) -> Self {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.set_style(
             indicatif::ProgressStyle::with_template(&format!(
@@ -154,10 +154,10 @@ pub(crate) async fn sync(args: SyncArgs) -> Result<(), Failure> {
 
 async fn run_one<S: Store>(
     sync: &mut Synchronization<S>,
-    partition: usize,
+    partition: u64,
     options: &RunOptions,
     end: bool,
-) -> Result<Option<(usize, Summary)>, Failure> {
+) -> Result<Option<(u64, Summary)>, Failure> {
     if end {
         match sync.end_window().await.map_err(failure)? {
             Some(window) => eprintln!(
@@ -176,7 +176,7 @@ async fn run_one<S: Store>(
     Ok(Some((partition, summary)))
 }
 
-fn report(summaries: &[(usize, Summary)], as_json: bool) {
+fn report(summaries: &[(u64, Summary)], as_json: bool) {
     for (partition, s) in summaries {
         eprintln!(
             "partition {partition}: window {} ({} .. {}): {} inserted, {} updated, {} deleted; {} uploaded, {} refused",
