@@ -116,6 +116,8 @@ const SCALARS: &[(&str, &str)] = &[
     ("xs:string", "Text"),
     ("xs:normalizedString", "Text"),
     ("xs:decimal", "Decimal"),
+    ("xs:dateTime", "DateTime"),
+    ("xs:date", "Date"),
 ];
 
 /// Built-in XML types mapped to a Rust primitive other than xsd-parser's choice. The service

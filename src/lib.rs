@@ -57,12 +57,15 @@ pub use codec::{DecodeOptions, Element, Unknown};
 pub use error::{DecodeError, EncodeError, Error};
 pub use field::Field;
 pub use generated::{AnyRecord, ResultCode};
+/// The date and time crate of [`DateTime::timestamp`] and [`Date::civil`], re-exported so that
+/// its version always matches.
+pub use jiff;
 pub use record::DynamicRecord;
 /// The Server API client ([`server_api::Client`]) under a name that says which API.
 pub use server_api::Client as ServerApiClient;
 /// The SOAP Web Services client ([`soap::Client`]) under a name that says which API.
 pub use soap::Client as SoapClient;
-pub use types::{Decimal, Text};
+pub use types::{Date, DateTime, Decimal, Text};
 
 /// The README's examples, compiled (and those not marked `no_run`, run) as doctests.
 #[cfg(all(doctest, feature = "emulator"))]

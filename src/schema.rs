@@ -21,8 +21,8 @@ pub struct FieldDef {
     /// Element name.
     pub name: String,
     /// A complex type's name, or the simple type's kind (`string`, `bool`, `u64`, `i64`,
-    /// `decimal`; `String` for the generated dates, `date` for a WSDL's custom ones), as in
-    /// the generated element table.
+    /// `decimal`; `DateTime` and `Date` for the generated dates, `date` for a WSDL's custom
+    /// ones), as in the generated element table.
     pub type_name: String,
     /// `maxOccurs` above one.
     pub repeated: bool,

@@ -75,6 +75,37 @@ impl Scalar for crate::Text {
     }
 }
 
+/// Dates and date-times keep the server's text whatever its spelling (their readers say when
+/// it names no date); reading them costs what reading text costs.
+macro_rules! text_scalars {
+    ($($type:ty => $kind:literal),*) => {$(
+        impl Scalar for $type {
+            const KIND: &'static str = $kind;
+
+            fn parse(text: &str) -> Option<Self> {
+                Some(<$type>::new(text))
+            }
+
+            fn from_text(text: Cow<'_, str>) -> Result<Self, Cow<'_, str>> {
+                Ok(match text {
+                    Cow::Borrowed(text) => <$type>::new(text),
+                    Cow::Owned(text) => <$type>::new(text),
+                })
+            }
+
+            fn write_text(&self, out: &mut Vec<u8>) -> Result<(), WriteError> {
+                escape_into(out, self.as_str())
+            }
+
+            fn text(&self) -> Cow<'_, str> {
+                Cow::Borrowed(self.as_str())
+            }
+        }
+    )*};
+}
+
+text_scalars!(crate::DateTime => "an xs:dateTime", crate::Date => "an xs:date");
+
 impl Scalar for crate::Decimal {
     const KIND: &'static str = "an xs:decimal";
 

@@ -423,9 +423,16 @@ fn fill_every_field(schema: &crate::schema::Schema, fields: &mut Fields, n: usiz
             "bool" => n.is_multiple_of(2).to_string(),
             "u64" | "u32" | "i64" | "i32" => (n % 97 + 1).to_string(),
             "decimal" | "Decimal" => format!("{}.{:02}", n % 1000, n % 100),
-            "date" | "String" if path.ends_with("Date") => {
+            "date" | "Date" => {
                 format!("19{:02}-{:02}-{:02}", 40 + n % 60, n % 12 + 1, n % 28 + 1)
             }
+            "DateTime" => format!(
+                "20{:02}-{:02}-{:02}T{:02}:00:00Z",
+                n % 26,
+                n % 12 + 1,
+                n % 28 + 1,
+                n % 24
+            ),
             _ => format!("{} {n}", path.rsplit('.').next().unwrap_or(path)),
         };
         if repeated {

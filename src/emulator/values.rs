@@ -160,7 +160,7 @@ mod examples {
         assert!(check_value(
             "Constituent",
             "BirthDate",
-            "String",
+            "Date",
             "BirthDate",
             "1815-12-10"
         )
@@ -168,7 +168,7 @@ mod examples {
         assert!(check_value(
             "Constituent",
             "BirthDate",
-            "String",
+            "Date",
             "BirthDate",
             "not-a-date"
         )

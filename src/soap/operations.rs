@@ -10,7 +10,7 @@ use crate::soap::pages::{IncrementalKind, Pages};
 use crate::soap::results::BatchResults;
 use crate::soap::site_schema::{ordered_request_fields, prepare_dynamic};
 use crate::soap::Body;
-use crate::{AnyRecord, Text};
+use crate::{AnyRecord, DateTime, Text};
 
 /// Most records one Create, Update or Delete request may carry.
 pub const MAX_RECORDS_PER_REQUEST: usize = 50;
@@ -50,11 +50,10 @@ impl WriteOptions {
 pub struct SyncOptions {
     /// Partition to synchronize; the client's default when `None`.
     pub partition: Option<u64>,
-    /// Window start (`xs:dateTime`); the server defaults to where the last successful window
-    /// ended.
-    pub start: Option<String>,
-    /// Window end (`xs:dateTime`); the server defaults to now.
-    pub end: Option<String>,
+    /// Window start; the server defaults to where the last successful window ended.
+    pub start: Option<DateTime>,
+    /// Window end; the server defaults to now.
+    pub end: Option<DateTime>,
     /// Open a new window even though one is active for this user and partition.
     pub force: bool,
 }
@@ -72,13 +71,13 @@ impl SyncOptions {
     }
 
     /// The window start (`xs:dateTime`).
-    pub fn start(mut self, value: impl Into<String>) -> Self {
+    pub fn start(mut self, value: impl Into<DateTime>) -> Self {
         self.start = Some(value.into());
         self
     }
 
     /// The window end (`xs:dateTime`).
-    pub fn end(mut self, value: impl Into<String>) -> Self {
+    pub fn end(mut self, value: impl Into<DateTime>) -> Self {
         self.end = Some(value.into());
         self
     }
@@ -92,7 +91,7 @@ impl SyncOptions {
 
 impl Client {
     /// The server's clock (`xs:dateTime`), to compare with ours before a sync.
-    pub async fn get_server_time(&self) -> Result<String, Error> {
+    pub async fn get_server_time(&self) -> Result<DateTime, Error> {
         let body = self
             .call(
                 "GetServerTime",
@@ -403,8 +402,8 @@ impl Client {
     pub async fn synchronization_log(
         &self,
         partition: Option<u64>,
-        start: Option<String>,
-        end: Option<String>,
+        start: Option<DateTime>,
+        end: Option<DateTime>,
     ) -> Result<Vec<tns::SynchronizationLogEntryType>, Error> {
         let partition_id = self.required_partition(partition)?;
         let body = Body::GetSynchronizationLog(tns::GetSynchronizationLogElementType {

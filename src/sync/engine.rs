@@ -14,7 +14,7 @@ use super::store::{Checkpoint, Page, Position, Store, StoreError, SyncState, Win
 use super::upload;
 use crate::error::Error;
 use crate::soap::{Client, FaultKind, IncrementalKind, Pages, SyncOptions};
-use crate::AnyRecord;
+use crate::{AnyRecord, DateTime};
 
 /// The start of the first window of a store: everything.
 const BEGINNING: &str = "1970-01-01T00:00:00Z";
@@ -278,14 +278,14 @@ impl<S: Store> Synchronization<S> {
         &self,
         state: &SyncState,
         options: &RunOptions,
-    ) -> Result<Option<String>, SyncError> {
+    ) -> Result<Option<DateTime>, SyncError> {
         if let Some(since) = &options.since {
             return Ok(Some(since.clone()));
         }
         let Some(last_end) = &state.last_end else {
             // A store that never synchronized wants everything, whatever windows this API
             // user ended before (for another store, say).
-            return Ok(Some(BEGINNING.to_string()));
+            return Ok(Some(DateTime::new(BEGINNING)));
         };
         let latest_completed = self
             .client

@@ -3,6 +3,7 @@
 
 use super::store::StoreError;
 use crate::error::Error;
+use crate::DateTime;
 
 /// How a run treats an open window and where it starts.
 #[derive(Debug, Clone, Default)]
@@ -13,7 +14,7 @@ pub struct RunOptions {
     pub force: bool,
     /// Start the window here (`xs:dateTime`) instead of at the end of the last window
     /// applied.
-    pub since: Option<String>,
+    pub since: Option<DateTime>,
 }
 
 impl RunOptions {
@@ -29,7 +30,7 @@ impl RunOptions {
     }
 
     /// Starts the window here (`xs:dateTime`).
-    pub fn since(mut self, value: impl Into<String>) -> Self {
+    pub fn since(mut self, value: impl Into<DateTime>) -> Self {
         self.since = Some(value.into());
         self
     }
@@ -49,9 +50,9 @@ pub struct Summary {
     /// Local changes the server refused (they stay pending).
     pub refused: u64,
     /// The window's start.
-    pub window_start: String,
+    pub window_start: DateTime,
     /// The window's end.
-    pub window_end: String,
+    pub window_end: DateTime,
     /// The window's id.
     pub sync_id: u64,
 }

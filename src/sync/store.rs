@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::layout::TypeLayout;
 use crate::soap::IncrementalKind;
-use crate::{AnyRecord, Field};
+use crate::{AnyRecord, DateTime, Field};
 
 /// One synchronization context: a site (its SOAP endpoint) and a partition. Each has its own
 /// windows and checkpoint, so several can be synchronized into one store.
@@ -24,9 +24,9 @@ pub struct Window {
     /// The server's id of the window.
     pub sync_id: u64,
     /// Start (`xs:dateTime`, as the server wrote it).
-    pub start: String,
+    pub start: DateTime,
     /// End.
-    pub end: String,
+    pub end: DateTime,
 }
 
 /// Where downloading stands: the record type (index in the plan), the kind of change, and
@@ -88,7 +88,7 @@ pub enum Checkpoint {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncState {
     /// The end of the last window whose changes were all applied: where the next one starts.
-    pub last_end: Option<String>,
+    pub last_end: Option<DateTime>,
     /// That window's id.
     #[serde(default)]
     pub last_sync_id: Option<u64>,

@@ -3,11 +3,17 @@
 //! - [`Text`] for `xs:string`: short values (most names, cities, phone numbers) stored inline,
 //!   so that reading a page of records does not allocate for each of them.
 //! - [`Decimal`] for `xs:decimal`: amounts must not pass through `f64`.
+//! - [`DateTime`] and [`Date`] for `xs:dateTime` and `xs:date`: the server's text, exactly,
+//!   read as `jiff` values on demand.
 
 use std::borrow::Borrow;
 use std::fmt;
 use std::ops::Deref;
 use std::str::FromStr;
+
+mod date_time;
+
+pub use date_time::{Date, DateTime};
 
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
