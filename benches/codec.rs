@@ -17,7 +17,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use quick_xml::events::Event;
 use quick_xml::Writer;
 
-use convio::generated::{tns, RECORD_FIELDS};
+use convio::generated::tns;
 use convio::server_api::generated::crm;
 use convio::server_api::{decode_response as decode_crm, ResponseFormat};
 use convio::soap::{decode_response, record_from_paths, Body, Encoder, Envelope};
@@ -28,16 +28,17 @@ mod baselines;
 const RECORDS: usize = 200;
 
 /// Leaf fields of a Constituent in schema order (no containers).
-fn leaf_paths() -> Vec<&'static str> {
-    let (_, paths) = RECORD_FIELDS
-        .iter()
-        .find(|(name, _)| *name == "Constituent")
-        .expect("Constituent");
+fn leaf_paths() -> Vec<String> {
+    let schema = convio::schema::Schema::generated();
+    let paths = schema.record_fields("Constituent").expect("Constituent");
     let containers = ["ConsName", "HomeAddress", "OtherAddress", "Employment"];
     paths
         .iter()
-        .copied()
-        .filter(|p| !containers.contains(p) && !["CenterId", "InterestId", "GroupId"].contains(p))
+        .filter(|p| {
+            !containers.contains(&p.as_str())
+                && !["CenterId", "InterestId", "GroupId"].contains(&p.as_str())
+        })
+        .cloned()
         .collect()
 }
 
@@ -119,7 +120,8 @@ fn value_for(path: &str, record: usize, values: Values) -> Field<String> {
 fn record(record: usize, populated: usize, values: Values) -> AnyRecord {
     let mut pairs: Vec<(String, Field<String>)> = Vec::new();
     for path in leaf_paths().into_iter().take(populated) {
-        pairs.push((path.to_string(), value_for(path, record, values)));
+        let value = value_for(&path, record, values);
+        pairs.push((path, value));
     }
     let mut extra = 0;
     while pairs.len() < populated {

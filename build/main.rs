@@ -46,7 +46,7 @@ use schema_model::{
     concrete_extensions, enumeration_values, find_type, global_elements, prefix_of,
 };
 use tables::{
-    render_element_table, render_open_enum, render_record_enum, render_record_fields, ElementInfo,
+    render_element_table, render_open_enum, render_record_enum, render_record_types, ElementInfo,
 };
 
 /// Namespaces of the SOAP schemas.
@@ -513,7 +513,7 @@ fn run_pipeline(
 
     if !record_variants.is_empty() {
         extra_code.push_str(&render_record_enum(&record_variants));
-        extra_code.push_str(&render_record_fields(&record_variants, &struct_fields));
+        extra_code.push_str(&render_record_types(&record_variants));
     }
     code.push_str(&extra_code);
     Ok((code, struct_fields))

@@ -23,21 +23,25 @@ pub fn render_element_table(
 ) -> String {
     let mut code = String::from(
         "\n/// Global elements of the schema and their XML type names.\n\
-         pub const ROOT_ELEMENTS: &[(&str, &str)] = &[\n",
+         pub(crate) const ROOT_ELEMENTS: &[crate::record::tables::RootElement] = &[\n",
     );
     for (name, type_name) in globals {
-        let _ = writeln!(code, "    (\"{name}\", \"{type_name}\"),");
+        let _ = writeln!(
+            code,
+            "    crate::record::tables::RootElement {{ name: \"{name}\", type_name: \"{type_name}\" }},"
+        );
     }
     code.push_str(
-        "];\n/// Child elements of every complex type in schema order: (name, type, repeated, nillable).\n\
-         pub const ELEMENT_TABLE: &[(&str, &[(&str, &str, bool, bool)])] = &[\n",
+        "];\n/// Child elements of every complex type in schema order.\n\
+         pub(crate) const ELEMENT_TABLE: &[crate::record::tables::TypeElements] = &[\n",
     );
     for (type_name, fields) in struct_fields {
         let children: Vec<String> = fields
             .iter()
             .map(|f| {
                 format!(
-                    "(\"{}\", \"{}\", {}, {})",
+                    "crate::record::tables::ChildElement {{ name: \"{}\", type_name: \"{}\", \
+                     repeated: {}, nillable: {} }}",
                     f.name,
                     f.type_name.as_deref().unwrap_or(""),
                     f.repeated,
@@ -45,7 +49,11 @@ pub fn render_element_table(
                 )
             })
             .collect();
-        let _ = writeln!(code, "    (\"{type_name}\", &[{}]),", children.join(", "));
+        let _ = writeln!(
+            code,
+            "    crate::record::tables::TypeElements {{ type_name: \"{type_name}\", children: &[{}] }},",
+            children.join(", ")
+        );
     }
     code.push_str("];\n");
     code
@@ -61,59 +69,14 @@ pub fn render_open_enum(rust_name: &str, xml_name: &str, values: &[String]) -> S
     code
 }
 
-/// How deep nested fields are listed in the field table (`Donor.ConsName.FirstName`).
-const FIELD_PATH_DEPTH: usize = 3;
-
-/// `RECORD_FIELDS`: for every record type, its field paths in schema order, nested fields in
-/// dot notation. GetIncremental* requests must list fields in this order.
-pub fn render_record_fields(
-    variants: &[RecordVariant],
-    struct_fields: &BTreeMap<String, Vec<ElementInfo>>,
-) -> String {
-    fn walk(
-        type_name: &str,
-        prefix: &str,
-        depth: usize,
-        struct_fields: &BTreeMap<String, Vec<ElementInfo>>,
-        out: &mut Vec<String>,
-    ) {
-        let Some(fields) = struct_fields.get(type_name) else {
-            return;
-        };
-        for ElementInfo {
-            name, type_name, ..
-        } in fields
-        {
-            let path = if prefix.is_empty() {
-                name.clone()
-            } else {
-                format!("{prefix}.{name}")
-            };
-            out.push(path.clone());
-            if let Some(element_type) = type_name {
-                if depth + 1 < FIELD_PATH_DEPTH {
-                    walk(element_type, &path, depth + 1, struct_fields, out);
-                }
-            }
-        }
-    }
+/// `RECORD_TYPES`: the record types, in schema order.
+pub fn render_record_types(variants: &[RecordVariant]) -> String {
     let mut code = String::from(
-        "\n/// Field paths of every record type in schema order (nested fields in dot notation).\n\
-         pub const RECORD_FIELDS: &[(&str, &[&str])] = &[\n",
+        "\n/// The record types of the schema, in schema order.\n\
+         pub(crate) const RECORD_TYPES: &[&str] = &[\n",
     );
     for variant in variants {
-        let mut paths = Vec::new();
-        walk(&variant.xml_name, "", 0, struct_fields, &mut paths);
-        let _ = writeln!(
-            code,
-            "    (\"{}\", &[{}]),",
-            variant.xml_name,
-            paths
-                .iter()
-                .map(|p| format!("\"{p}\""))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        let _ = writeln!(code, "    \"{}\",", variant.xml_name);
     }
     code.push_str("];\n");
     code

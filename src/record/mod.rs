@@ -3,6 +3,7 @@
 //! does not declare; and the open enumerations the schema's extensible value lists become.
 
 mod dynamic;
+pub(crate) mod tables;
 
 pub use dynamic::DynamicRecord;
 

@@ -17,6 +17,7 @@ use xsd_parser_types::quick_xml::{DeserializeSync, SliceReader, WithDeserializer
 
 use super::generated::{crm, ELEMENT_TABLE, ROOT_ELEMENTS};
 use crate::error::DecodeError;
+use crate::record::tables::{self, ChildElement};
 
 /// Namespace of Server API responses.
 pub const CRM_NAMESPACE: &str = "http://convio.com/crm/v1.0";
@@ -186,8 +187,8 @@ fn json_to_xml(body: &[u8]) -> Result<String, DecodeError> {
     };
     let type_name = ROOT_ELEMENTS
         .iter()
-        .find(|(name, _)| *name == root)
-        .map(|(_, type_name)| *type_name)
+        .find(|element| element.name == root)
+        .map(|element| element.type_name)
         .ok_or_else(|| DecodeError::UnexpectedBody {
             expected: "a crm v1.0 response",
             found: root.clone(),
@@ -201,11 +202,8 @@ fn json_to_xml(body: &[u8]) -> Result<String, DecodeError> {
     Ok(xml)
 }
 
-fn children_of(type_name: &str) -> Option<&'static [(&'static str, &'static str, bool, bool)]> {
-    ELEMENT_TABLE
-        .iter()
-        .find(|(name, _)| *name == type_name)
-        .map(|(_, children)| *children)
+fn children_of(type_name: &str) -> Option<&'static [ChildElement]> {
+    tables::children_of(ELEMENT_TABLE, type_name)
 }
 
 fn write_children(
@@ -232,20 +230,26 @@ fn write_children(
     };
     if let Some(unknown) = object
         .keys()
-        .find(|key| !children.iter().any(|(name, ..)| name == key))
+        .find(|key| !children.iter().any(|child| child.name == key.as_str()))
     {
         return Err(structure_error(
             path,
             format!("unknown element `{unknown}`"),
         ));
     }
-    for (name, child_type, repeated, _) in children {
-        let Some(child) = object.get(*name) else {
+    for &ChildElement {
+        name,
+        type_name: child_type,
+        repeated,
+        ..
+    } in children
+    {
+        let Some(child) = object.get(name) else {
             continue;
         };
-        path.push((*name).to_string());
+        path.push(name.to_string());
         match child {
-            Value::Array(items) if *repeated => {
+            Value::Array(items) if repeated => {
                 for item in items {
                     write_element(xml, name, child_type, item, path)?;
                 }

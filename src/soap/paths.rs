@@ -10,14 +10,12 @@ use super::envelope::decode_envelope_with;
 use super::Body;
 use crate::codec::DecodeOptions;
 use crate::error::{DecodeError, Error};
-use crate::generated::{ELEMENT_TABLE, RECORD_FIELDS};
+use crate::generated::{ELEMENT_TABLE, RECORD_TYPES};
+use crate::record::tables::{self, ChildElement};
 use crate::{AnyRecord, Field};
 
-fn children_of(type_name: &str) -> Option<&'static [(&'static str, &'static str, bool, bool)]> {
-    ELEMENT_TABLE
-        .iter()
-        .find(|(name, _)| *name == type_name)
-        .map(|(_, children)| *children)
+fn children_of(type_name: &str) -> Option<&'static [ChildElement]> {
+    tables::children_of(ELEMENT_TABLE, type_name)
 }
 
 /// Builds a record of `record_type` from (path, value) pairs: `Value` sets, `Nil` clears,
@@ -44,7 +42,7 @@ pub fn record_from_paths(
     record_type: &str,
     pairs: &[(String, Field<String>)],
 ) -> Result<AnyRecord, Error> {
-    if !RECORD_FIELDS.iter().any(|(name, _)| *name == record_type) {
+    if !RECORD_TYPES.contains(&record_type) {
         return Err(Error::InvalidArgument(format!(
             "unknown record type `{record_type}`"
         )));
@@ -64,8 +62,13 @@ pub fn record_from_paths(
         let mut node = &mut root;
         let segments: Vec<&str> = path.split('.').collect();
         for (i, segment) in segments.iter().enumerate() {
-            let (_, child_type, repeated, nillable) = children_of(type_name)
-                .and_then(|children| children.iter().find(|(name, ..)| name == segment))
+            let &ChildElement {
+                type_name: child_type,
+                repeated,
+                nillable,
+                ..
+            } = children_of(type_name)
+                .and_then(|children| children.iter().find(|child| child.name == *segment))
                 .ok_or_else(|| {
                     Error::InvalidArgument(format!("`{path}` is not a field of {record_type}"))
                 })?;
@@ -98,8 +101,13 @@ pub fn record_from_paths(
         let Some(children) = children_of(type_name) else {
             return;
         };
-        for (name, child_type, _, _) in children {
-            let Some(child) = node.children.get(*name) else {
+        for &ChildElement {
+            name,
+            type_name: child_type,
+            ..
+        } in children
+        {
+            let Some(child) = node.children.get(name) else {
                 continue;
             };
             for value in &child.values {
