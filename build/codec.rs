@@ -46,8 +46,8 @@ pub fn namespace_of(uri: Option<&str>) -> Result<(&'static str, &'static str), S
     match uri {
         None => Ok(("Other", "")),
         Some("http://schemas.xmlsoap.org/soap/envelope/") => Ok(("Envelope", "soapenv")),
-        Some("urn:soap.convio.com") => Ok(("Messages", "tns")),
-        Some("urn:object.soap.convio.com") => Ok(("Objects", "ens")),
+        Some(crate::NS_MESSAGES) => Ok(("Messages", "tns")),
+        Some(crate::NS_OBJECTS) => Ok(("Objects", "ens")),
         Some(other) => Err(format!(
             "namespace {other} is not one the codec writes (add it to src/codec/names.rs \
              and build/codec.rs)"

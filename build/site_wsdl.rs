@@ -15,8 +15,8 @@ pub fn extract(wsdl: &Path, dir: &Path) -> Result<PathBuf, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let schemas = schemas_of(&text).map_err(|e| format!("{}: {e}", wsdl.display()))?;
     let file_of = |namespace: &str| match namespace {
-        "urn:soap.convio.com" => "messages.xsd".to_string(),
-        "urn:object.soap.convio.com" => "objects.xsd".to_string(),
+        crate::NS_MESSAGES => "messages.xsd".to_string(),
+        crate::NS_OBJECTS => "objects.xsd".to_string(),
         other => format!(
             "schema-{}.xsd",
             other
@@ -29,7 +29,7 @@ pub fn extract(wsdl: &Path, dir: &Path) -> Result<PathBuf, String> {
                 .collect::<String>()
         ),
     };
-    for required in ["urn:soap.convio.com", "urn:object.soap.convio.com"] {
+    for required in [crate::NS_MESSAGES, crate::NS_OBJECTS] {
         if !schemas.contains_key(required) {
             return Err(format!(
                 "{}: no xs:schema for namespace {required} in wsdl:types",

@@ -19,20 +19,21 @@ pub(crate) enum Ns {
     Other,
 }
 
+/// The SOAP 1.1 envelope namespace.
+pub(crate) const ENVELOPE_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+/// The namespace of the service's operations.
+pub(crate) const MESSAGES_NS: &str = "urn:soap.convio.com";
+/// The namespace of the service's records.
+pub(crate) const OBJECTS_NS: &str = "urn:object.soap.convio.com";
+/// The XML Schema instance namespace (`xsi:type`, `xsi:nil`).
+pub(crate) const INSTANCE_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
+
 /// `(namespace, URI, prefix written)` of every known namespace.
 const KNOWN: &[(Ns, &str, &str)] = &[
-    (
-        Ns::Envelope,
-        "http://schemas.xmlsoap.org/soap/envelope/",
-        "soapenv",
-    ),
-    (Ns::Messages, "urn:soap.convio.com", "tns"),
-    (Ns::Objects, "urn:object.soap.convio.com", "ens"),
-    (
-        Ns::Instance,
-        "http://www.w3.org/2001/XMLSchema-instance",
-        "xsi",
-    ),
+    (Ns::Envelope, ENVELOPE_NS, "soapenv"),
+    (Ns::Messages, MESSAGES_NS, "tns"),
+    (Ns::Objects, OBJECTS_NS, "ens"),
+    (Ns::Instance, INSTANCE_NS, "xsi"),
 ];
 
 impl Ns {
@@ -54,7 +55,8 @@ impl Ns {
 }
 
 /// The namespace declarations a written document carries on its root element, for every
-/// namespace in [`KNOWN`] (so that every known prefix is in scope everywhere).
+/// namespace in [`KNOWN`] (so that every known prefix is in scope everywhere). Spelled out
+/// because `concat!` takes only literals; the test below holds it to [`KNOWN`].
 pub(crate) const ROOT_DECLARATIONS: &str = concat!(
     r#" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance""#,
     r#" xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/""#,

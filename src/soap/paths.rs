@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use super::envelope::decode_envelope_with;
 use super::Body;
+use crate::codec::names::ROOT_DECLARATIONS;
 use crate::codec::DecodeOptions;
 use crate::error::{DecodeError, Error};
 use crate::generated::{ELEMENT_TABLE, RECORD_TYPES};
@@ -130,7 +131,7 @@ pub fn record_from_paths(
     let mut fields = String::new();
     write(&mut fields, record_type, &root);
     let document = format!(
-        r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:tns="urn:soap.convio.com" xmlns:ens="urn:object.soap.convio.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><tns:QueryResponse><tns:Record xsi:type="ens:{record_type}">{fields}</tns:Record></tns:QueryResponse></soapenv:Body></soapenv:Envelope>"#
+        r#"<soapenv:Envelope{ROOT_DECLARATIONS}><soapenv:Body><tns:QueryResponse><tns:Record xsi:type="ens:{record_type}">{fields}</tns:Record></tns:QueryResponse></soapenv:Body></soapenv:Envelope>"#
     );
     // Strict: a value that is not of its field's type is refused, not kept aside.
     let envelope =
