@@ -347,6 +347,20 @@ fn get_incremental_deletes() {
 }
 
 #[test]
+fn get_incremental_inserts_count() {
+    snap(
+        "get_incremental_inserts_count",
+        Body::GetIncrementalInsertsCount(tns::IncrementalCountRequestType {
+            partition_id: 1001,
+            record_type: "Constituent".into(),
+            page: None,
+            page_size: None,
+            unknown: Default::default(),
+        }),
+    );
+}
+
+#[test]
 fn get_synchronization_request_log() {
     snap(
         "get_synchronization_request_log",

@@ -644,6 +644,9 @@ fn call_scope(body: &Body) -> (Option<u64>, Option<usize>) {
         Body::GetIncrementalInserts(r)
         | Body::GetIncrementalUpdates(r)
         | Body::GetIncrementalDeletes(r) => (Some(r.partition_id), None),
+        Body::GetIncrementalInsertsCount(r)
+        | Body::GetIncrementalUpdatesCount(r)
+        | Body::GetIncrementalDeletesCount(r) => (Some(r.partition_id), None),
         Body::StartSynchronization(r) => (Some(r.partition_id), None),
         Body::EndSynchronization(r) => (Some(r.partition_id), None),
         _ => (None, None),

@@ -318,6 +318,55 @@ impl Client {
         })
     }
 
+    /// How many records of `record_type` a download of the active window returns
+    /// (GetIncrementalInsertsCount, GetIncrementalUpdatesCount, GetIncrementalDeletesCount),
+    /// for progress and planning before paging.
+    ///
+    /// ```no_run
+    /// # async fn run(client: convio::soap::Client) -> Result<(), convio::Error> {
+    /// use convio::soap::IncrementalKind;
+    ///
+    /// let inserts = client.incremental_count(IncrementalKind::Inserts, "Constituent").await?;
+    /// println!("{inserts} new constituents to download");
+    /// # Ok(()) }
+    /// ```
+    pub async fn incremental_count(
+        &self,
+        kind: IncrementalKind,
+        record_type: &str,
+    ) -> Result<u64, Error> {
+        let request = tns::IncrementalCountRequestType {
+            partition_id: self.required_partition(None)?,
+            record_type: Text::from(record_type),
+            page: None,
+            page_size: None,
+            unknown: Default::default(),
+        };
+        let (operation, body) = match kind {
+            IncrementalKind::Inserts => (
+                "GetIncrementalInsertsCount",
+                Body::GetIncrementalInsertsCount(request),
+            ),
+            IncrementalKind::Updates => (
+                "GetIncrementalUpdatesCount",
+                Body::GetIncrementalUpdatesCount(request),
+            ),
+            IncrementalKind::Deletes => (
+                "GetIncrementalDeletesCount",
+                Body::GetIncrementalDeletesCount(request),
+            ),
+        };
+        let body = self.call(operation, body, Replay::Idempotent).await?;
+        expect(body, operation, |b| match b {
+            Body::GetIncrementalInsertsCountResponse(r)
+            | Body::GetIncrementalUpdatesCountResponse(r)
+            | Body::GetIncrementalDeletesCountResponse(r) => r
+                .record_count
+                .or_else(|| r.result.map(|result| result.record_count)),
+            _ => None,
+        })
+    }
+
     /// Pages of records added to the partition in the active window. `fields` may be in any
     /// order: they are sent in schema order, as the server requires.
     pub fn incremental_inserts<I, S>(&self, record_type: &str, fields: I) -> Result<Pages, Error>

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::reads::{incremental, query_operation};
+use super::reads::{incremental, incremental_count, query_operation};
 use super::{
     boolean, check_sequence, date_time, fault, invalid_request, number, required_partition,
     response, text, FaultReply, MAX_PAGE_SIZE,
@@ -106,6 +106,20 @@ pub(super) fn operate(
                 ],
             )?;
             incremental(state, user, op)
+        }
+        "GetIncrementalInsertsCount"
+        | "GetIncrementalUpdatesCount"
+        | "GetIncrementalDeletesCount" => {
+            check_sequence(
+                op,
+                &[
+                    ("PartitionId", 1, 1),
+                    ("RecordType", 1, 1),
+                    ("Page", 0, 1),
+                    ("PageSize", 0, 1),
+                ],
+            )?;
+            incremental_count(state, user, op)
         }
         "GetSynchronizationRequestLog" => {
             check_sequence(op, &[("SyncId", 1, 1)])?;

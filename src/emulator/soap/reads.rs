@@ -1,12 +1,14 @@
 //! The paged reads: Query and the GetIncremental* downloads of a synchronization window.
 
+use std::sync::Arc;
+
 use super::{
     fault, invalid, invalid_request, number, required_partition, response, text, FaultReply,
     MAX_PAGE_SIZE,
 };
 use crate::emulator::query::parse_query;
 use crate::emulator::records::{expand_selection, Fields, RecordWriter};
-use crate::emulator::state::{ChangeKind, State};
+use crate::emulator::state::{ChangeKind, State, SyncWindow};
 use crate::emulator::xml::{Element, TNS};
 
 fn page_bounds(
@@ -144,6 +146,64 @@ fn condition_holds(fields: &Fields, field: &str, value: &str) -> bool {
     }
 }
 
+/// The active window of `user` on `partition` and the ids of the records of `record_type` the
+/// `operation` (a GetIncremental* download or its Count) covers.
+fn window_ids(
+    state: &mut State,
+    user: &str,
+    partition: u64,
+    record_type: &str,
+    operation: &str,
+) -> Result<(SyncWindow, Arc<Vec<u64>>), FaultReply> {
+    let window = state
+        .active_window(user, partition)
+        .cloned()
+        .ok_or_else(|| {
+            fault(
+                "SYNCHRONIZATION",
+                "SynchronizationFault",
+                format!("no active synchronization on partition {partition}"),
+            )
+        })?;
+    let kind = match operation.trim_end_matches("Count") {
+        "GetIncrementalInserts" => ChangeKind::Insert,
+        "GetIncrementalUpdates" => ChangeKind::Update,
+        _ => ChangeKind::Delete,
+    };
+    // Changes are logged for the writable record types; the others never change here.
+    let ids = if state.active_records(record_type).is_some() {
+        state.window_changes_cached(&window, record_type, kind)
+    } else {
+        Arc::new(Vec::new())
+    };
+    Ok((window, ids))
+}
+
+/// GetIncrementalInsertsCount, UpdatesCount and DeletesCount: how many records the matching
+/// download of the active window returns.
+pub(super) fn incremental_count(
+    state: &mut State,
+    user: &str,
+    op: &Element,
+) -> Result<String, FaultReply> {
+    let partition = required_partition(state, op)?;
+    let record_type = text(op, "RecordType")?.unwrap_or_default().to_string();
+    if state.settings.schema.record_fields(&record_type).is_none() {
+        return Err(invalid_request(format!(
+            "`{record_type}` is not a synchronizable record type"
+        )));
+    }
+    // Page and PageSize are accepted (clients send them) but do not change the count.
+    for name in ["Page", "PageSize"] {
+        number(op, name)?;
+    }
+    let (_, ids) = window_ids(state, user, partition, &record_type, &op.name)?;
+    Ok(response(
+        &op.name,
+        &format!("<RecordCount>{}</RecordCount>", ids.len()),
+    ))
+}
+
 pub(super) fn incremental(
     state: &mut State,
     user: &str,
@@ -183,27 +243,7 @@ pub(super) fn incremental(
         last = position;
     }
     let paths = expand_selection(&schema, &record_type, &requested).map_err(invalid_request)?;
-    let window = state
-        .active_window(user, partition)
-        .cloned()
-        .ok_or_else(|| {
-            fault(
-                "SYNCHRONIZATION",
-                "SynchronizationFault",
-                format!("no active synchronization on partition {partition}"),
-            )
-        })?;
-    let kind = match op.name.as_str() {
-        "GetIncrementalInserts" => ChangeKind::Insert,
-        "GetIncrementalUpdates" => ChangeKind::Update,
-        _ => ChangeKind::Delete,
-    };
-    // Changes are logged for the writable record types; the others never change here.
-    let ids = if state.active_records(&record_type).is_some() {
-        state.window_changes_cached(&window, &record_type, kind)
-    } else {
-        std::sync::Arc::new(Vec::new())
-    };
+    let (window, ids) = window_ids(state, user, partition, &record_type, &op.name)?;
     let range = page_bounds(page, page_size, ids.len())?;
     let mut out = String::new();
     let writer = RecordWriter::new(&schema, "Record", &record_type, &paths);
