@@ -130,6 +130,11 @@ const PRIMITIVES: &[(&str, &str)] = &[
     ("xs:positiveInteger", "u64"),
 ];
 
+/// Simple types of the SOAP schemas read as one of our scalar types: a request date-time is
+/// either an `xs:dateTime` or the reference's looser spelling, and `DateTime` keeps either as
+/// text.
+const SOAP_SCALARS: &[(&str, &str)] = &[("tns:RequestDateTime", "DateTime")];
+
 /// Which reader and writer the generated types get.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Target {
@@ -156,6 +161,16 @@ fn base_config(schema: &Path, target: Target) -> Config {
                 CustomMeta::new(*rust_type).include_from(format!("core::primitive::{rust_type}")),
             ),
         ));
+    }
+    if target == Target::Soap {
+        for (xml_type, rust_type) in SOAP_SCALARS {
+            config.interpreter.types.push((
+                IdentQuadruple::from((IdentType::Type, *xml_type)),
+                MetaType::from(
+                    CustomMeta::new(*rust_type).include_from(format!("crate::types::{rust_type}")),
+                ),
+            ));
+        }
     }
     let config = config
         .with_schema(Schema::File(schema.to_path_buf()))

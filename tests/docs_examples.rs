@@ -247,6 +247,20 @@ async fn the_emulator_answers_the_documented_requests() {
     else {
         panic!()
     };
+    // The page's own example carries no Session header: read, then refused for the session
+    // only (not as a malformed or invalid message).
+    let Error::Fault(fault) =
+        decode_response(send("getservertime-request-page.xml").await.as_bytes()).unwrap_err()
+    else {
+        panic!()
+    };
+    assert_eq!(fault.kind, FaultKind::Session);
+    // The documented spelling of dates in a request is read.
+    let Body::GetSynchronizationLogResponse(_) =
+        decode_response(send("getsynchronizationlog-request.xml").await.as_bytes()).unwrap()
+    else {
+        panic!()
+    };
 
     // GetIncrementalUpdates needs an open window; without one the server faults.
     let Error::Fault(fault) =
