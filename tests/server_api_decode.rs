@@ -147,6 +147,28 @@ fn interests_with_string_booleans() {
 }
 
 #[test]
+fn login_test_answers_in_the_documented_order() {
+    let login: crm::LoginResponseType = ok(
+        &fixture("loginTest.xml"),
+        ResponseFormat::Xml,
+        &["loginResponse"],
+    );
+    assert_eq!(login.cons_id, Field::Value(100245));
+    assert_eq!(login.timestamp, text("1454341434"));
+    assert_eq!(login.signature, text("451e7f1178fa4ed1cc68c44970f29345"));
+    assert_eq!(login.token, Field::Nil);
+    assert_eq!(
+        login.login_test_url,
+        text("https://secure2.convio.net/organization/site/CRConsAPI?v=1.0&api_key=site_api_key&method=loginTest")
+    );
+    assert_eq!(
+        (login.nonce, login.jsessionid, login.routing_id),
+        (Field::Nil, Field::Nil, Field::Nil)
+    );
+    assert_eq!(login.message, Field::Absent);
+}
+
+#[test]
 fn logout_and_field_choices() {
     let logout: crm::LoginResponseType = both("logout", "loginResponse");
     assert_eq!(logout.message, text("User logged out successfully."));
