@@ -260,7 +260,7 @@ fn checked_value(
 }
 
 /// Wildcard children of complex types, for `select ConsName` and `select *`.
-fn wildcard<'s>(schema: &'s Schema, type_name: &str) -> Vec<&'s str> {
+pub(crate) fn wildcard<'s>(schema: &'s Schema, type_name: &str) -> Vec<&'s str> {
     match type_name {
         "Constituent" => vec!["ConsId", "MemberId", "ConsName", "UserName", "PrimaryEmail"],
         "Name" => vec!["FirstName", "LastName"],

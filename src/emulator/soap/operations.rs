@@ -175,6 +175,22 @@ fn window_xml(window: &crate::emulator::state::SyncWindow) -> String {
     )
 }
 
+/// A field's `Type` as the service names it: the XML Schema type of a simple value (the
+/// runtime schema holds the Rust kind it is read as), or the record type of a nested one.
+fn described_type(kind: &str) -> &str {
+    match kind {
+        "u64" => "nonNegativeInteger",
+        "u32" => "unsignedInt",
+        "i64" | "i32" => "integer",
+        "bool" => "boolean",
+        "Text" | "String" | "string" => "string",
+        "Decimal" | "decimal" => "decimal",
+        "DateTime" => "dateTime",
+        "Date" | "date" => "date",
+        other => other,
+    }
+}
+
 fn describe(state: &State, record_type: &str) -> Result<String, FaultReply> {
     let children = state
         .settings
@@ -201,13 +217,21 @@ fn describe(state: &State, record_type: &str) -> Result<String, FaultReply> {
         let _ = write!(out, "<{operation}>{supported}</{operation}>");
     }
     out.push_str("</SupportedOperations>");
+    let wildcard = crate::emulator::records::wildcard(&state.settings.schema, record_type);
     for field in children {
         let writable =
             writable_record && !crate::emulator::records::is_read_only(record_type, &field.name);
         let _ = write!(
             out,
-            "<Field><Name>{}</Name><Writable>{writable}</Writable><Custom>{}</Custom><Nillable>{}</Nillable><Multiple>{}</Multiple><Type>{}</Type></Field>",
-            field.name, field.custom, field.nillable, field.repeated, field.type_name
+            "<Field><Name>{}</Name><Writable>{writable}</Writable><Custom>{}</Custom>\
+             <Nillable>{}</Nillable><Multiple>{}</Multiple><Type>{}</Type>\
+             <IsWildcard>{}</IsWildcard></Field>",
+            field.name,
+            field.custom,
+            field.nillable,
+            field.repeated,
+            described_type(&field.type_name),
+            wildcard.contains(&field.name.as_str()),
         );
     }
     out.push_str("</Result>");
