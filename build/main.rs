@@ -222,7 +222,36 @@ fn generate_soap(envelope: &Path) -> Result<String, String> {
         Some((NS_OBJECTS, RECORD_BASE)),
     )?;
     code.push_str(&render_element_table(&[], &struct_fields));
+    code.push_str(&render_open_enum(
+        "RecordType",
+        "RecordType",
+        &record_type_names(Path::new(RECORD_TYPE_NAMES))?,
+    ));
     Ok(code)
+}
+
+/// The record type names the service accepts, whatever WSDL the types come from.
+const RECORD_TYPE_NAMES: &str = "schemas/soap/record-types.txt";
+
+/// The names of `path`: one per line; blank lines and `#` comments skipped.
+fn record_type_names(path: &Path) -> Result<Vec<String>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let names: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(str::to_string)
+        .collect();
+    if let Some(bad) = names
+        .iter()
+        .find(|name| !name.chars().all(|c| c.is_ascii_alphanumeric()))
+    {
+        return Err(format!(
+            "{}: `{bad}` is not a record type name",
+            path.display()
+        ));
+    }
+    Ok(names)
 }
 
 /// Runs xsd-parser stage by stage, with our steps between the stages.

@@ -101,6 +101,13 @@ pub fn upper_first(name: &str) -> String {
 }
 
 pub fn variant_ident(value: &str) -> String {
+    // A CamelCase name (TeamRaiserRegistration) is an identifier already.
+    let is_camel_case = value.starts_with(|c: char| c.is_ascii_uppercase())
+        && value.chars().all(|c| c.is_ascii_alphanumeric())
+        && value.chars().any(|c| c.is_ascii_lowercase());
+    if is_camel_case {
+        return value.to_string();
+    }
     // RECORD_NOT_FOUND -> RecordNotFound
     value
         .split(['_', '-', ' '])

@@ -43,7 +43,7 @@ pub(crate) mod record;
 pub mod records {
     pub use crate::generated::records::*;
     pub use crate::record::TypedRecord;
-    pub use crate::{AnyRecord, DynamicRecord, ResultCode};
+    pub use crate::{AnyRecord, DynamicRecord, RecordType, ResultCode};
 }
 pub mod schema;
 pub mod server_api;
@@ -56,7 +56,7 @@ pub mod wsdl;
 pub use codec::{DecodeOptions, Element, Unknown};
 pub use error::{DecodeError, EncodeError, Error};
 pub use field::Field;
-pub use generated::{AnyRecord, ResultCode};
+pub use generated::{AnyRecord, RecordType, ResultCode};
 /// The date and time crate of [`DateTime::timestamp`] and [`Date::civil`], re-exported so that
 /// its version always matches.
 pub use jiff;

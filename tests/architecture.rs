@@ -25,6 +25,7 @@ const ROOT_ITEMS: &[(&str, &str)] = &[
     ("Decimal", "types"),
     ("AnyRecord", "generated"),
     ("ResultCode", "generated"),
+    ("RecordType", "generated"),
     ("DynamicRecord", "record"),
     ("Error", "error"),
     ("DecodeError", "codec"),
