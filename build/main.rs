@@ -354,6 +354,16 @@ fn run_pipeline(
                 }
                 let deserializer = type_.base.deserializer_ident.to_string();
                 let attributes_optional = type_.attributes.iter().all(|a| a.is_option);
+                // A record type whose fields no source shows is still a struct that keeps what
+                // a server sends (its `unknown` field), not a unit struct.
+                let is_record = record_variants.iter().any(|v| v.xml_name == xml_name);
+                if is_record && matches!(type_.mode, StructMode::Empty { .. }) {
+                    type_.mode = StructMode::Sequence {
+                        elements: Vec::new(),
+                        allow_any: false,
+                    };
+                    struct_fields.entry(xml_name.clone()).or_default();
+                }
                 let elements = match &mut type_.mode {
                     StructMode::Sequence { elements, .. } | StructMode::All { elements, .. } => {
                         elements

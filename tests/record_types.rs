@@ -37,3 +37,49 @@ fn every_record_type_the_bundled_schema_types_is_a_known_name() {
         );
     }
 }
+
+#[test]
+fn a_sustaining_gift_reads_its_recurring_payment_typed_and_keeps_what_undocumented_parts_hold() {
+    use convio::records::Donation;
+    use convio::soap::{decode_response, Body};
+
+    let page = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">
+  <soap:Body>
+    <QueryResponse xmlns="urn:soap.convio.com" xmlns:ens="urn:object.soap.convio.com"
+        xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+      <Record xsi:type="ens:Donation">
+        <ens:TransactionId>5001001</ens:TransactionId>
+        <ens:MatchingGift><ens:CompanyName>Initech</ens:CompanyName></ens:MatchingGift>
+        <ens:RecurringPayment>
+          <ens:Type>monthly</ens:Type>
+          <ens:RecurringAmount>25.00</ens:RecurringAmount>
+          <ens:NumberOfPayments>7</ens:NumberOfPayments>
+          <ens:CreationDate>2026-04-01T09:00:00Z</ens:CreationDate>
+        </ens:RecurringPayment>
+      </Record>
+    </QueryResponse>
+  </soap:Body>
+</soap:Envelope>"#;
+    let Body::QueryResponse(response) = decode_response(page.as_bytes()).unwrap() else {
+        panic!("not a QueryResponse")
+    };
+    let gift = response.record[0].get::<Donation>().expect("a Donation");
+    let pledge = gift
+        .recurring_payment
+        .as_option()
+        .expect("a RecurringPayment");
+    assert_eq!(
+        pledge.recurring_amount.as_option().map(|a| a.as_str()),
+        Some("25.00")
+    );
+    assert_eq!(pledge.number_of_payments.as_option(), Some(&7));
+    assert_eq!(
+        pledge.creation_date.as_option().and_then(|d| d.timestamp()),
+        Some("2026-04-01T09:00:00Z".parse().unwrap())
+    );
+    let matching = gift.matching_gift.as_option().expect("a MatchingGift");
+    assert!(
+        !matching.unknown.is_empty(),
+        "what a server sends inside is kept"
+    );
+}

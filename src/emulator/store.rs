@@ -19,6 +19,10 @@ pub const DOCUMENTED_TYPES: &[&str] = &[
     "DonationCampaign",
     "DonationLevel",
     "Donation",
+    "RecurringPayment",
+    "InteractionSource",
+    "MatchingGift",
+    "Recognition",
 ];
 
 /// Documented record types the emulator keeps records of although clients cannot write
