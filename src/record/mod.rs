@@ -225,6 +225,7 @@ macro_rules! open_enum {
     ($name:ident, $xml_name:literal, $($variant:ident => $value:literal,)+) => {
         #[doc = concat!("Values of the schema enumeration `", $xml_name, "`; values a newer server adds are kept in `Other`.")]
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub enum $name {
             $(
                 #[doc = concat!("`", $value, "`")]
