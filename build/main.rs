@@ -18,6 +18,7 @@
 //! Errors are reported as one readable line and a failing exit status, never a panic.
 
 mod codec;
+mod naming;
 mod patch;
 mod schema_model;
 mod site_wsdl;
@@ -182,7 +183,7 @@ fn base_config(schema: &Path, target: Target) -> Config {
         .with_nillable_type("crate::field::Field")
         .with_derive(["Debug", "Clone", "PartialEq"]);
     match target {
-        Target::Soap => config,
+        Target::Soap => config.with_naming(naming::DistinctTypeNames::default()),
         // Boxed: each parser state is moved on every event; boxing keeps the moves small.
         Target::ServerApi => config.with_quick_xml_deserialize_config(true),
     }

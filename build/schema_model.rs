@@ -1,6 +1,8 @@
 //! Questions asked of xsd-parser's type model: namespaces, prefixes, record types.
 
 use std::collections::BTreeMap;
+use xsd_parser::models::Naming as DefaultNaming;
+use xsd_parser::traits::Naming as _;
 
 use xsd_parser::models::meta::{Base, MetaTypeVariant, MetaTypes};
 use xsd_parser::{IdentType, TypeIdent};
@@ -75,7 +77,11 @@ pub fn concrete_extensions(
         if let Base::Extension(parent) = &complex.base {
             if *parent == base_ident {
                 let xml_name = ident.name.to_string();
-                let rust_type = format!("crate::generated::ens::{}Type", upper_first(&xml_name));
+                // As the generator names it (see naming.rs): formatted, then the postfix.
+                let rust_type = format!(
+                    "crate::generated::ens::{}Type",
+                    DefaultNaming::default().format_type_name(&xml_name)
+                );
                 found.insert(
                     xml_name.clone(),
                     RecordVariant {
