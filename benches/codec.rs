@@ -150,6 +150,45 @@ fn page(populated: usize, values: Values) -> Vec<u8> {
         .expect("encodes")
 }
 
+/// The same page in the shape the documentation shows responses in: the default namespace
+/// and `ens`, `xsi` declared on the response element, an unprefixed `Record`, the envelope as
+/// `soap:`; indented (as the reference pages print it) or compact.
+fn documented_page(populated: usize, indented: bool) -> Vec<u8> {
+    let records = (0..RECORDS)
+        .map(|n| record(n, populated, Values::Realistic))
+        .collect();
+    let body = Body::GetIncrementalUpdatesResponse(tns::RecordPageType {
+        record: records,
+        unknown: Default::default(),
+    });
+    let encoder = if indented {
+        Encoder::new().indent(2)
+    } else {
+        Encoder::new()
+    };
+    let ours = String::from_utf8(
+        encoder
+            .encode(&Envelope::request(None, body))
+            .expect("encodes"),
+    )
+    .expect("utf-8");
+    let open_end = ours.find("<soapenv:Body>").expect("a Body");
+    let documented = format!(
+        r#"<?xml version='1.0' encoding='UTF-8'?>{}<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">{}"#,
+        if indented { "\n" } else { "" },
+        &ours[open_end..]
+    )
+    .replace("soapenv:", "soap:")
+    .replace(
+        "<tns:GetIncrementalUpdatesResponse>",
+        r#"<GetIncrementalUpdatesResponse xmlns="urn:soap.convio.com" xmlns:ens="urn:object.soap.convio.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">"#,
+    )
+    .replace("</tns:GetIncrementalUpdatesResponse>", "</GetIncrementalUpdatesResponse>")
+    .replace("<tns:Record ", "<Record ")
+    .replace("</tns:Record>", "</Record>");
+    documented.into_bytes()
+}
+
 mod plain {
     //! Plain serde structs for the same page (baseline c).
     use serde::Deserialize;
@@ -280,6 +319,29 @@ fn bench_decode(c: &mut Criterion) {
         }
         group.finish();
     }
+    // The documented response shape, 50 fields: indented and compact.
+    let mut group = c.benchmark_group("decode_page_200_records_documented_shape");
+    for (name, indented) in [("indented", true), ("compact", false)] {
+        let bytes = documented_page(50, indented);
+        std::fs::write(
+            format!("target/bench/page-documented-{name}-50.xml"),
+            &bytes,
+        )
+        .expect("write page");
+        group.throughput(Throughput::Bytes(bytes.len() as u64));
+        group.bench_with_input(BenchmarkId::new("typed", name), &bytes, |b, bytes| {
+            b.iter(|| match decode_response(black_box(bytes)) {
+                Ok(Body::GetIncrementalUpdatesResponse(page)) => page.record.len(),
+                other => panic!("{other:?}"),
+            })
+        });
+        group.bench_with_input(
+            BenchmarkId::new("raw_quick_xml_reader", name),
+            &bytes,
+            |b, bytes| b.iter(|| baselines::raw_reader_loop(black_box(bytes))),
+        );
+    }
+    group.finish();
 }
 
 fn update_of_50(values: Values) -> Envelope {
