@@ -64,39 +64,16 @@ fn crm_json_corpus() {
     replay("crm_json", |data| crm(data, ResponseFormat::Json));
 }
 
+/// The site the `emulator_request` target hands its inputs to.
+#[cfg(feature = "emulator")]
+#[path = "../fuzz/harness/emulator_site.rs"]
+mod emulator_site;
+
 #[cfg(feature = "emulator")]
 #[test]
 fn emulator_request_corpus() {
-    use convio::emulator::{Clock, Emulator, Site};
-    use std::time::Duration;
-
-    // As in fuzz/fuzz_targets/emulator_request.rs: the session the corpus carries, a second
-    // API user, donations, and one synchronization window open, on a manual clock.
-    const TOKEN: &str = "0000000000000000000000009e3779b97f4a7c15:JSESSIONID=emu000001:10000101:2009-02-13T23:31:30Z";
-    fn site() -> Site {
-        let clock = Clock::manual(1_234_567_890);
-        let site = Emulator::builder()
-            .seed(2)
-            .seed_donations(3)
-            .user("clerk", "clerk-password")
-            .clock(clock.clone())
-            .build_site();
-        site.open_session("apiuser", TOKEN);
-        clock.advance(Duration::from_secs(60));
-        let start = format!(
-            "<soapenv:Envelope xmlns:soapenv='http://schemas.xmlsoap.org/soap/envelope/'>\
-             <soapenv:Header><Session xmlns='urn:soap.convio.com'><SessionId>{TOKEN}</SessionId>\
-             </Session></soapenv:Header><soapenv:Body><StartSynchronization \
-             xmlns='urn:soap.convio.com'><PartitionId>1001</PartitionId></StartSynchronization>\
-             </soapenv:Body></soapenv:Envelope>"
-        );
-        let answer = site.answer_soap(start.as_bytes());
-        assert_eq!(answer.status, 200, "{}", answer.body);
-        site
-    }
-
     replay("emulator_request", |data| {
-        let _ = site().answer_soap(data);
-        let _ = site().answer_server_api(&hyper::Method::POST, data);
+        let _ = emulator_site::site().answer_soap(data);
+        let _ = emulator_site::site().answer_server_api(&hyper::Method::POST, data);
     });
 }

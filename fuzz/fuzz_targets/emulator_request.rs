@@ -1,47 +1,14 @@
 #![no_main]
 //! The emulator's request side: the SOAP endpoint (its XML reader first) and the Server API
-//! servlet (form-encoded bodies). Only "no panic" is checked; any reply is fine.
-//!
-//! The state (two seeded constituents and three donations, as
-//! `Emulator::builder().seed(2).seed_donations(3)`, and a second API user) runs on a
-//! manual clock, has one session opened up front with the fixed token below (served
-//! emulators hand out random ones) and a synchronization window open on partition 1001, so
-//! SOAP inputs carrying that token reach the operations, including the incremental pages,
-//! instead of stopping at the session check:
-//! `0000000000000000000000009e3779b97f4a7c15:JSESSIONID=emu000001:10000101:2009-02-13T23:31:30Z`
+//! servlet (form-encoded bodies), each on a fresh site of `fuzz/harness/emulator_site.rs`.
+//! Only "no panic" is checked; any reply is fine.
 
-use std::time::Duration;
+#[path = "../harness/emulator_site.rs"]
+mod emulator_site;
 
-use convio::emulator::{Clock, Emulator, Site};
 use libfuzzer_sys::fuzz_target;
 
-/// The session token the corpus carries.
-const TOKEN: &str =
-    "0000000000000000000000009e3779b97f4a7c15:JSESSIONID=emu000001:10000101:2009-02-13T23:31:30Z";
-
-fn site() -> Site {
-    let clock = Clock::manual(1_234_567_890);
-    let site = Emulator::builder()
-        .seed(2)
-        .seed_donations(3)
-        .user("clerk", "clerk-password")
-        .clock(clock.clone())
-        .build_site();
-    site.open_session("apiuser", TOKEN);
-    clock.advance(Duration::from_secs(60));
-    let start = format!(
-        "<soapenv:Envelope xmlns:soapenv='http://schemas.xmlsoap.org/soap/envelope/'>\
-         <soapenv:Header><Session xmlns='urn:soap.convio.com'><SessionId>{TOKEN}</SessionId>\
-         </Session></soapenv:Header><soapenv:Body><StartSynchronization \
-         xmlns='urn:soap.convio.com'><PartitionId>1001</PartitionId></StartSynchronization>\
-         </soapenv:Body></soapenv:Envelope>"
-    );
-    let answer = site.answer_soap(start.as_bytes());
-    assert_eq!(answer.status, 200, "{}", answer.body);
-    site
-}
-
 fuzz_target!(|data: &[u8]| {
-    let _ = site().answer_soap(data);
-    let _ = site().answer_server_api(&hyper::Method::POST, data);
+    let _ = emulator_site::site().answer_soap(data);
+    let _ = emulator_site::site().answer_server_api(&hyper::Method::POST, data);
 });
