@@ -10,6 +10,7 @@ use crate::emulator::query::parse_query;
 use crate::emulator::records::{expand_selection, Fields, RecordWriter};
 use crate::emulator::state::{ChangeKind, State, SyncWindow};
 use crate::emulator::xml::{Element, TNS};
+use crate::schema::Schema;
 
 fn page_bounds(
     page: u64,
@@ -146,6 +147,18 @@ fn condition_holds(fields: &Fields, field: &str, value: &str) -> bool {
     }
 }
 
+/// The field paths of a record type the downloads serve, in WSDL order.
+fn synchronizable_fields<'s>(
+    schema: &'s Schema,
+    record_type: &str,
+) -> Result<&'s [String], FaultReply> {
+    schema.record_fields(record_type).ok_or_else(|| {
+        invalid_request(format!(
+            "`{record_type}` is not a synchronizable record type"
+        ))
+    })
+}
+
 /// The active window of `user` on `partition` and the ids of the records of `record_type` the
 /// `operation` (a GetIncremental* download or its Count) covers.
 fn window_ids(
@@ -188,11 +201,7 @@ pub(super) fn incremental_count(
 ) -> Result<String, FaultReply> {
     let partition = required_partition(state, op)?;
     let record_type = text(op, "RecordType")?.unwrap_or_default().to_string();
-    if state.settings.schema.record_fields(&record_type).is_none() {
-        return Err(invalid_request(format!(
-            "`{record_type}` is not a synchronizable record type"
-        )));
-    }
+    synchronizable_fields(&state.settings.schema, &record_type)?;
     // Page and PageSize are accepted (clients send them) but do not change the count.
     for name in ["Page", "PageSize"] {
         number(op, name)?;
@@ -224,11 +233,7 @@ pub(super) fn incremental(
         })
         .collect::<Result<_, _>>()?;
     let schema = std::sync::Arc::clone(&state.settings.schema);
-    let order = schema.record_fields(&record_type).ok_or_else(|| {
-        invalid_request(format!(
-            "`{record_type}` is not a synchronizable record type"
-        ))
-    })?;
+    let order = synchronizable_fields(&schema, &record_type)?;
     let mut last = 0;
     for field in &requested {
         let position = order

@@ -30,6 +30,17 @@ struct Keys {
     email: Option<String>,
 }
 
+impl Keys {
+    /// The stored constituent these keys name: by ConsId, else MemberId, else PrimaryEmail.
+    fn locate(&self, state: &State) -> Result<u64, (&'static str, String)> {
+        state.locate(
+            self.cons_id,
+            self.member_id.as_deref(),
+            self.email.as_deref(),
+        )
+    }
+}
+
 fn keys(record: &Element) -> Result<Keys, FaultReply> {
     let text = |name: &str| {
         record
@@ -248,16 +259,17 @@ fn identity_fields(state: &State, cons_id: Option<u64>, keys: &Keys) -> Fields {
     fields
 }
 
-/// The SOAP result code of a refusal (a member id taken by a new record is a duplicate key;
-/// by a changed one, a match with an existing record).
-fn refusal_code(refusal: &Refusal, creating: bool) -> &'static str {
-    match refusal {
+/// The SOAP result code and message of a refusal (a member id taken by a new record is a
+/// duplicate key; by a changed one, a match with an existing record).
+fn refused(refusal: Refusal, creating: bool) -> (&'static str, String) {
+    let code = match refusal {
         Refusal::EmailRequired => "REQUIRED_FIELDS_MISSING",
         Refusal::MemberIdTaken(_) if creating => "DUPLICATE_MEMBER_KEY",
         Refusal::MemberIdTaken(_) => "MATCH_EXISTING",
         Refusal::EmailTaken(_) => "DUPLICATE_EMAIL",
         Refusal::UserNameTaken(_) => "DUPLICATE_USER_NAME",
-    }
+    };
+    (code, refusal.to_string())
 }
 
 fn create(
@@ -269,7 +281,7 @@ fn create(
     patch.apply(&mut fields, ListMode::Set, &["ConsId"]);
     let cons_id = state
         .create_constituent(fields, user)
-        .map_err(|refusal| (refusal_code(&refusal, true), refusal.to_string()))?;
+        .map_err(|refusal| refused(refusal, true))?;
     Ok((cons_id, "User added."))
 }
 
@@ -280,11 +292,7 @@ fn update(
     patch: &Patch,
     lists: ListMode,
 ) -> Result<(u64, &'static str), (&'static str, String)> {
-    let cons_id = state.locate(
-        keys.cons_id,
-        keys.member_id.as_deref(),
-        keys.email.as_deref(),
-    )?;
+    let cons_id = keys.locate(state)?;
     let mut fields = state
         .constituents
         .get(&cons_id)
@@ -299,7 +307,7 @@ fn update(
     patch.apply(&mut fields, lists, skip);
     state
         .update_constituent(cons_id, fields, user)
-        .map_err(|refusal| (refusal_code(&refusal, false), refusal.to_string()))?;
+        .map_err(|refusal| refused(refusal, false))?;
     Ok((cons_id, "User updated."))
 }
 
@@ -308,11 +316,7 @@ fn delete(
     user: &str,
     keys: &Keys,
 ) -> Result<(u64, &'static str), (&'static str, String)> {
-    let cons_id = state.locate(
-        keys.cons_id,
-        keys.member_id.as_deref(),
-        keys.email.as_deref(),
-    )?;
+    let cons_id = keys.locate(state)?;
     state.delete_constituent(cons_id, user);
     Ok((cons_id, "User deleted."))
 }
