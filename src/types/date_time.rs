@@ -56,16 +56,6 @@ pub struct DateTime(Text);
 pub struct Date(Text);
 
 impl DateTime {
-    /// Wraps text as the server would send it; nothing is checked or changed.
-    pub fn new(text: impl Into<Text>) -> Self {
-        DateTime(text.into())
-    }
-
-    /// The text, exactly as received or given.
-    pub fn as_str(&self) -> &str {
-        self.0.as_str()
-    }
-
     /// The instant, when the text is a date-time with an offset (`Z`, `+01:00`, `+0100`).
     pub fn timestamp(&self) -> Option<Timestamp> {
         let (civil, offset) = parse_date_time(self.as_str())?;
@@ -84,16 +74,6 @@ impl DateTime {
 }
 
 impl Date {
-    /// Wraps text as the server would send it; nothing is checked or changed.
-    pub fn new(text: impl Into<Text>) -> Self {
-        Date(text.into())
-    }
-
-    /// The text, exactly as received or given.
-    pub fn as_str(&self) -> &str {
-        self.0.as_str()
-    }
-
     /// The calendar date (a zone suffix, which `xs:date` allows, does not change it).
     pub fn civil(&self) -> Option<civil::Date> {
         let text = self.as_str().trim();
@@ -116,129 +96,87 @@ impl From<civil::Date> for Date {
     }
 }
 
-impl From<&str> for DateTime {
-    fn from(text: &str) -> Self {
-        DateTime::new(text)
-    }
+/// What both types share: they hold the server's text and behave as that text (built from it,
+/// read, compared, printed and serialized as it).
+macro_rules! server_text {
+    ($($type:ident),+) => {$(
+        impl $type {
+            /// Wraps text as the server would send it; nothing is checked or changed.
+            pub fn new(text: impl Into<Text>) -> Self {
+                $type(text.into())
+            }
+
+            /// The text, exactly as received or given.
+            pub fn as_str(&self) -> &str {
+                self.0.as_str()
+            }
+        }
+
+        impl From<&str> for $type {
+            fn from(text: &str) -> Self {
+                $type::new(text)
+            }
+        }
+
+        impl From<String> for $type {
+            fn from(text: String) -> Self {
+                $type::new(text)
+            }
+        }
+
+        /// The text, for reading and comparing as a string.
+        impl std::ops::Deref for $type {
+            type Target = str;
+            fn deref(&self) -> &str {
+                self.as_str()
+            }
+        }
+
+        impl PartialEq<str> for $type {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl PartialEq<&str> for $type {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl PartialEq<String> for $type {
+            fn eq(&self, other: &String) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl fmt::Debug for $type {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(self.as_str(), f)
+            }
+        }
+
+        impl fmt::Display for $type {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $type {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $type {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                Text::deserialize(deserializer).map($type)
+            }
+        }
+    )+};
 }
 
-impl From<String> for DateTime {
-    fn from(text: String) -> Self {
-        DateTime::new(text)
-    }
-}
-
-impl From<&str> for Date {
-    fn from(text: &str) -> Self {
-        Date::new(text)
-    }
-}
-
-impl From<String> for Date {
-    fn from(text: String) -> Self {
-        Date::new(text)
-    }
-}
-
-/// The text, for reading and comparing as a string.
-impl std::ops::Deref for DateTime {
-    type Target = str;
-    fn deref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-/// The text, for reading and comparing as a string.
-impl std::ops::Deref for Date {
-    type Target = str;
-    fn deref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl PartialEq<String> for DateTime {
-    fn eq(&self, other: &String) -> bool {
-        self.as_str() == other
-    }
-}
-
-impl PartialEq<String> for Date {
-    fn eq(&self, other: &String) -> bool {
-        self.as_str() == other
-    }
-}
-
-impl PartialEq<str> for DateTime {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
-    }
-}
-
-impl PartialEq<&str> for DateTime {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
-impl PartialEq<str> for Date {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
-    }
-}
-
-impl PartialEq<&str> for Date {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
-impl fmt::Debug for DateTime {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.as_str(), f)
-    }
-}
-
-impl fmt::Debug for Date {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.as_str(), f)
-    }
-}
-
-impl fmt::Display for DateTime {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl fmt::Display for Date {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for DateTime {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for DateTime {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Text::deserialize(deserializer).map(DateTime)
-    }
-}
-
-impl serde::Serialize for Date {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Date {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Text::deserialize(deserializer).map(Date)
-    }
-}
+server_text!(DateTime, Date);
 
 /// A run of 1 to `max` ASCII digits at the start of `text`, and the rest.
 fn digits(text: &str, max: usize) -> Option<(i64, &str)> {
