@@ -148,29 +148,14 @@ enum Target {
 fn base_config(schema: &Path, target: Target) -> Config {
     let mut config = Config::default();
     for (xml_type, rust_type) in SCALARS {
-        config.interpreter.types.push((
-            IdentQuadruple::from((IdentType::Type, *xml_type)),
-            MetaType::from(
-                CustomMeta::new(*rust_type).include_from(format!("crate::types::{rust_type}")),
-            ),
-        ));
+        read_type_as(&mut config, xml_type, "crate::types", rust_type);
     }
     for (xml_type, rust_type) in PRIMITIVES {
-        config.interpreter.types.push((
-            IdentQuadruple::from((IdentType::Type, *xml_type)),
-            MetaType::from(
-                CustomMeta::new(*rust_type).include_from(format!("core::primitive::{rust_type}")),
-            ),
-        ));
+        read_type_as(&mut config, xml_type, "core::primitive", rust_type);
     }
     if target == Target::Soap {
         for (xml_type, rust_type) in SOAP_SCALARS {
-            config.interpreter.types.push((
-                IdentQuadruple::from((IdentType::Type, *xml_type)),
-                MetaType::from(
-                    CustomMeta::new(*rust_type).include_from(format!("crate::types::{rust_type}")),
-                ),
-            ));
+            read_type_as(&mut config, xml_type, "crate::types", rust_type);
         }
     }
     let config = config
@@ -187,6 +172,14 @@ fn base_config(schema: &Path, target: Target) -> Config {
         // Boxed: each parser state is moved on every event; boxing keeps the moves small.
         Target::ServerApi => config.with_quick_xml_deserialize_config(true),
     }
+}
+
+/// Has the generator read the XML type `xml_type` (`prefix:name`) as `module::rust_type`.
+fn read_type_as(config: &mut Config, xml_type: &str, module: &str, rust_type: &str) {
+    config.interpreter.types.push((
+        IdentQuadruple::from((IdentType::Type, xml_type)),
+        MetaType::from(CustomMeta::new(rust_type).include_from(format!("{module}::{rust_type}"))),
+    ));
 }
 
 /// The CRM (Server API) schema: plain generation plus the `Field<T>` step.
@@ -274,12 +267,12 @@ fn run_pipeline(
         let values = enumeration_values(&probe, ns, type_name)?;
         extra_code.push_str(&render_open_enum(rust_name, type_name, &values));
         let prefix = prefix_of(&probe, ns)?;
-        config.interpreter.types.push((
-            IdentQuadruple::from((IdentType::Type, format!("{prefix}:{type_name}").as_str())),
-            MetaType::from(
-                CustomMeta::new(*rust_name).include_from(format!("crate::generated::{rust_name}")),
-            ),
-        ));
+        read_type_as(
+            &mut config,
+            &format!("{prefix}:{type_name}"),
+            "crate::generated",
+            rust_name,
+        );
     }
     let scalar_enums: Vec<&str> = open_enums.iter().map(|(.., rust)| *rust).collect();
 
