@@ -13,7 +13,10 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{
+    criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, Throughput,
+};
 use quick_xml::events::Event;
 use quick_xml::Writer;
 
@@ -269,6 +272,25 @@ mod plain {
     }
 }
 
+/// Typed decode of a page and quick-xml's plain `Reader` loop over the same bytes.
+fn bench_typed_and_reader_loop(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    parameter: impl std::fmt::Display,
+    bytes: &[u8],
+) {
+    group.bench_with_input(BenchmarkId::new("typed", &parameter), bytes, |b, bytes| {
+        b.iter(|| match decode_response(black_box(bytes)) {
+            Ok(Body::GetIncrementalUpdatesResponse(page)) => page.record.len(),
+            other => panic!("{other:?}"),
+        })
+    });
+    group.bench_with_input(
+        BenchmarkId::new("raw_quick_xml_reader", &parameter),
+        bytes,
+        |b, bytes| b.iter(|| baselines::raw_reader_loop(black_box(bytes))),
+    );
+}
+
 fn bench_decode(c: &mut Criterion) {
     std::fs::create_dir_all("target/bench").expect("target/bench");
     for (group_name, file_prefix, values) in [
@@ -289,17 +311,7 @@ fn bench_decode(c: &mut Criterion) {
             .expect("write page");
             let text = String::from_utf8(bytes.clone()).expect("utf-8");
             group.throughput(Throughput::Bytes(bytes.len() as u64));
-            group.bench_with_input(BenchmarkId::new("typed", populated), &bytes, |b, bytes| {
-                b.iter(|| match decode_response(black_box(bytes)) {
-                    Ok(Body::GetIncrementalUpdatesResponse(page)) => page.record.len(),
-                    other => panic!("{other:?}"),
-                })
-            });
-            group.bench_with_input(
-                BenchmarkId::new("raw_quick_xml_reader", populated),
-                &bytes,
-                |b, bytes| b.iter(|| baselines::raw_reader_loop(black_box(bytes))),
-            );
+            bench_typed_and_reader_loop(&mut group, populated, &bytes);
             group.bench_with_input(
                 BenchmarkId::new("raw_quick_xml_ns_reader", populated),
                 &bytes,
@@ -329,17 +341,7 @@ fn bench_decode(c: &mut Criterion) {
         )
         .expect("write page");
         group.throughput(Throughput::Bytes(bytes.len() as u64));
-        group.bench_with_input(BenchmarkId::new("typed", name), &bytes, |b, bytes| {
-            b.iter(|| match decode_response(black_box(bytes)) {
-                Ok(Body::GetIncrementalUpdatesResponse(page)) => page.record.len(),
-                other => panic!("{other:?}"),
-            })
-        });
-        group.bench_with_input(
-            BenchmarkId::new("raw_quick_xml_reader", name),
-            &bytes,
-            |b, bytes| b.iter(|| baselines::raw_reader_loop(black_box(bytes))),
-        );
+        bench_typed_and_reader_loop(&mut group, name, &bytes);
     }
     group.finish();
 }
