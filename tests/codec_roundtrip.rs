@@ -148,13 +148,16 @@ struct Spelling {
     objects: &'static str,
     /// Whether the messages namespace is the default one (else prefixed `m`).
     default_messages: bool,
+    /// Whether children go on lines of their own, indented, as the reference pages print
+    /// them (else one line per record).
+    indent: bool,
 }
 
 fn escape(text: &str) -> String {
     quick_xml::escape::escape(text).into_owned()
 }
 
-fn write_node(out: &mut String, node: &Node, spelling: Spelling) {
+fn write_node(out: &mut String, node: &Node, spelling: Spelling, depth: usize) {
     let name = |ns: &str, local: &str| -> String {
         match ns {
             OBJECTS => format!("{}:{local}", spelling.objects),
@@ -191,8 +194,18 @@ fn write_node(out: &mut String, node: &Node, spelling: Spelling) {
     }
     out.push('>');
     out.push_str(&escape(&node.text));
+    let line_break = |out: &mut String, depth: usize| {
+        if spelling.indent {
+            out.push('\n');
+            out.push_str(&"  ".repeat(depth));
+        }
+    };
     for child in &node.children {
-        write_node(out, child, spelling);
+        line_break(out, depth + 1);
+        write_node(out, child, spelling, depth + 1);
+    }
+    if !node.children.is_empty() {
+        line_break(out, depth);
     }
     out.push_str(&format!("</{qualified}>"));
 }
@@ -215,7 +228,7 @@ fn page(records: &[Node], spelling: Spelling) -> Vec<u8> {
     );
     for record in records {
         out.push_str("  ");
-        write_node(&mut out, record, spelling);
+        write_node(&mut out, record, spelling, 1);
         out.push('\n');
     }
     out.push_str(&format!("</{response}></soap:Body></soap:Envelope>"));
@@ -431,9 +444,10 @@ proptest! {
         drift in drift(),
         objects in prop_oneof![Just("ens"), Just("o")],
         default_messages in any::<bool>(),
+        indent in any::<bool>(),
     ) {
         let (expected, drifted) = apply(typed_records(typed), &drift);
-        let spelling = Spelling { objects, default_messages };
+        let spelling = Spelling { objects, default_messages, indent };
         let bytes = page(&expected, spelling);
 
         let body = decode_response(&bytes).expect("the typed reader reads drifted pages");
@@ -455,7 +469,7 @@ proptest! {
         drift in drift(),
     ) {
         let (expected, _) = apply(typed_records(typed), &drift);
-        let bytes = page(&expected, Spelling { objects: "ens", default_messages: false });
+        let bytes = page(&expected, Spelling { objects: "ens", default_messages: false, indent: false });
         let Body::QueryResponse(response) = decode_response(&bytes).expect("reads") else {
             panic!("a QueryResponse");
         };
@@ -464,6 +478,147 @@ proptest! {
             .expect("writes");
         let walked: Vec<_> = response.record.iter().map(record_to_paths).collect();
         prop_assert_eq!(walked, paths_by_reading(&written));
+    }
+}
+
+/// A change to a page at one of its start tags, of the kinds the quick path for simple
+/// elements must hand to the general reader (or read the same way): other spellings of the
+/// same content, and documents that are not well-formed.
+#[derive(Debug, Clone, Copy)]
+enum Surprise {
+    /// `<a >`: whitespace inside the start tag.
+    SpaceInStartTag,
+    /// Whitespace before `/>` of an empty element: `<a />`.
+    SpaceBeforeSelfClose,
+    /// A comment right after the start tag.
+    CommentAfterStartTag,
+    /// A CDATA section right after the start tag.
+    CdataAfterStartTag,
+    /// A character reference right after the start tag.
+    ReferenceAfterStartTag,
+    /// Whitespace inside the end tag that closes the element: `</a >`.
+    SpaceInEndTag,
+    /// The element's end tag names another element.
+    WrongEndTag,
+    /// The document stops right after the start tag.
+    Truncated,
+    /// A name outside ASCII replaces the element's local name (start and end).
+    NonAsciiName,
+    /// A declaration of the record namespace's prefix on the element itself.
+    DeclarationOnElement,
+}
+
+fn surprise() -> impl Strategy<Value = (prop::sample::Index, Surprise)> {
+    (
+        any::<prop::sample::Index>(),
+        prop_oneof![
+            Just(Surprise::SpaceInStartTag),
+            Just(Surprise::SpaceBeforeSelfClose),
+            Just(Surprise::CommentAfterStartTag),
+            Just(Surprise::CdataAfterStartTag),
+            Just(Surprise::ReferenceAfterStartTag),
+            Just(Surprise::SpaceInEndTag),
+            Just(Surprise::WrongEndTag),
+            Just(Surprise::Truncated),
+            Just(Surprise::NonAsciiName),
+            Just(Surprise::DeclarationOnElement),
+        ],
+    )
+}
+
+/// The page with `surprise` applied at one of the start tags inside the response element.
+fn surprised(page: &[u8], at: prop::sample::Index, surprise: Surprise) -> Vec<u8> {
+    let page = std::str::from_utf8(page).expect("pages are UTF-8");
+    let body = page.find("Response").expect("a response element");
+    let starts: Vec<usize> = page
+        .match_indices('<')
+        .map(|(i, _)| i)
+        .filter(|&i| i > body && page[i + 1..].starts_with(|c: char| c.is_ascii_alphabetic()))
+        .collect();
+    if starts.is_empty() {
+        return page.as_bytes().to_vec();
+    }
+    let start = starts[at.index(starts.len())];
+    let tag_end = start + page[start..].find('>').expect("a closed tag");
+    let self_closing = page[..tag_end].ends_with('/');
+    let name_end = start + page[start..].find([' ', '>', '/']).expect("a name");
+    let name = &page[start + 1..name_end];
+    // The end tag closing this element (none for an empty-element tag, or when an earlier
+    // surprise took it away): the first one of that name after it, elements of one name not
+    // being nested in these pages.
+    let end_tag = (!self_closing)
+        .then(|| page[tag_end..].find(&format!("</{name}>")))
+        .flatten()
+        .map(|offset| tag_end + offset);
+    let mut out = page.to_string();
+    match surprise {
+        Surprise::SpaceInStartTag => out.insert(name_end, ' '),
+        Surprise::SpaceBeforeSelfClose if self_closing => out.insert(tag_end - 1, ' '),
+        Surprise::SpaceBeforeSelfClose => out.insert(name_end, ' '),
+        Surprise::CommentAfterStartTag => out.insert_str(tag_end + 1, "<!-- kept? -->"),
+        Surprise::CdataAfterStartTag if !self_closing => {
+            out.insert_str(tag_end + 1, "<![CDATA[x<y]]>")
+        }
+        Surprise::ReferenceAfterStartTag if !self_closing => out.insert_str(tag_end + 1, "&#65;"),
+        Surprise::CdataAfterStartTag | Surprise::ReferenceAfterStartTag => {
+            out.insert_str(tag_end + 1, "&amp;")
+        }
+        Surprise::SpaceInEndTag => match end_tag {
+            Some(end) => out.insert(end + 2 + name.len(), ' '),
+            None => out.insert(name_end, ' '),
+        },
+        Surprise::WrongEndTag => match end_tag {
+            Some(end) => out.insert(end + 2 + name.len(), 'x'),
+            None => out.insert_str(tag_end + 1, "</x>"),
+        },
+        Surprise::Truncated => out.truncate(tag_end + 1),
+        Surprise::NonAsciiName => {
+            let local_start = start + 1 + name.find(':').map_or(0, |colon| colon + 1);
+            if let Some(end) = end_tag {
+                let end_local = end + 2 + name.find(':').map_or(0, |colon| colon + 1);
+                out.insert(end_local, 'é');
+            }
+            out.insert(local_start, 'é');
+        }
+        Surprise::DeclarationOnElement => out.insert_str(
+            name_end,
+            " xmlns:ens=\"urn:object.soap.convio.com\" xmlns:o=\"urn:object.soap.convio.com\"",
+        ),
+    }
+    out.into_bytes()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The quick path for simple elements reads every page exactly as the general reader
+    /// does: the documented shapes (indented or not, either prefix, default namespace or
+    /// not), unknown content at any place, and pages with surprises at their tags, down to
+    /// the same error at the same position for pages that are not well-formed.
+    #[test]
+    fn the_quick_path_reads_what_the_general_reader_reads(
+        typed in proptest::collection::vec(prop_oneof![constituent(), donation()], 1..6),
+        drift in drift(),
+        objects in prop_oneof![Just("ens"), Just("o")],
+        default_messages in any::<bool>(),
+        indent in any::<bool>(),
+        surprises in proptest::collection::vec(surprise(), 0..4),
+    ) {
+        let (records, _) = apply(typed_records(typed), &drift);
+        let mut bytes = page(&records, Spelling { objects, default_messages, indent });
+        for (at, surprise) in surprises {
+            bytes = surprised(&bytes, at, surprise);
+        }
+        for options in [DecodeOptions::lenient(), DecodeOptions::strict()] {
+            let quick = decode_response_with(&bytes, options);
+            let general = decode_response_with(&bytes, options.general_reader_only());
+            prop_assert_eq!(
+                format!("{quick:?}"),
+                format!("{general:?}"),
+                "{}",
+                String::from_utf8_lossy(&bytes)
+            );
+        }
     }
 }
 

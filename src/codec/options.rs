@@ -22,22 +22,57 @@ use std::sync::Mutex;
 #[non_exhaustive]
 pub struct DecodeOptions {
     strict: bool,
+    general_reader_only: bool,
 }
 
 impl DecodeOptions {
     /// Keep unknown content (the default).
     pub fn lenient() -> Self {
-        DecodeOptions { strict: false }
+        DecodeOptions::default()
     }
 
     /// Refuse unknown content.
     pub fn strict() -> Self {
-        DecodeOptions { strict: true }
+        DecodeOptions {
+            strict: true,
+            ..DecodeOptions::default()
+        }
     }
 
     /// Whether unknown content is refused.
     pub fn is_strict(&self) -> bool {
         self.strict
+    }
+
+    /// Reads every element through the general XML reader, without the quick path that
+    /// reads a field like `<ens:City>Austin</ens:City>` in one step. What is read is the
+    /// same either way (the crate's property tests compare the two); this is for checking
+    /// that claim on a site's own pages, or ruling the quick path out while chasing a
+    /// problem.
+    ///
+    /// ```
+    /// use convio::codec::DecodeOptions;
+    ///
+    /// let page = br#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>
+    ///   <QueryResponse xmlns="urn:soap.convio.com" xmlns:ens="urn:object.soap.convio.com"
+    ///       xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+    ///     <Record xsi:type="ens:Constituent"><ens:ConsId>1001</ens:ConsId></Record>
+    ///   </QueryResponse></soap:Body></soap:Envelope>"#;
+    /// let quick = convio::soap::decode_response(page)?;
+    /// let general = convio::soap::decode_response_with(page, DecodeOptions::default().general_reader_only())?;
+    /// assert_eq!(format!("{quick:?}"), format!("{general:?}"));
+    /// # Ok::<(), convio::Error>(())
+    /// ```
+    pub fn general_reader_only(self) -> Self {
+        DecodeOptions {
+            general_reader_only: true,
+            ..self
+        }
+    }
+
+    /// Whether simple elements may be read in one step (see [`general_reader_only`](Self::general_reader_only)).
+    pub(crate) fn reads_whole_elements(&self) -> bool {
+        !self.general_reader_only
     }
 }
 

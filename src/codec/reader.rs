@@ -103,7 +103,7 @@ impl<'a> Scopes<'a> {
             .bindings
             .iter()
             .rev()
-            .find(|(bound, ..)| *bound == prefix)
+            .find(|(bound, ..)| same_bytes(bound, prefix))
         {
             Some((_, ns, uri, _)) => Ok((*ns, uri)),
             None if prefix.is_empty() || prefix == b"xml" => Ok((Ns::Other, b"")),
@@ -157,6 +157,9 @@ pub(crate) struct Child<'a> {
     other_attributes: bool,
     /// `xsi:type`: its namespace and local name.
     xsi_type: Option<(Ns, &'a [u8])>,
+    /// The raw text of an element read whole by [`Reader::simple_element`] (which then
+    /// counts as `empty`: nothing of it is left to read).
+    whole_text: Option<&'a str>,
 }
 
 impl<'a> Child<'a> {
@@ -172,6 +175,7 @@ impl<'a> Child<'a> {
             nil: false,
             other_attributes: false,
             xsi_type: None,
+            whole_text: None,
         }
     }
 
@@ -232,6 +236,9 @@ pub(crate) struct Reader<'a> {
     namespaces: Vec<(&'a [u8], Arc<str>)>,
     /// Elements kept as unknown content so far.
     kept_elements: usize,
+    /// While an element read whole is the current one, the position the XML reader would
+    /// be at (just past its start tag), so that errors name the same place either way.
+    held_position: Option<u64>,
 }
 
 impl<'a> Reader<'a> {
@@ -248,6 +255,7 @@ impl<'a> Reader<'a> {
             record_type: b"",
             namespaces: Vec::new(),
             kept_elements: 0,
+            held_position: None,
         }
     }
 
@@ -257,7 +265,11 @@ impl<'a> Reader<'a> {
     }
 
     fn position(&self) -> Option<u64> {
-        Some(self.reader.buffer_position())
+        // What the XML reader has consumed of the document (it is also advanced past the
+        // elements `simple_element` reads, which its own count does not see).
+        self.held_position.or(Some(
+            (self.document.len() - self.reader.get_ref().len()) as u64,
+        ))
     }
 
     /// An error at the current position.
@@ -268,6 +280,7 @@ impl<'a> Reader<'a> {
     /// The next event, with an empty element's declarations out of scope first.
     #[inline(always)]
     fn read(&mut self) -> Result<Event<'a>, ReadError> {
+        self.held_position = None;
         if self.pending_leave {
             self.pending_leave = false;
             self.scopes.leave();
@@ -341,6 +354,7 @@ impl<'a> Reader<'a> {
         slot.nil = false;
         slot.other_attributes = false;
         slot.xsi_type = None;
+        slot.whole_text = None;
         self.scopes.enter();
         if start.attributes_raw().is_empty() {
             // Nearly every element of a page: no declarations, nothing to look at but the name.
@@ -432,7 +446,19 @@ impl<'a> Reader<'a> {
         slot: &mut Child<'a>,
     ) -> Result<bool, ReadError> {
         if parent.empty {
+            self.held_position = None;
+            if let Some(text) = parent.whole_text {
+                if !text.bytes().all(|b| b.is_ascii_whitespace()) {
+                    // Where the XML reader would stop: past the text and the `<` after it.
+                    let after = text.as_ptr() as usize - self.document.as_ptr() as usize;
+                    self.held_position = Some((after + text.len() + 1) as u64);
+                    return Err(self.error("text where elements are expected"));
+                }
+            }
             return Ok(false);
+        }
+        if self.options.reads_whole_elements() && self.simple_element(slot) {
+            return Ok(true);
         }
         match self.next_event()? {
             Event::Start(start) => self.fill(&start, false, slot).map(|()| true),
@@ -447,6 +473,58 @@ impl<'a> Reader<'a> {
             Event::Eof => Err(self.error("the document ends inside an element")),
             _ => Err(self.error("unexpected markup")),
         }
+    }
+
+    /// Reads the next child whole when it is the shape nearly every field of a page has, a
+    /// start tag without attributes, text without references and the matching end tag (or
+    /// an empty-element tag without attributes), into `slot`, past the XML reader. Anything
+    /// else (attributes, markup or references in the text, a name outside ASCII, an end tag
+    /// spelled otherwise) is left to the XML reader: `false`, nothing consumed.
+    ///
+    /// The XML reader is between events here (after a start or end tag, looking for text),
+    /// and an element read whole leaves it there, its nesting untouched.
+    #[inline]
+    fn simple_element(&mut self, slot: &mut Child<'a>) -> bool {
+        self.held_position = None;
+        if self.pending_leave {
+            self.pending_leave = false;
+            self.scopes.leave();
+        }
+        let rest: &'a [u8] = self.reader.get_ref();
+        let Some(found) = whole_simple_element(rest) else {
+            return false;
+        };
+        let offset = self.document.len() - rest.len();
+        let name = &rest[found.name.clone()];
+        let Ok((ns, uri, local)) = self.scopes.split(name) else {
+            return false;
+        };
+        let whole_text = match found.text.clone() {
+            Some(text) => match self.document.get(offset + text.start..offset + text.end) {
+                Some(text) => Some(text),
+                None => return false,
+            },
+            None => None,
+        };
+        *slot = Child {
+            name,
+            local,
+            tag: name,
+            empty: true,
+            ns,
+            uri,
+            nil: false,
+            other_attributes: false,
+            xsi_type: None,
+            whole_text,
+        };
+        self.scopes.enter();
+        self.pending_leave = true;
+        if found.text.is_some() {
+            self.held_position = Some((offset + found.name.end + 1) as u64);
+        }
+        *self.reader.get_mut() = &rest[found.end..];
+        true
     }
 
     /// The next child element of `parent`, or `None` at its end tag.
@@ -467,7 +545,8 @@ impl<'a> Reader<'a> {
         depth: usize,
     ) -> Result<Result<Cow<'a, str>, Vec<Element>>, ReadError> {
         if element.empty {
-            return Ok(Ok(Cow::Borrowed("")));
+            self.held_position = None;
+            return Ok(Ok(trimmed(Cow::Borrowed(element.whole_text.unwrap_or("")))));
         }
         let mut text: Cow<'a, str> = Cow::Borrowed("");
         loop {
@@ -509,6 +588,7 @@ impl<'a> Reader<'a> {
     /// Reads past the end of `element`.
     pub(crate) fn skip(&mut self, element: &Child<'_>) -> Result<(), ReadError> {
         if element.empty {
+            self.held_position = None;
             return Ok(());
         }
         if self.pending_leave {
@@ -885,13 +965,12 @@ fn owned<'t>(text: &'t mut Cow<'_, str>) -> &'t mut String {
 
 /// Trims ASCII whitespace as typed values are trimmed; an owned string keeps its one copy.
 fn trimmed(text: Cow<'_, str>) -> Cow<'_, str> {
-    let is_space = |c: char| c.is_ascii_whitespace();
     match text {
-        Cow::Borrowed(borrowed) => Cow::Borrowed(borrowed.trim_matches(is_space)),
+        Cow::Borrowed(borrowed) => Cow::Borrowed(borrowed.trim_ascii()),
         Cow::Owned(mut owned) => {
-            let end = owned.trim_end_matches(is_space).len();
+            let end = owned.trim_ascii_end().len();
             owned.truncate(end);
-            let leading = owned.len() - owned.trim_start_matches(is_space).len();
+            let leading = owned.len() - owned.trim_ascii_start().len();
             owned.drain(..leading);
             Cow::Owned(owned)
         }
@@ -905,7 +984,124 @@ pub(crate) fn position_from(names: &[&str], local: &[u8], from: usize) -> Option
     let (before, after) = names.split_at(from.min(names.len()));
     after
         .iter()
-        .position(|name| name.as_bytes() == local)
+        .position(|name| same_bytes(name.as_bytes(), local))
         .map(|offset| from + offset)
-        .or_else(|| before.iter().position(|name| name.as_bytes() == local))
+        .or_else(|| {
+            before
+                .iter()
+                .position(|name| same_bytes(name.as_bytes(), local))
+        })
+}
+
+const OTHER: u8 = 0;
+const SPACE: u8 = 1;
+/// A byte that may continue a name (`-`, `.`, `:`, digits).
+const NAME: u8 = 2;
+/// A byte that may start a name as well (ASCII letters, `_`).
+const NAME_START: u8 = 3;
+
+/// What each byte may be in the shapes [`whole_simple_element`] reads (names outside ASCII
+/// are left to the XML reader).
+const BYTE_CLASS: [u8; 256] = {
+    let mut table = [OTHER; 256];
+    table[b' ' as usize] = SPACE;
+    table[b'\t' as usize] = SPACE;
+    table[b'\n' as usize] = SPACE;
+    table[b'\r' as usize] = SPACE;
+    let mut b = 0;
+    while b < 128 {
+        let byte = b as u8;
+        if byte.is_ascii_alphabetic() || byte == b'_' {
+            table[b] = NAME_START;
+        } else if byte.is_ascii_digit() || byte == b'-' || byte == b'.' || byte == b':' {
+            table[b] = NAME;
+        }
+        b += 1;
+    }
+    table
+};
+
+/// Byte equality for the short names of a page, a word at a time, without a call into the
+/// C library's comparison for every tag.
+#[inline(always)]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut a_words = a.chunks_exact(8);
+    let mut b_words = b.chunks_exact(8);
+    for (x, y) in a_words.by_ref().zip(b_words.by_ref()) {
+        if x != y {
+            return false;
+        }
+    }
+    a_words
+        .remainder()
+        .iter()
+        .zip(b_words.remainder())
+        .all(|(x, y)| x == y)
+}
+
+/// Where [`whole_simple_element`] found an element's parts, as ranges of the bytes it looked at.
+struct WholeElement {
+    name: std::ops::Range<usize>,
+    /// `None` for an empty-element tag.
+    text: Option<std::ops::Range<usize>>,
+    /// Just past the element.
+    end: usize,
+}
+
+/// The element at the start of `rest` (after whitespace) when it is `<name>text</name>` or
+/// `<name/>` with an ASCII name, no attributes and no `<` or `&` in the text.
+#[inline]
+fn whole_simple_element(rest: &[u8]) -> Option<WholeElement> {
+    let mut at = 0;
+    while rest
+        .get(at)
+        .is_some_and(|&b| BYTE_CLASS[usize::from(b)] == SPACE)
+    {
+        at += 1;
+    }
+    if rest.get(at) != Some(&b'<') {
+        return None;
+    }
+    let name_start = at + 1;
+    if BYTE_CLASS[usize::from(*rest.get(name_start)?)] != NAME_START {
+        return None;
+    }
+    let mut name_end = name_start + 1;
+    while rest
+        .get(name_end)
+        .is_some_and(|&b| BYTE_CLASS[usize::from(b)] >= NAME)
+    {
+        name_end += 1;
+    }
+    let name = name_start..name_end;
+    match rest.get(name_end)? {
+        b'/' if rest.get(name_end + 1) == Some(&b'>') => Some(WholeElement {
+            name,
+            text: None,
+            end: name_end + 2,
+        }),
+        b'>' => {
+            let text_start = name_end + 1;
+            let markup = text_start + memchr::memchr2(b'<', b'&', rest.get(text_start..)?)?;
+            if rest[markup] != b'<' || rest.get(markup + 1) != Some(&b'/') {
+                return None;
+            }
+            let close = markup + 2;
+            let close_end = close + name.len();
+            if !same_bytes(rest.get(close..close_end)?, &rest[name.clone()])
+                || rest.get(close_end) != Some(&b'>')
+            {
+                return None;
+            }
+            Some(WholeElement {
+                name,
+                text: Some(text_start..markup),
+                end: close_end + 1,
+            })
+        }
+        _ => None,
+    }
 }

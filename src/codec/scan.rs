@@ -29,33 +29,50 @@ fn word_at(bytes: &[u8], at: usize) -> u64 {
     u64::from_ne_bytes(word)
 }
 
-/// The position of the first byte for which `wanted` holds, looking byte by byte only in
-/// the words `maybe` flags (`maybe` may flag words with no wanted byte, never miss one).
+/// The high bit set in exactly those bytes of `word` that are below `limit` (1..=0x80): no
+/// byte's sum carries into its neighbour, so unlike [`any_below`] nothing is flagged that
+/// does not hold, and the flags can be combined byte by byte.
 #[inline(always)]
-fn find(bytes: &[u8], maybe: impl Fn(u64) -> bool, wanted: impl Fn(u8) -> bool) -> Option<usize> {
-    let mut at = 0;
-    while at + 8 <= bytes.len() {
-        if maybe(word_at(bytes, at)) {
-            if let Some(offset) = bytes[at..at + 8].iter().position(|&b| wanted(b)) {
-                return Some(at + offset);
-            }
-        }
-        at += 8;
-    }
-    bytes[at..]
-        .iter()
-        .position(|&b| wanted(b))
-        .map(|offset| at + offset)
+fn exactly_below(word: u64, limit: u8) -> u64 {
+    let low_seven = word & repeated(0x7F);
+    !(low_seven.wrapping_add(repeated(0x80 - limit)) | word) & HIGH
+}
+
+/// The high bit set in exactly those bytes of `word` that equal `byte`.
+#[inline(always)]
+fn exactly_equal(word: u64, byte: u8) -> u64 {
+    exactly_below(word ^ repeated(byte), 1)
 }
 
 /// The first control character other than tab, line feed and carriage return (not allowed
 /// raw anywhere in an XML 1.0 document).
+///
+/// Indented documents have a line feed in most words, so the words are judged exactly (a
+/// line feed flags nothing) rather than looked at byte by byte whenever one holds a byte
+/// below 0x20.
 pub fn first_control_character(bytes: &[u8]) -> Option<usize> {
-    find(
-        bytes,
-        |word| any_below(word, 0x20) != 0,
-        |b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'),
-    )
+    let mut words = bytes.chunks_exact(8);
+    for (index, chunk) in words.by_ref().enumerate() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        if any_below(word, 0x20) == 0 {
+            continue;
+        }
+        let allowed =
+            exactly_equal(word, b'\t') | exactly_equal(word, b'\n') | exactly_equal(word, b'\r');
+        let control = exactly_below(word, 0x20) & !allowed;
+        if control != 0 {
+            // Little-endian: the lowest flagged byte is the first in the document.
+            return Some(index * 8 + (control.trailing_zeros() / 8) as usize);
+        }
+    }
+    let tail = bytes.len() - words.remainder().len();
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+        .map(|offset| tail + offset)
 }
 
 /// Whether the element-text writer must look at this byte: markup characters, `\r`, control
@@ -127,6 +144,32 @@ mod tests {
                     expected,
                     "{special:#x} at {position}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn control_scan_is_exact_beside_allowed_whitespace_and_high_bytes() {
+        // A byte that flags a word (or borrows in a sum) beside every byte value: a line
+        // feed next to a control character must neither hide nor invent one.
+        let neighbours = [
+            b'\t', b'\n', b'\r', 0x00, 0x01, 0x1F, 0x20, 0x7F, 0x80, 0xFF,
+        ];
+        for neighbour in neighbours {
+            for special in 0u8..=255 {
+                for (first, second) in [(3, 4), (4, 3), (7, 8), (8, 7), (0, 15)] {
+                    let mut text = *b"abcdefghijklmnop";
+                    text[first] = neighbour;
+                    text[second] = special;
+                    let expected = text
+                        .iter()
+                        .position(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'));
+                    assert_eq!(
+                        first_control_character(&text),
+                        expected,
+                        "{neighbour:#x} at {first}, {special:#x} at {second}"
+                    );
+                }
             }
         }
     }
