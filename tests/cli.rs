@@ -8,7 +8,7 @@ use convio::soap::SyncOptions;
 
 mod common;
 
-use common::cli::{convio, stdout};
+use common::cli::{convio, stderr, stdout};
 
 #[test]
 fn demo_walks_through_the_mission() {
@@ -179,6 +179,96 @@ fn create_or_update_via_the_server_api() {
         "12",
     ]);
     assert_eq!(low_group.status.code(), Some(2));
+}
+
+#[test]
+fn offline_gifts_and_any_server_api_method() {
+    let gift = convio(&[
+        "add-offline-donation",
+        "--form-id",
+        "1001",
+        "--level-id",
+        "1001",
+        "--payment",
+        "check",
+        "--check-number",
+        "1042",
+        "--first-name",
+        "Ada",
+        "--last-name",
+        "Lovelace",
+        "--email",
+        "ada.offline@example.org",
+        "--additional-amount",
+        "12.50",
+    ]);
+    assert!(gift.status.success(), "{}", stderr(&gift));
+    let printed = stdout(&gift);
+    assert!(printed.starts_with("transaction_id "), "{printed}");
+    assert!(printed.contains("amount 62.50"), "{printed}");
+
+    let unknown_form = convio(&[
+        "add-offline-donation",
+        "--form-id",
+        "7",
+        "--level-id",
+        "1001",
+        "--payment",
+        "cash",
+        "--first-name",
+        "A",
+        "--last-name",
+        "B",
+        "--email",
+        "a@example.org",
+    ]);
+    assert_eq!(unknown_form.status.code(), Some(1));
+    assert!(
+        stderr(&unknown_form).contains("form with id 7"),
+        "{}",
+        stderr(&unknown_form)
+    );
+
+    let bad_amount = convio(&[
+        "add-offline-donation",
+        "--form-id",
+        "1001",
+        "--level-id",
+        "1001",
+        "--payment",
+        "cash",
+        "--first-name",
+        "A",
+        "--last-name",
+        "B",
+        "--email",
+        "a@example.org",
+        "--additional-amount",
+        "twelve",
+    ]);
+    assert_eq!(bad_amount.status.code(), Some(2));
+
+    let launched = convio(&[
+        "server-api",
+        "launchDataSync",
+        "--param",
+        "operation_id=1",
+        "--format",
+        "json",
+    ]);
+    assert!(launched.status.success(), "{}", stderr(&launched));
+    assert_eq!(
+        stdout(&launched),
+        "{\"launchDataSyncResponse\":{\"taskId\":{\"id\":\"1\"}}}\n"
+    );
+    // An errorResponse is printed as sent, and exits 1.
+    let unknown_task = convio(&["server-api", "getDataSyncStatus", "--param", "task_id=99"]);
+    assert_eq!(unknown_task.status.code(), Some(1));
+    assert!(stdout(&unknown_task).contains("<errorResponse"));
+    // A method the reference does not list needs its servlet.
+    let undocumented = convio(&["server-api", "getSomething"]);
+    assert_eq!(undocumented.status.code(), Some(2));
+    assert!(stderr(&undocumented).contains("--servlet"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

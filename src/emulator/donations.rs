@@ -1,12 +1,13 @@
-//! Sample donations for the transaction downloads: typed `Donation` records (download only:
-//! clients cannot create, update or delete them) by the sample constituents, logged as
-//! inserts made on the site's donation forms.
+//! Donations: the samples for the transaction downloads (typed `Donation` records by the
+//! sample constituents, logged as inserts made on the site's donation forms), and offline
+//! gifts recorded through the Server API into the same store. SOAP clients cannot create,
+//! update or delete them.
 
 use std::time::Duration;
 
 use super::clock::format_date_time;
 use super::records::Fields;
-use super::state::{ChangeKind, State};
+use super::state::{ChangeKind, Refusal, State};
 
 /// The record type.
 pub const DONATION: &str = "Donation";
@@ -76,4 +77,170 @@ pub fn seed(state: &mut State, count: usize) {
             .insert("ReceiptNumber".into(), vec![format!("R-{id}")]);
         state.store_record(DONATION, id, fields, ChangeKind::Insert, "web");
     }
+}
+
+/// The seeded site's Donations 2 form for offline gifts (online/offline, as the offline
+/// methods require).
+pub const OFFLINE_FORM_ID: u64 = 1001;
+
+/// The one donation level of [`OFFLINE_FORM_ID`], and its amount in cents.
+pub const OFFLINE_LEVEL_ID: u64 = 1001;
+const OFFLINE_LEVEL_CENTS: u64 = 5_000;
+
+/// An offline gift as `addOfflineDonation` gives it, its parameters checked.
+pub struct OfflineGift {
+    pub form_id: u64,
+    pub level_id: u64,
+    /// `cash`, `check` or `credit`.
+    pub payment_method: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub cons_id: Option<u64>,
+    pub additional_cents: u64,
+    pub check_number: Option<String>,
+}
+
+/// A recorded gift.
+pub struct RecordedGift {
+    pub transaction_id: u64,
+    pub confirmation_code: String,
+    pub cons_id: u64,
+    pub amount_cents: u64,
+}
+
+/// Why a gift was not recorded.
+pub enum GiftRefusal {
+    UnknownForm(u64),
+    UnknownLevel(u64),
+    UnknownDonor(u64),
+    /// The donor had to be created and could not be.
+    Donor(Refusal),
+    /// The site's schema has no Donation type.
+    NoDonations,
+}
+
+/// Records an offline gift made through the API by `by`: the donor is `cons_id`, else the
+/// constituent with the donor email, else a new constituent; the gift is a Donation record
+/// (the same store the SOAP downloads read), logged as an insert by `by`.
+pub fn record_offline(
+    state: &mut State,
+    gift: &OfflineGift,
+    by: &str,
+) -> Result<RecordedGift, GiftRefusal> {
+    if gift.form_id != OFFLINE_FORM_ID {
+        return Err(GiftRefusal::UnknownForm(gift.form_id));
+    }
+    if gift.level_id != OFFLINE_LEVEL_ID {
+        return Err(GiftRefusal::UnknownLevel(gift.level_id));
+    }
+    if !state.stores.contains_key(DONATION) {
+        return Err(GiftRefusal::NoDonations);
+    }
+    let cons_id = match gift.cons_id {
+        Some(cons_id) if state.constituents.contains_key(&cons_id) => cons_id,
+        Some(cons_id) => return Err(GiftRefusal::UnknownDonor(cons_id)),
+        None => match state.by_email(&gift.email).first() {
+            Some(cons_id) => *cons_id,
+            None => {
+                let mut donor = Fields::default();
+                for (path, value) in [
+                    ("ConsName.FirstName", &gift.first_name),
+                    ("ConsName.LastName", &gift.last_name),
+                    ("PrimaryEmail", &gift.email),
+                ] {
+                    donor.values.insert(path.into(), value.clone());
+                }
+                state
+                    .create_constituent(donor, by)
+                    .map_err(GiftRefusal::Donor)?
+            }
+        },
+    };
+    let transaction_id = state
+        .stores
+        .get(DONATION)
+        .and_then(|store| store.active.keys().next_back())
+        .map_or(FIRST_TRANSACTION_ID, |last| last + 1);
+    let amount_cents = OFFLINE_LEVEL_CENTS + gift.additional_cents;
+    let amount = format_cents(amount_cents);
+    let confirmation_code = format!("{}-{transaction_id}", gift.form_id);
+    let now = format_date_time(state.now());
+    let tender = match gift.payment_method.as_str() {
+        "check" => "CHECK",
+        "credit" => "CREDIT_CARD",
+        _ => "CASH",
+    };
+    let mut fields = Fields::default();
+    for (path, value) in [
+        ("TransactionId", transaction_id.to_string()),
+        ("TaxDeductibleValue", amount.clone()),
+        ("FairMarketValue", "0.00".to_string()),
+        ("AdditionalAmount", format_cents(gift.additional_cents)),
+        ("CampaignId", "1001".to_string()),
+        ("DonationLevelId", gift.level_id.to_string()),
+        ("FormId", gift.form_id.to_string()),
+        ("Payment.Amount", amount),
+        ("Payment.PaymentDate", now.clone()),
+        ("Payment.CreationDate", now),
+        ("Payment.CreatedBy", by.to_string()),
+        ("Payment.CreationMethod", "OFFLINE".to_string()),
+        ("Payment.ConfirmationCode", confirmation_code.clone()),
+        ("Payment.TenderType", tender.to_string()),
+    ] {
+        fields.values.insert(path.to_string(), value);
+    }
+    if let Some(number) = &gift.check_number {
+        fields
+            .values
+            .insert("Payment.ProcessorRefNumber".into(), number.clone());
+    }
+    if let Some(donor) = state.constituents.get(&cons_id) {
+        for (from, to) in [
+            ("ConsId", "Donor.ConsId"),
+            ("MemberId", "Donor.MemberId"),
+            ("ConsName.FirstName", "Donor.ConsName.FirstName"),
+            ("ConsName.LastName", "Donor.ConsName.LastName"),
+            ("PrimaryEmail", "Donor.PrimaryEmail"),
+        ] {
+            if let Some(value) = donor.get(from) {
+                fields.values.insert(to.into(), value.into());
+            }
+        }
+    }
+    state.store_record(DONATION, transaction_id, fields, ChangeKind::Insert, by);
+    Ok(RecordedGift {
+        transaction_id,
+        confirmation_code,
+        cons_id,
+        amount_cents,
+    })
+}
+
+/// Cents as a decimal amount (`5000` → `50.00`).
+pub fn format_cents(cents: u64) -> String {
+    format!("{}.{:02}", cents / 100, cents % 100)
+}
+
+/// A decimal amount (`12`, `12.5`, `12.50`) in cents; `None` when it is not one.
+pub fn parse_cents(amount: &str) -> Option<u64> {
+    let (whole, fraction) = amount.trim().split_once('.').unwrap_or((amount.trim(), ""));
+    if whole.is_empty() && fraction.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !fraction.bytes().all(|b| b.is_ascii_digit())
+        || fraction.len() > 2
+    {
+        return None;
+    }
+    let whole: u64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    let cents: u64 = match fraction.len() {
+        0 => 0,
+        1 => fraction.parse::<u64>().ok()? * 10,
+        _ => fraction.parse().ok()?,
+    };
+    whole.checked_mul(100)?.checked_add(cents)
 }

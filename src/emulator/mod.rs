@@ -19,6 +19,7 @@
 mod change;
 mod chars;
 mod clock;
+mod data_sync;
 mod donations;
 mod form;
 mod limits;

@@ -15,6 +15,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 use super::limits::{Backoff, Connections, Slot};
+use super::server_api::SERVLETS;
 use super::{Answer, Shared, MESSAGES_XSD, OBJECTS_XSD};
 
 /// How often a failing `accept` is logged.
@@ -122,14 +123,17 @@ fn reply(status: u16, content_type: &str, body: impl Into<Bytes>) -> Response<Fu
 /// Where a request goes, decided from its method and path alone.
 enum Route {
     Soap,
-    ServerApi,
+    /// A Server API servlet (`SRConsAPI`...).
+    ServerApi(&'static str),
     Text(&'static str, String),
     Refused(u16, &'static str),
 }
 
 fn route(shared: &Shared, method: &Method, path: &str) -> Route {
     let soap_path = format!("/1.0/{}", shared.site_name);
-    let server_api_path = format!("/{}/site/SRConsAPI", shared.site_name);
+    let servlet = path
+        .strip_prefix(&format!("/{}/site/", shared.site_name))
+        .and_then(|servlet| SERVLETS.iter().find(|known| **known == servlet));
     if path == soap_path && method == Method::POST {
         Route::Soap
     } else if path == format!("{soap_path}/wsdl") && method == Method::GET {
@@ -142,10 +146,12 @@ fn route(shared: &Shared, method: &Method, path: &str) -> Route {
         Route::Text("text/xml; charset=utf-8", MESSAGES_XSD.to_string())
     } else if path == format!("{soap_path}/objects.xsd") && method == Method::GET {
         Route::Text("text/xml; charset=utf-8", OBJECTS_XSD.to_string())
-    } else if path == server_api_path && method == Method::POST {
-        Route::ServerApi
-    } else if path == server_api_path {
-        Route::Refused(405, "Bad Method")
+    } else if let Some(servlet) = servlet {
+        if method == Method::POST {
+            Route::ServerApi(servlet)
+        } else {
+            Route::Refused(405, "Bad Method")
+        }
     } else {
         Route::Refused(404, "not found")
     }
@@ -204,10 +210,11 @@ async fn handle(
             }
             Err(refusal) => refusal,
         },
-        Route::ServerApi => match read_body(request, &shared).await {
+        Route::ServerApi(servlet) => match read_body(request, &shared).await {
             Ok(body) => {
                 let shared = Arc::clone(&shared);
-                let answer = blocking(move || shared.site.answer_server_api(&method, &body)).await;
+                let answer =
+                    blocking(move || shared.site.answer_servlet(servlet, &method, &body)).await;
                 reply(answer.status, answer.content_type, answer.body)
             }
             Err(refusal) => refusal,

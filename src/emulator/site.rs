@@ -121,7 +121,20 @@ impl Site {
     /// assert!(answer.body.contains("errorResponse"));
     /// ```
     pub fn answer_server_api(&self, method: &hyper::Method, body: &[u8]) -> Answer {
-        let (status, content_type, body) = super::server_api::handle(&self.state, method, body);
+        self.answer_servlet("SRConsAPI", method, body)
+    }
+
+    /// Answers a Server API request posted to `servlet` (`SRDonationAPI`, `SRDataSyncAPI`...),
+    /// as [`answer_server_api`](Self::answer_server_api) does for `SRConsAPI`.
+    ///
+    /// ```
+    /// let site = convio::emulator::Emulator::builder().build_site();
+    /// let answer = site.answer_servlet("SRDataSyncAPI", &hyper::Method::POST, b"method=launchDataSync&v=1.0");
+    /// assert!(answer.body.contains("errorResponse"));
+    /// ```
+    pub fn answer_servlet(&self, servlet: &str, method: &hyper::Method, body: &[u8]) -> Answer {
+        let (status, content_type, body) =
+            super::server_api::handle(&self.state, servlet, method, body);
         Answer {
             status,
             content_type,

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use super::clock::Clock;
+use super::data_sync::DataSyncTasks;
 use super::records::Fields;
 use super::session::{new_token, LoginError, Session};
 use super::store::{stored_types, RecordStore, DOWNLOAD_ONLY};
@@ -151,6 +152,8 @@ pub struct State {
     /// were computed at: a Query pages through one list instead of filtering every record
     /// for every page. A few queries at most are kept.
     query_cache: HashMap<String, CachedChanges>,
+    /// Data sync tasks launched through `SRDataSyncAPI`.
+    pub data_syncs: DataSyncTasks,
 }
 
 /// Distinct queries whose matches are kept at once.
@@ -194,6 +197,7 @@ impl State {
             request_log: Vec::new(),
             window_cache: HashMap::new(),
             query_cache: HashMap::new(),
+            data_syncs: DataSyncTasks::default(),
         }
     }
 

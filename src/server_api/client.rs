@@ -1,4 +1,4 @@
-//! The Server API client: `POST {secure-domain}/{organization}/site/SRConsAPI`.
+//! The Server API client: `POST {secure-domain}/{organization}/site/{servlet}`.
 
 use std::fmt;
 use std::sync::Arc;
@@ -11,7 +11,9 @@ use xsd_parser_types::quick_xml::WithDeserializer;
 
 use super::decode::{decode_response, Response, ResponseFormat};
 use super::generated::crm;
+use super::offline_donation::OfflineDonation;
 use super::params::{ConsParams, Lookup};
+use super::servlet::Servlet;
 use crate::codec::diagnose::{excerpt, is_well_formed};
 use crate::credentials::{Credentials, Secret};
 use crate::error::{DecodeError, Error, ErrorCode};
@@ -93,9 +95,15 @@ impl ClientBuilder {
         let base = self
             .base_url
             .ok_or_else(|| Error::Configuration("no base URL".into()))?;
-        let url = format!("{}/site/SRConsAPI", base.trim_end_matches('/'));
-        let endpoint = check_endpoint(&url, self.allow_insecure_http)
-            .map_err(|source| Error::from_transport("configure", source))?;
+        let site = base.trim_end_matches('/');
+        let mut endpoints = Vec::with_capacity(Servlet::ALL.len());
+        for servlet in Servlet::ALL {
+            let url = format!("{site}/site/{}", servlet.path());
+            endpoints.push(
+                check_endpoint(&url, self.allow_insecure_http)
+                    .map_err(|source| Error::from_transport("configure", source))?,
+            );
+        }
         let api_key = self
             .api_key
             .ok_or_else(|| Error::Configuration("no API key".into()))?;
@@ -103,7 +111,7 @@ impl ClientBuilder {
             crate::transport::given_or_default(self.transport, self.allow_insecure_http)
                 .map_err(|source| Error::from_transport("configure", source))?;
         Ok(Client {
-            endpoint,
+            endpoints: Arc::from(endpoints),
             api_key,
             credentials: self.credentials,
             format: self.format,
@@ -112,10 +120,13 @@ impl ClientBuilder {
     }
 }
 
-/// Client for the constituent methods of the Server API (`SRConsAPI`).
+/// Client for the Server API: the constituent methods (`SRConsAPI`), offline gifts
+/// (`SRDonationAPI`), data syncs (`SRDataSyncAPI`) typed, and any documented method through
+/// [`call_method`](Client::call_method).
 #[derive(Clone)]
 pub struct Client {
-    endpoint: Uri,
+    /// One URL per servlet, in the order of [`Servlet::ALL`].
+    endpoints: Arc<[Uri]>,
     api_key: Secret,
     credentials: Option<Credentials>,
     format: ResponseFormat,
@@ -125,7 +136,7 @@ pub struct Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("endpoint", &self.endpoint.to_string())
+            .field("endpoint", &self.endpoint(Servlet::Cons).to_string())
             .field("api_key", &self.api_key)
             .field("credentials", &self.credentials)
             .field("format", &self.format)
@@ -152,6 +163,7 @@ impl Client {
         params: &ConsParams,
     ) -> Result<crm::CreateOrUpdateConsResponseType, Error> {
         self.call(
+            Servlet::Cons,
             "createOrUpdate",
             params.form_pairs()?,
             &["createOrUpdateConsResponse"],
@@ -162,15 +174,25 @@ impl Client {
     /// `create`: adds a constituent (a primary email is required); error 11 when a matching
     /// record exists.
     pub async fn create(&self, params: &ConsParams) -> Result<crm::CreateConsResponseType, Error> {
-        self.call("create", params.form_pairs()?, &["createConsResponse"])
-            .await
+        self.call(
+            Servlet::Cons,
+            "create",
+            params.form_pairs()?,
+            &["createConsResponse"],
+        )
+        .await
     }
 
     /// `update`: changes an existing constituent (cons_id, else member_id, else
     /// primary_email; several matches are error 15, none is error 16).
     pub async fn update(&self, params: &ConsParams) -> Result<crm::UpdateConsResponseType, Error> {
-        self.call("update", params.form_pairs()?, &["updateConsResponse"])
-            .await
+        self.call(
+            Servlet::Cons,
+            "update",
+            params.form_pairs()?,
+            &["updateConsResponse"],
+        )
+        .await
     }
 
     /// `getUser`: one constituent; `fields` limits the answer (dot notation). A field left out
@@ -185,7 +207,8 @@ impl Client {
         if !fields.is_empty() {
             pairs.push(("fields".into(), fields.join(",")));
         }
-        self.call("getUser", pairs, &["getConsResponse"]).await
+        self.call(Servlet::Cons, "getUser", pairs, &["getConsResponse"])
+            .await
     }
 
     /// `getUserGroups`: the groups a constituent belongs to.
@@ -194,6 +217,7 @@ impl Client {
         lookup: &Lookup,
     ) -> Result<crm::GetConsGroupsResponseType, Error> {
         self.call(
+            Servlet::Cons,
             "getUserGroups",
             vec![lookup.pair()],
             &["getConsGroupsResponse", "getConsGroupResponse"],
@@ -207,6 +231,7 @@ impl Client {
         lookup: &Lookup,
     ) -> Result<crm::GetConsInterestsResponseType, Error> {
         self.call(
+            Servlet::Cons,
             "getUserInterests",
             vec![lookup.pair()],
             &["getConsInterestsResponse"],
@@ -228,8 +253,13 @@ impl Client {
         if include_choices {
             pairs.push(("include_choices".into(), "true".into()));
         }
-        self.call("listUserFields", pairs, &["listConsFieldsResponse"])
-            .await
+        self.call(
+            Servlet::Cons,
+            "listUserFields",
+            pairs,
+            &["listConsFieldsResponse"],
+        )
+        .await
     }
 
     /// `listUserFieldChoices`: the allowed values of one field.
@@ -238,11 +268,130 @@ impl Client {
         field: &str,
     ) -> Result<crm::ListConsFieldChoicesResponseType, Error> {
         self.call(
+            Servlet::Cons,
             "listUserFieldChoices",
             vec![("field".into(), field.to_string())],
             &["listConsFieldChoicesResponse"],
         )
         .await
+    }
+
+    /// `addOfflineDonation` (SRDonationAPI): records a gift already processed elsewhere. The
+    /// answer names the transaction and its confirmation code (the
+    /// `refund_user_confirm_code` of a later refund), or lists why it was not recorded.
+    ///
+    /// A failed exchange may have recorded the gift: that is
+    /// [`Error::OutcomeUnknown`], and sending it again may record it twice.
+    pub async fn add_offline_donation(
+        &self,
+        gift: &OfflineDonation,
+    ) -> Result<crm::DonationResponseType, Error> {
+        self.call(
+            Servlet::Donation,
+            "addOfflineDonation",
+            gift.form_pairs()?,
+            &["donationResponse"],
+        )
+        .await
+    }
+
+    /// `launchDataSync` (SRDataSyncAPI): starts the data sync operation `operation_id`; the
+    /// answer's task id is what [`data_sync_status`](Self::data_sync_status) polls.
+    pub async fn launch_data_sync(
+        &self,
+        operation_id: u64,
+    ) -> Result<crm::LaunchDataSyncResponseType, Error> {
+        self.call(
+            Servlet::DataSync,
+            "launchDataSync",
+            vec![("operation_id".into(), operation_id.to_string())],
+            &["launchDataSyncResponse"],
+        )
+        .await
+    }
+
+    /// `getDataSyncStatus` (SRDataSyncAPI): `queued`, `running`, `success`, `failure` or
+    /// `stale` (with a message saying why).
+    pub async fn data_sync_status(
+        &self,
+        task_id: u64,
+    ) -> Result<crm::GetDataSyncStatusResponseType, Error> {
+        self.call(
+            Servlet::DataSync,
+            "getDataSyncStatus",
+            vec![("task_id".into(), task_id.to_string())],
+            &["getDataSyncStatusResponse"],
+        )
+        .await
+    }
+
+    /// Any method, passed through: the parameters are sent as given (after the client's own
+    /// `v`, `api_key`, `method`, `response_format` and credentials) and the answer is
+    /// returned undecoded, whatever its status. For methods this client does not type yet;
+    /// [`Servlet::for_method`] names the servlet of every documented one.
+    ///
+    /// ```no_run
+    /// # async fn run(client: convio::server_api::Client) -> Result<(), convio::Error> {
+    /// use convio::server_api::Servlet;
+    ///
+    /// let answer = client
+    ///     .call_method(Servlet::Group, "getGroupInfo", &[("group_id".into(), "1010".into())])
+    ///     .await?;
+    /// println!("{} {}", answer.status, String::from_utf8_lossy(&answer.body));
+    /// # Ok(()) }
+    /// ```
+    pub async fn call_method(
+        &self,
+        servlet: Servlet,
+        method: &str,
+        pairs: &[(String, String)],
+    ) -> Result<RawAnswer, Error> {
+        let request = self.request(servlet, method, pairs);
+        let span = tracing::info_span!("server_api_call", method, attempt = 1);
+        let response = self
+            .transport
+            .send(request)
+            .instrument(span)
+            .await
+            .map_err(|source| {
+                if source.is_configuration() {
+                    Error::from_transport("server API call", source)
+                } else if source.request_may_have_reached_server() {
+                    Error::OutcomeUnknown {
+                        operation: "server API call",
+                        source,
+                    }
+                } else {
+                    Error::Transport {
+                        operation: "server API call",
+                        source,
+                    }
+                }
+            })?;
+        Ok(RawAnswer {
+            status: response.status().as_u16(),
+            body: response.into_body().to_vec(),
+        })
+    }
+
+    fn endpoint(&self, servlet: Servlet) -> &Uri {
+        &self.endpoints[servlet.index()]
+    }
+
+    fn request(
+        &self,
+        servlet: Servlet,
+        method: &str,
+        pairs: &[(String, String)],
+    ) -> Request<Bytes> {
+        let mut request = Request::new(Bytes::from(self.form_body(method, pairs)));
+        *request.method_mut() = Method::POST;
+        *request.uri_mut() = self.endpoint(servlet).clone();
+        request.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded; charset=UTF-8"),
+        );
+        request
     }
 
     /// The exact form body a call sends (secrets included: never log it).
@@ -264,17 +413,12 @@ impl Client {
 
     async fn call<T: WithDeserializer>(
         &self,
+        servlet: Servlet,
         method: &'static str,
         pairs: Vec<(String, String)>,
         roots: &[&'static str],
     ) -> Result<T, Error> {
-        let mut request = Request::new(Bytes::from(self.form_body(method, &pairs)));
-        *request.method_mut() = Method::POST;
-        *request.uri_mut() = self.endpoint.clone();
-        request.headers_mut().insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static("application/x-www-form-urlencoded; charset=UTF-8"),
-        );
+        let request = self.request(servlet, method, &pairs);
         tracing::debug!(method, "calling the Server API");
         // One span per call, as for SOAP calls (one attempt: nothing here is retried).
         let span = tracing::info_span!("server_api_call", method, attempt = 1);
@@ -284,7 +428,7 @@ impl Client {
             if source.is_configuration() {
                 Error::from_transport(method, source)
             } else if source.request_may_have_reached_server()
-                && method != "getUser"
+                && !method.starts_with("get")
                 && !method.starts_with("list")
             {
                 Error::OutcomeUnknown {
@@ -359,4 +503,15 @@ fn not_a_response(body: &[u8], format: ResponseFormat, error: &DecodeError) -> O
             .map_or(true, |value| !value.is_object())
             .then(|| format!("not a JSON object ({error})")),
     }
+}
+
+/// The answer to a method passed through [`Client::call_method`]: HTTP status and body, as
+/// the server sent them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RawAnswer {
+    /// The HTTP status (403 for an `errorResponse` unless `suppress_response_codes=true`).
+    pub status: u16,
+    /// The body (XML or JSON, as asked).
+    pub body: Vec<u8>,
 }

@@ -1,4 +1,5 @@
-//! The Server API (`/site/SRConsAPI`): `createOrUpdate` and the other constituent methods.
+//! The Server API (`/site/SR…API` servlets): the constituent methods, offline gifts, data
+//! syncs, and any other documented method passed through.
 //!
 //! Requests are form-encoded POSTs carrying `api_key`, `v=1.0`, `method`,
 //! `response_format` and the API administrator's `login_name`/`login_password`. Responses,
@@ -15,9 +16,13 @@ pub mod decode;
 pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/crm_types.rs"));
 }
+mod offline_donation;
 pub mod params;
+mod servlet;
 
 pub use crate::error::ErrorCode;
-pub use client::{Client, ClientBuilder};
+pub use client::{Client, ClientBuilder, RawAnswer};
 pub use decode::{decode_response, Response, ResponseFormat, CRM_NAMESPACE};
+pub use offline_donation::{OfflineDonation, OfflinePaymentMethod};
 pub use params::{ConsParams, IdList, Lookup, MIN_GROUP_ID};
+pub use servlet::Servlet;

@@ -15,24 +15,27 @@ mod demo;
 mod emulator;
 mod failure;
 mod output;
+mod server_api;
 mod sync;
 mod wsdl;
 
 use std::io::{self, IsTerminal as _};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
-use convio::server_api::{Client as ServerApi, ConsParams, ResponseFormat};
+use clap::{Parser, Subcommand};
+use convio::server_api::ConsParams;
 use convio::soap::{record_from_paths, record_to_paths};
 use convio::Field;
 
-use connection::{
-    check_url, connect, emulator_without_endpoint, require, start_embedded, Connection, Setting,
-};
+use connection::{connect, Connection};
 use demo::demo;
 use emulator::{serve_emulator, EmulatorArgs};
 use failure::{usage, Failure};
 use output::{print_rows, terminal_safe, Format};
+use server_api::{
+    add_offline_donation, name_value, server_api, AddOfflineDonationArgs, ServerApiArgs,
+    ServerApiConnection, WireFormat,
+};
 use sync::sync;
 use wsdl::{wsdl_fetch, WsdlCommand};
 
@@ -91,15 +94,7 @@ enum Command {
     /// createOrUpdate through the Server API.
     CreateOrUpdate {
         #[command(flatten)]
-        connection: Connection,
-        /// Server API base, `https://{secure-domain}/{organization}`; required for a real
-        /// site (without it and any other connection setting: an in-process emulator)
-        /// [env: CONVIO_SERVER_API_BASE].
-        #[arg(long, env = "CONVIO_SERVER_API_BASE")]
-        server_api_base: Option<String>,
-        /// Open API key; required with --server-api-base [env: CONVIO_API_KEY].
-        #[arg(long, env = "CONVIO_API_KEY", hide_env_values = true)]
-        api_key: Option<String>,
+        api: ServerApiConnection,
         /// cons_id
         #[arg(long)]
         cons_id: Option<u64>,
@@ -119,6 +114,11 @@ enum Command {
         #[arg(long, value_enum, default_value_t = WireFormat::Xml)]
         response_format: WireFormat,
     },
+    /// Record a gift already processed elsewhere (SRDonationAPI addOfflineDonation).
+    AddOfflineDonation(AddOfflineDonationArgs),
+    /// Call any Server API method and print the answer as sent (typed where the crate
+    /// knows the method, passed through otherwise).
+    ServerApi(ServerApiArgs),
     /// Fetch a site's WSDL, or compare two.
     #[command(subcommand)]
     Wsdl(WsdlCommand),
@@ -126,12 +126,6 @@ enum Command {
     /// Synchronize a partition two ways: upload local edits made in the database, download
     /// the window's inserts, updates and deletes, end the window. Resumable after a crash.
     Sync(sync::SyncArgs),
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum WireFormat {
-    Xml,
-    Json,
 }
 
 fn main() -> ExitCode {
@@ -256,9 +250,7 @@ async fn run(command: Command) -> Result<(), Failure> {
             }
         }
         Command::CreateOrUpdate {
-            connection,
-            server_api_base,
-            api_key,
+            api,
             cons_id,
             member_id,
             email,
@@ -280,71 +272,12 @@ async fn run(command: Command) -> Result<(), Failure> {
                 params = params.add_group_ids(add_group_ids);
             }
             for field in fields {
-                let (name, value) = field
-                    .split_once('=')
-                    .ok_or_else(|| usage(format!("--field {field}: expected NAME=VALUE")))?;
-                params = params.field(name.trim(), value);
+                let (name, value) = name_value("--field", &field)?;
+                params = params.field(name, value);
             }
-            let format = match response_format {
-                WireFormat::Xml => ResponseFormat::Xml,
-                WireFormat::Json => ResponseFormat::Json,
-            };
-            let base_setting = Setting::new(
-                "--server-api-base",
-                "CONVIO_SERVER_API_BASE",
-                server_api_base.as_deref(),
-            );
-            let key_setting = Setting::new("--api-key", "CONVIO_API_KEY", api_key.as_deref());
-            if !connection.emulator && !base_setting.given && connection.endpoint_setting().given {
-                return Err(usage(
-                    "create-or-update talks to the Server API: give --server-api-base (or \
-                     CONVIO_SERVER_API_BASE), https://{secure-domain}/{organization}; \
-                     --endpoint (CONVIO_SOAP_URL) is the SOAP endpoint, which this command does \
-                     not use (--emulator for an in-process emulator)",
-                ));
-            }
-            let use_emulator = emulator_without_endpoint(
-                connection.emulator,
-                base_setting,
-                &[
-                    connection.user_setting(),
-                    connection.password_setting(),
-                    key_setting,
-                ],
-                "--server-api-base URL (or CONVIO_SERVER_API_BASE) with --api-key, --user and \
-                 --password (or CONVIO_API_KEY, CONVIO_USER and CONVIO_PASSWORD)",
-            )?;
-            let (emulator, base, key, (user, password)) = if use_emulator {
-                let key = api_key
-                    .filter(|k| !k.is_empty())
-                    .unwrap_or_else(|| convio::emulator::DEFAULT_API_KEY.into());
-                let emulator = start_embedded(&connection, &key).await?;
-                let base = emulator.server_api_base();
-                (Some(emulator), base, key, connection.emulator_credentials())
-            } else {
-                let base = server_api_base.unwrap_or_default();
-                check_url("--server-api-base", &base)?;
-                require(
-                    &[
-                        key_setting,
-                        connection.user_setting(),
-                        connection.password_setting(),
-                    ],
-                    &format!("the Server API at {base}"),
-                )?;
-                (
-                    None,
-                    base,
-                    api_key.unwrap_or_default(),
-                    connection.credentials(),
-                )
-            };
-            let client = ServerApi::builder()
-                .base_url(base)
-                .api_key(key)
-                .credentials(user, password)
-                .response_format(format)
-                .build()?;
+            let (client, emulator) = api
+                .client("create-or-update", response_format.into())
+                .await?;
             let response = client.create_or_update(&params).await?;
             println!(
                 "cons_id {}: {}",
@@ -374,5 +307,7 @@ async fn run(command: Command) -> Result<(), Failure> {
             Ok(())
         }
         Command::Sync(args) => sync(args).await,
+        Command::AddOfflineDonation(args) => add_offline_donation(args).await,
+        Command::ServerApi(args) => server_api(args).await,
     }
 }

@@ -25,6 +25,12 @@ pub(crate) fn terminal_safe(text: &str) -> Cow<'_, str> {
     escape_unless(text, &[])
 }
 
+/// A whole document (XML or JSON as a server sent it) with the same escapes, but line
+/// breaks and tabs kept, so that it still reads as the document.
+pub(crate) fn document_terminal_safe(text: &str) -> Cow<'_, str> {
+    escape_unless(text, &['\n', '\r', '\t'])
+}
+
 fn escape_unless<'a>(text: &'a str, keep: &[char]) -> Cow<'a, str> {
     escape_unsafe(text, keep, |out, c| {
         let _ = write!(out, "\\u{{{:x}}}", c as u32);

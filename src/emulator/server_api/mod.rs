@@ -1,4 +1,9 @@
-//! The Server API side of the emulator: `POST /{site}/site/SRConsAPI`.
+//! The Server API side of the emulator: `POST /{site}/site/{servlet}`. The constituent
+//! methods (`SRConsAPI`) are here; offline gifts (`SRDonationAPI`) and data syncs
+//! (`SRDataSyncAPI`) in their own modules.
+
+mod data_sync;
+mod donation;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -110,9 +115,21 @@ enum Node {
     Object(Vec<(String, Node)>),
 }
 
-/// Handles one request: (HTTP status, content type, body).
+/// The servlets the emulator answers at `/{site}/site/{servlet}`; those without emulated
+/// methods answer every method as unknown.
+pub const SERVLETS: &[&str] = &[
+    "SRConsAPI",
+    "SRGroupAPI",
+    "SRDonationAPI",
+    "SRRecurringAPI",
+    "SRDataSyncAPI",
+    "SRAdvocacyAPI",
+];
+
+/// Handles one request to `servlet`: (HTTP status, content type, body).
 pub fn handle(
     state: &Mutex<State>,
+    servlet: &str,
     method: &hyper::Method,
     body: &[u8],
 ) -> (u16, &'static str, String) {
@@ -132,7 +149,7 @@ pub fn handle(
         Format::Xml
     };
     let suppress = param("suppress_response_codes") == Some("true");
-    match call(state, &form) {
+    match call(state, servlet, &form) {
         Ok((root, content)) => (200, content_type(format), render(format, root, &content)),
         Err(error) => {
             let content = vec![
@@ -196,7 +213,7 @@ fn authenticate(state: &State, params: &[(String, String)]) -> Result<String, Ap
     Ok(login.to_string())
 }
 
-fn call(state: &Mutex<State>, form: &Form) -> Result<Document, ApiError> {
+fn call(state: &Mutex<State>, servlet: &str, form: &Form) -> Result<Document, ApiError> {
     let params = form.params.as_slice();
     let param = |name: &str| {
         params
@@ -218,6 +235,22 @@ fn call(state: &Mutex<State>, form: &Form) -> Result<Document, ApiError> {
         Some(problem) => return Err(api_error(35, problem.to_string())),
     }
     let method = param("method").ok_or_else(|| api_error(6, "No method was specified."))?;
+    let unknown = || {
+        api_error(
+            6,
+            format!("Unknown method: {method} (method names are case-sensitive)."),
+        )
+    };
+    match servlet {
+        "SRConsAPI" => {}
+        "SRDonationAPI" => {
+            return donation::call(&mut lock(state), &user, method, params).ok_or_else(unknown)?
+        }
+        "SRDataSyncAPI" => {
+            return data_sync::call(&mut lock(state), method, params).ok_or_else(unknown)?
+        }
+        _ => return Err(unknown()),
+    }
     if matches!(method, "createOrUpdate" | "create" | "update") {
         // Every value checked and every id list read before the site is locked.
         let changes = Changes::read(&schema, params)?;
@@ -310,10 +343,7 @@ fn call(state: &Mutex<State>, form: &Form) -> Result<Document, ApiError> {
                 })
                 .collect(),
         )),
-        other => Err(api_error(
-            6,
-            format!("Unknown method: {other} (method names are case-sensitive)."),
-        )),
+        _ => Err(unknown()),
     }
 }
 

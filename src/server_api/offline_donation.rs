@@ -1,0 +1,204 @@
+//! Parameters of `addOfflineDonation` (SRDonationAPI): a gift already processed elsewhere,
+//! recorded against a Donations 2 form and one of its levels.
+
+use std::fmt;
+
+use crate::error::Error;
+
+/// How an offline gift was paid (`offline_payment_method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OfflinePaymentMethod {
+    /// `cash`
+    Cash,
+    /// `check` (give the number with [`OfflineDonation::check_number`])
+    Check,
+    /// `credit`
+    Credit,
+}
+
+impl OfflinePaymentMethod {
+    /// The parameter value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OfflinePaymentMethod::Cash => "cash",
+            OfflinePaymentMethod::Check => "check",
+            OfflinePaymentMethod::Credit => "credit",
+        }
+    }
+}
+
+impl fmt::Display for OfflinePaymentMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Names the client sets itself; [`OfflineDonation::param`] refuses them.
+const RESERVED: &[&str] = &[
+    "api_key",
+    "v",
+    "method",
+    "response_format",
+    "login_name",
+    "login_password",
+    "form_id",
+    "level_id",
+    "offline_payment_method",
+    "billing.name.first",
+    "billing.name.last",
+    "donor.email",
+];
+
+/// An offline gift for [`Client::add_offline_donation`](crate::server_api::Client::add_offline_donation).
+///
+/// The required parameters are arguments of [`new`](Self::new); the documented optional ones
+/// have setters, and any other (`billing.address.city`, `donor.phone`...) goes through
+/// [`param`](Self::param). Designations are numbered in the order they are added
+/// (`designated.1.id`, `designated.1.amount`, ...).
+///
+/// ```
+/// use convio::server_api::{OfflineDonation, OfflinePaymentMethod};
+///
+/// let gift = OfflineDonation::new(1001, 1001, OfflinePaymentMethod::Check, "Ada", "Lovelace", "ada@example.org")
+///     .check_number("1042")
+///     .designate(2001, "30.00")
+///     .param("billing.address.city", "London");
+/// let pairs = gift.form_pairs().unwrap();
+/// assert!(pairs.contains(&("designated.1.id".to_string(), "2001".to_string())));
+/// assert!(OfflineDonation::new(1001, 1001, OfflinePaymentMethod::Cash, "A", "B", "a@example.org")
+///     .param("form_id", "7")
+///     .form_pairs()
+///     .is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct OfflineDonation {
+    form_id: u64,
+    level_id: u64,
+    payment_method: OfflinePaymentMethod,
+    first_name: String,
+    last_name: String,
+    email: String,
+    cons_id: Option<u64>,
+    additional_amount: Option<String>,
+    check_number: Option<String>,
+    designated: Vec<(u64, String)>,
+    params: Vec<(String, String)>,
+}
+
+impl OfflineDonation {
+    /// A gift on Donations 2 form `form_id` at level `level_id`, by the billing name and
+    /// donor email given.
+    pub fn new(
+        form_id: u64,
+        level_id: u64,
+        payment_method: OfflinePaymentMethod,
+        first_name: impl Into<String>,
+        last_name: impl Into<String>,
+        email: impl Into<String>,
+    ) -> Self {
+        OfflineDonation {
+            form_id,
+            level_id,
+            payment_method,
+            first_name: first_name.into(),
+            last_name: last_name.into(),
+            email: email.into(),
+            cons_id: None,
+            additional_amount: None,
+            check_number: None,
+            designated: Vec::new(),
+            params: Vec::new(),
+        }
+    }
+
+    /// `donor.cons_id`: the constituent the gift is from (else the server matches or
+    /// creates one by `donor.email`).
+    pub fn cons_id(mut self, cons_id: u64) -> Self {
+        self.cons_id = Some(cons_id);
+        self
+    }
+
+    /// `additional_amount`: added to the level's amount (a decimal, `"12.50"`).
+    pub fn additional_amount(mut self, amount: impl Into<String>) -> Self {
+        self.additional_amount = Some(amount.into());
+        self
+    }
+
+    /// `check_number`.
+    pub fn check_number(mut self, number: impl Into<String>) -> Self {
+        self.check_number = Some(number.into());
+        self
+    }
+
+    /// A designation: `designated.X.id` and `designated.X.amount`, X counting from 1.
+    pub fn designate(mut self, designee_id: u64, amount: impl Into<String>) -> Self {
+        self.designated.push((designee_id, amount.into()));
+        self
+    }
+
+    /// Any other documented parameter, by its name.
+    pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.params.push((name.into(), value.into()));
+        self
+    }
+
+    /// The form parameters, in a fixed order; a name the client sets itself given through
+    /// [`param`](Self::param), or an amount that is not a decimal, is an error.
+    pub fn form_pairs(&self) -> Result<Vec<(String, String)>, Error> {
+        let decimal = |name: &str, value: &str| {
+            let valid = !value.is_empty()
+                && value.split_once('.').map_or(
+                    value.bytes().all(|b| b.is_ascii_digit()),
+                    |(whole, cents)| {
+                        whole.bytes().all(|b| b.is_ascii_digit())
+                            && !cents.is_empty()
+                            && cents.bytes().all(|b| b.is_ascii_digit())
+                    },
+                );
+            if valid {
+                Ok(())
+            } else {
+                Err(Error::Configuration(format!(
+                    "{name}: `{value}` is not an amount (digits, optionally a point and cents)"
+                )))
+            }
+        };
+        let mut pairs = vec![
+            ("form_id".to_string(), self.form_id.to_string()),
+            ("level_id".to_string(), self.level_id.to_string()),
+            (
+                "offline_payment_method".to_string(),
+                self.payment_method.as_str().to_string(),
+            ),
+            ("billing.name.first".to_string(), self.first_name.clone()),
+            ("billing.name.last".to_string(), self.last_name.clone()),
+            ("donor.email".to_string(), self.email.clone()),
+        ];
+        if let Some(cons_id) = self.cons_id {
+            pairs.push(("donor.cons_id".into(), cons_id.to_string()));
+        }
+        if let Some(amount) = &self.additional_amount {
+            decimal("additional_amount", amount)?;
+            pairs.push(("additional_amount".into(), amount.clone()));
+        }
+        if let Some(number) = &self.check_number {
+            pairs.push(("check_number".into(), number.clone()));
+        }
+        for (index, (id, amount)) in self.designated.iter().enumerate() {
+            let x = index + 1;
+            decimal(&format!("designated.{x}.amount"), amount)?;
+            pairs.push((format!("designated.{x}.id"), id.to_string()));
+            pairs.push((format!("designated.{x}.amount"), amount.clone()));
+        }
+        for (name, value) in &self.params {
+            if RESERVED.contains(&name.as_str()) || name.starts_with("designated.") {
+                return Err(Error::Configuration(format!(
+                    "`{name}` is set by the client (use OfflineDonation's own arguments)"
+                )));
+            }
+            pairs.push((name.clone(), value.clone()));
+        }
+        Ok(pairs)
+    }
+}

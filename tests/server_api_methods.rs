@@ -1,0 +1,436 @@
+//! The Server API methods beyond the constituent ones: offline gifts (SRDonationAPI) and
+//! data syncs (SRDataSyncAPI), typed; any documented method passed through. Each has its
+//! exact form body (snapshots), its documented examples decoded from XML and JSON into the
+//! same values, and a round trip against the emulator. An offline gift recorded through the
+//! Server API is in the SOAP Donation download: one store behind both APIs.
+
+#![cfg(feature = "emulator")]
+
+use std::time::Duration;
+
+use convio::emulator::{Clock, Emulator, DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_USER};
+use convio::generated::ens;
+use convio::server_api::generated::crm;
+use convio::server_api::{
+    decode_response, Client as ServerApi, ErrorCode, OfflineDonation, OfflinePaymentMethod,
+    Response, ResponseFormat, Servlet,
+};
+use convio::soap::{Client as Soap, SyncOptions};
+use convio::{AnyRecord, Error, Field};
+
+/// A client for `base` (no request is sent by the form-body tests).
+fn client(base: &str, format: ResponseFormat) -> ServerApi {
+    client_as(base, format, DEFAULT_ADMIN_USER, DEFAULT_ADMIN_PASSWORD)
+}
+
+fn client_as(base: &str, format: ResponseFormat, user: &str, password: &str) -> ServerApi {
+    ServerApi::builder()
+        .base_url(base)
+        .api_key(convio::emulator::DEFAULT_API_KEY)
+        .credentials(user, password)
+        .response_format(format)
+        .allow_insecure_http(true)
+        .build()
+        .unwrap()
+}
+
+/// The form body of `method` with `pairs`, one pair per line.
+fn form(method: &str, pairs: &[(String, String)]) -> String {
+    client("http://127.0.0.1:9/organization", ResponseFormat::Xml)
+        .form_body(method, pairs)
+        .replace('&', "\n&")
+}
+
+fn gift() -> OfflineDonation {
+    OfflineDonation::new(
+        1001,
+        1001,
+        OfflinePaymentMethod::Check,
+        "Ada",
+        "Lovelace",
+        "ada.lovelace@example.org",
+    )
+    .additional_amount("12.50")
+    .check_number("1042")
+    .designate(2001, "40.00")
+    .designate(2002, "22.50")
+    .param("billing.address.city", "London")
+}
+
+#[test]
+fn add_offline_donation_form_body() {
+    insta::assert_snapshot!(form("addOfflineDonation", &gift().form_pairs().unwrap()));
+}
+
+#[test]
+fn data_sync_form_bodies() {
+    insta::assert_snapshot!(
+        "launch_data_sync_form_body",
+        form(
+            "launchDataSync",
+            &[("operation_id".to_string(), "1".to_string())]
+        )
+    );
+    insta::assert_snapshot!(
+        "data_sync_status_form_body",
+        form(
+            "getDataSyncStatus",
+            &[("task_id".to_string(), "12345".to_string())]
+        )
+    );
+}
+
+#[test]
+fn offline_donation_parameters_are_checked_before_sending() {
+    let reserved = gift().param("donor.email", "other@example.org");
+    assert!(matches!(
+        reserved.form_pairs(),
+        Err(Error::Configuration(_))
+    ));
+    let numbered = gift().param("designated.3.id", "7");
+    assert!(matches!(
+        numbered.form_pairs(),
+        Err(Error::Configuration(_))
+    ));
+    let amount = gift().additional_amount("12,50");
+    assert!(matches!(amount.form_pairs(), Err(Error::Configuration(_))));
+}
+
+#[test]
+fn every_documented_server_method_has_one_servlet() {
+    let mut count = 0;
+    for servlet in Servlet::ALL {
+        for method in servlet.methods() {
+            assert_eq!(Servlet::for_method(method), Some(servlet), "{method}");
+            count += 1;
+        }
+    }
+    // SRConsAPI 23, SRGroupAPI 2, SRDonationAPI 6, SRRecurringAPI 5, SRDataSyncAPI 2,
+    // SRAdvocacyAPI 3 (shared/docs/server-api-inventory.md).
+    assert_eq!(Servlet::Cons.methods().len(), 23);
+    assert_eq!(count, 41);
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("tests/fixtures/crm/{name}")).unwrap()
+}
+
+fn decoded<T: xsd_parser_types::quick_xml::WithDeserializer>(
+    name: &str,
+    format: ResponseFormat,
+    roots: &[&'static str],
+) -> T {
+    match decode_response::<T>(&fixture(name), format, roots).unwrap() {
+        Response::Ok(value) => value,
+        Response::Error(error) => panic!("{name}: an errorResponse {error:?}"),
+    }
+}
+
+#[test]
+fn documented_data_sync_examples_decode_alike_from_xml_and_json() {
+    let roots = ["launchDataSyncResponse"];
+    let xml: crm::LaunchDataSyncResponseType =
+        decoded("launchDataSync.xml", ResponseFormat::Xml, &roots);
+    let json: crm::LaunchDataSyncResponseType =
+        decoded("launchDataSync.json", ResponseFormat::Json, &roots);
+    assert_eq!(xml.task_id.id, 12345);
+    assert_eq!(xml, json);
+
+    let roots = ["getDataSyncStatusResponse"];
+    let xml: crm::GetDataSyncStatusResponseType =
+        decoded("getDataSyncStatus.xml", ResponseFormat::Xml, &roots);
+    let json: crm::GetDataSyncStatusResponseType =
+        decoded("getDataSyncStatus.json", ResponseFormat::Json, &roots);
+    assert_eq!(xml.task_status.status.as_str(), "queued");
+    assert_eq!(
+        xml.task_status
+            .detail_message
+            .as_option()
+            .map(|m| m.as_str()),
+        Some("detailed message if applicable...")
+    );
+    assert_eq!(xml, json);
+}
+
+#[tokio::test]
+async fn data_sync_runs_against_the_emulator_in_xml_and_json() {
+    let emulator = Emulator::builder().start("127.0.0.1:0").await.unwrap();
+    for format in [ResponseFormat::Xml, ResponseFormat::Json] {
+        let client = client(&emulator.server_api_base(), format);
+        // The seeded site's data sync operation 1 (a contract of the emulator).
+        let task = client.launch_data_sync(1).await.unwrap().task_id.id;
+        let mut statuses = Vec::new();
+        for _ in 0..4 {
+            let status = client.data_sync_status(task).await.unwrap();
+            statuses.push(status.task_status.status.as_str().to_string());
+        }
+        assert_eq!(statuses, ["queued", "running", "success", "success"]);
+        let Err(Error::ServerApi { code, .. }) = client.launch_data_sync(2).await else {
+            panic!("operation 2 launched")
+        };
+        assert_eq!(code, ErrorCode::ValidationError);
+        let Err(Error::ServerApi { code, .. }) = client.data_sync_status(task + 100).await else {
+            panic!("a task never launched has a status")
+        };
+        assert_eq!(code, ErrorCode::ValidationError);
+    }
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_offline_gift_is_in_the_soap_donation_download() {
+    let clock = Clock::manual(1_700_000_000);
+    let emulator = Emulator::builder()
+        .seed(3)
+        .seed_donations(2)
+        .user("gifts", "gifts-password")
+        .clock(clock.clone())
+        .start("127.0.0.1:0")
+        .await
+        .unwrap();
+    let soap = Soap::builder()
+        .endpoint(emulator.soap_url())
+        .credentials(DEFAULT_ADMIN_USER, DEFAULT_ADMIN_PASSWORD)
+        .partition(1001)
+        .build()
+        .unwrap();
+    // A first window takes the seeded donations.
+    soap.start_synchronization(SyncOptions::default())
+        .await
+        .unwrap();
+    soap.end_synchronization(None).await.unwrap();
+    clock.advance(Duration::from_secs(60));
+
+    // Gifts recorded by another API user (a sync sees other users' changes, not its own),
+    // in XML and in JSON: one for a new donor, one for a known constituent.
+    let known = emulator.site().constituent_ids()[0];
+    let mut recorded = Vec::new();
+    for (format, gift) in [
+        (ResponseFormat::Xml, gift()),
+        (
+            ResponseFormat::Json,
+            OfflineDonation::new(
+                1001,
+                1001,
+                OfflinePaymentMethod::Cash,
+                "K",
+                "Nown",
+                "k@x.org",
+            )
+            .cons_id(known),
+        ),
+    ] {
+        let server_api = client_as(
+            &emulator.server_api_base(),
+            format,
+            "gifts",
+            "gifts-password",
+        );
+        let response = server_api.add_offline_donation(&gift).await.unwrap();
+        assert_eq!(response.errors, Field::Absent);
+        let Field::Value(donation) = response.donation else {
+            panic!("no donation: {response:?}")
+        };
+        recorded.push(donation);
+    }
+    let amounts: Vec<String> = recorded
+        .iter()
+        .map(|d| match &d.amount {
+            Field::Value(amount) => amount.decimal.as_option().unwrap().to_string(),
+            other => panic!("no amount: {other:?}"),
+        })
+        .collect();
+    // The level's 50.00, plus the additional amount of the first.
+    assert_eq!(amounts, ["62.50", "50.00"]);
+    assert_eq!(recorded[1].cons_id, Field::Value(known));
+    let new_donor = *recorded[0].cons_id.as_option().unwrap();
+    assert!(emulator.site().constituent(new_donor).is_some());
+
+    soap.start_synchronization(SyncOptions::default())
+        .await
+        .unwrap();
+    let mut pages = soap
+        .incremental_inserts(
+            "Donation",
+            [
+                "TransactionId",
+                "Payment.Amount",
+                "Payment.ConfirmationCode",
+                "Payment.TenderType",
+                "Donor.ConsId",
+            ],
+        )
+        .unwrap();
+    let mut downloaded: Vec<ens::DonationType> = Vec::new();
+    while let Some(page) = pages.next_page().await.unwrap() {
+        for record in page.iter() {
+            let AnyRecord::Donation(donation) = record else {
+                panic!("not a donation: {record:?}")
+            };
+            downloaded.push(donation.clone());
+        }
+    }
+    soap.end_synchronization(None).await.unwrap();
+    assert_eq!(
+        downloaded.len(),
+        2,
+        "only the two new gifts: {downloaded:?}"
+    );
+    for (gift, donation) in recorded.iter().zip(&downloaded) {
+        assert_eq!(
+            donation.transaction_id,
+            gift.transaction_id.as_option().copied()
+        );
+        let Field::Value(payment) = &donation.payment else {
+            panic!("no payment")
+        };
+        assert_eq!(
+            payment.confirmation_code.as_option().map(|c| c.as_str()),
+            gift.confirmation_code.as_option().map(|c| c.as_str())
+        );
+        let Field::Value(donor) = &donation.donor else {
+            panic!("no donor")
+        };
+        assert_eq!(donor.cons_id, gift.cons_id.as_option().copied());
+    }
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_gift_the_site_cannot_record_says_why() {
+    let emulator = Emulator::builder()
+        .seed(1)
+        .start("127.0.0.1:0")
+        .await
+        .unwrap();
+    let server_api = client(&emulator.server_api_base(), ResponseFormat::Xml);
+    let unknown_form = OfflineDonation::new(
+        7,
+        1001,
+        OfflinePaymentMethod::Cash,
+        "A",
+        "B",
+        "a@example.org",
+    );
+    let response = server_api
+        .add_offline_donation(&unknown_form)
+        .await
+        .unwrap();
+    assert_eq!(response.donation, Field::Absent);
+    let Field::Value(errors) = response.errors else {
+        panic!("no errors: {response:?}")
+    };
+    assert!(errors.page_error[0].as_str().contains("form with id 7"));
+    let unknown_donor = gift().cons_id(999);
+    let Err(Error::ServerApi { code, .. }) = server_api.add_offline_donation(&unknown_donor).await
+    else {
+        panic!("a gift by an unknown cons_id was recorded")
+    };
+    assert_eq!(code, ErrorCode::RecordNotFound);
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn any_method_passes_through() {
+    let emulator = Emulator::builder()
+        .seed(1)
+        .start("127.0.0.1:0")
+        .await
+        .unwrap();
+    let server_api = client(&emulator.server_api_base(), ResponseFormat::Json);
+    let answer = server_api
+        .call_method(
+            Servlet::DataSync,
+            "launchDataSync",
+            &[("operation_id".into(), "1".into())],
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 200);
+    assert_eq!(
+        String::from_utf8(answer.body).unwrap(),
+        r#"{"launchDataSyncResponse":{"taskId":{"id":"1"}}}"#
+    );
+    // A method the emulator does not answer yet: the errorResponse, as the server sent it.
+    let answer = server_api
+        .call_method(Servlet::Group, "getGroupInfo", &[])
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 403);
+    assert!(String::from_utf8(answer.body)
+        .unwrap()
+        .contains("errorResponse"));
+    emulator.shutdown().await;
+}
+
+/// The rows of the README's Server API method table: (servlet, method, client, emulator).
+fn readme_method_table() -> Vec<(String, String, String, String)> {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let section = readme
+        .split("\n## Server API methods\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("a Server API methods section");
+    section
+        .lines()
+        .filter(|line| line.starts_with("| SR"))
+        .map(|line| {
+            let cells: Vec<String> = line
+                .trim_matches('|')
+                .split('|')
+                .map(|cell| cell.trim().to_string())
+                .collect();
+            assert_eq!(cells.len(), 4, "{line}");
+            (
+                cells[0].clone(),
+                cells[1].clone(),
+                cells[2].clone(),
+                cells[3].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_readme_method_table_is_true() {
+    let rows = readme_method_table();
+    let documented: Vec<(String, String)> = Servlet::ALL
+        .iter()
+        .flat_map(|servlet| {
+            servlet
+                .methods()
+                .iter()
+                .map(move |method| (servlet.path().to_string(), method.to_string()))
+        })
+        .collect();
+    let listed: Vec<(String, String)> = rows
+        .iter()
+        .map(|(servlet, method, ..)| (servlet.clone(), method.clone()))
+        .collect();
+    assert_eq!(
+        listed, documented,
+        "one row per documented method, in servlet order"
+    );
+
+    let site = Emulator::builder().seed(1).build_site();
+    for (servlet, method, client, emulator) in &rows {
+        assert!(
+            matches!(client.as_str(), "typed" | "pass-through"),
+            "{method}: {client}"
+        );
+        let body = format!(
+            "v=1.0&api_key={}&login_name={DEFAULT_ADMIN_USER}&login_password={DEFAULT_ADMIN_PASSWORD}&method={method}",
+            convio::emulator::DEFAULT_API_KEY
+        );
+        let answer = site.answer_servlet(servlet, &hyper::Method::POST, body.as_bytes());
+        let unknown = answer.body.contains("<code>6</code>");
+        match emulator.as_str() {
+            "yes" => assert!(
+                !unknown,
+                "{servlet} {method}: the emulator does not answer it"
+            ),
+            "no" => assert!(unknown, "{servlet} {method}: the emulator answers it now"),
+            other => panic!("{method}: emulator column `{other}`"),
+        }
+    }
+}
