@@ -25,6 +25,7 @@ mod form;
 mod limits;
 mod query;
 mod records;
+mod recurring;
 mod server;
 mod server_api;
 mod session;
@@ -273,6 +274,7 @@ impl EmulatorBuilder {
             state.store(cons_id, fields, ChangeKind::Insert, "web");
         }
         donations::seed(&mut state, self.seed_donations);
+        recurring::seed(&mut state);
         state
     }
 

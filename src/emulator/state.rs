@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::clock::Clock;
 use super::data_sync::DataSyncTasks;
 use super::records::Fields;
+use super::recurring::RecurringGifts;
 use super::session::{new_token, LoginError, Session};
 use super::store::{stored_types, RecordStore, DOWNLOAD_ONLY};
 
@@ -154,6 +155,8 @@ pub struct State {
     query_cache: HashMap<String, CachedChanges>,
     /// Data sync tasks launched through `SRDataSyncAPI`.
     pub data_syncs: DataSyncTasks,
+    /// Recurring gifts (`SRRecurringAPI`).
+    pub recurring: RecurringGifts,
 }
 
 /// Distinct queries whose matches are kept at once.
@@ -198,6 +201,7 @@ impl State {
             window_cache: HashMap::new(),
             query_cache: HashMap::new(),
             data_syncs: DataSyncTasks::default(),
+            recurring: RecurringGifts::default(),
         }
     }
 

@@ -121,8 +121,8 @@ impl ClientBuilder {
 }
 
 /// Client for the Server API: the constituent methods (`SRConsAPI`), offline gifts
-/// (`SRDonationAPI`), data syncs (`SRDataSyncAPI`) typed, and any documented method through
-/// [`call_method`](Client::call_method).
+/// (`SRDonationAPI`), recurring gifts (`SRRecurringAPI`) and data syncs (`SRDataSyncAPI`)
+/// typed, and any documented method through [`call_method`](Client::call_method).
 #[derive(Clone)]
 pub struct Client {
     /// One URL per servlet, in the order of [`Servlet::ALL`].
@@ -325,6 +325,72 @@ impl Client {
         .await
     }
 
+    /// `getRecurringGifts` (SRRecurringAPI): the recurring gifts of constituent `cons_id`.
+    pub async fn recurring_gifts(
+        &self,
+        cons_id: u64,
+    ) -> Result<crm::GetRecurringGiftsResponseType, Error> {
+        self.call(
+            Servlet::Recurring,
+            "getRecurringGifts",
+            vec![("cons_id".into(), cons_id.to_string())],
+            &["getRecurringGiftsResponse"],
+        )
+        .await
+    }
+
+    /// `cancelRecurringGift` (SRRecurringAPI): stops the future payments of gift
+    /// `recurring_gift_id` of constituent `cons_id` (payments made are not refunded).
+    pub async fn cancel_recurring_gift(
+        &self,
+        cons_id: u64,
+        recurring_gift_id: u64,
+    ) -> Result<crm::CancelRecurringGiftResponseType, Error> {
+        self.call(
+            Servlet::Recurring,
+            "cancelRecurringGift",
+            recurring_pairs(cons_id, recurring_gift_id),
+            &["cancelRecurringGiftResponse"],
+        )
+        .await
+    }
+
+    /// `skipNextPayment` (SRRecurringAPI): skips the next scheduled payment of a recurring
+    /// gift. Not idempotent: a failed exchange is [`Error::OutcomeUnknown`], and sending it
+    /// again may skip two payments.
+    pub async fn skip_next_payment(
+        &self,
+        cons_id: u64,
+        recurring_gift_id: u64,
+    ) -> Result<crm::SkipNextPaymentResponseType, Error> {
+        self.call(
+            Servlet::Recurring,
+            "skipNextPayment",
+            recurring_pairs(cons_id, recurring_gift_id),
+            &["skipNextPaymentResponse"],
+        )
+        .await
+    }
+
+    /// `getRecurringHistory` (SRRecurringAPI): the payments of a recurring gift in calendar
+    /// year `year`.
+    pub async fn recurring_history(
+        &self,
+        cons_id: u64,
+        recurring_gift_id: u64,
+        year: i32,
+    ) -> Result<crm::GetRecurringHistoryResponseType, Error> {
+        let mut pairs = recurring_pairs(cons_id, recurring_gift_id);
+        pairs.push(("sustainer_history_year".into(), year.to_string()));
+        self.call(
+            Servlet::Recurring,
+            "getRecurringHistory",
+            pairs,
+            &["getRecurringHistoryResponse"],
+        )
+        .await
+    }
+
     /// Any method, passed through: the parameters are sent as given (after the client's own
     /// `v`, `api_key`, `method`, `response_format` and credentials) and the answer is
     /// returned undecoded, whatever its status. For methods this client does not type yet;
@@ -483,6 +549,14 @@ impl Client {
             },
         }
     }
+}
+
+/// The parameters naming one recurring gift of one constituent.
+fn recurring_pairs(cons_id: u64, recurring_gift_id: u64) -> Vec<(String, String)> {
+    vec![
+        ("recurring_gift_id".into(), recurring_gift_id.to_string()),
+        ("cons_id".into(), cons_id.to_string()),
+    ]
 }
 
 /// Why a body that could not be decoded is not a Server API response at all (rather than a

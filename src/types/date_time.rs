@@ -118,6 +118,17 @@ macro_rules! server_text {
             }
         }
 
+        /// Any text: it is kept as sent, and read on demand.
+        impl std::str::FromStr for $type {
+            type Err = std::convert::Infallible;
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                Ok($type::new(text))
+            }
+        }
+
+        // The Server API readers (xsd-parser's) read it through `FromStr`, trimmed.
+        impl xsd_parser_types::quick_xml::DeserializeBytesFromStr for $type {}
+
         impl From<String> for $type {
             fn from(text: String) -> Self {
                 $type::new(text)

@@ -1,9 +1,10 @@
 //! The Server API side of the emulator: `POST /{site}/site/{servlet}`. The constituent
-//! methods (`SRConsAPI`) are here; offline gifts (`SRDonationAPI`) and data syncs
-//! (`SRDataSyncAPI`) in their own modules.
+//! methods (`SRConsAPI`) are here; offline gifts (`SRDonationAPI`), recurring gifts
+//! (`SRRecurringAPI`) and data syncs (`SRDataSyncAPI`) in their own modules.
 
 mod data_sync;
 mod donation;
+mod recurring;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -248,6 +249,9 @@ fn call(state: &Mutex<State>, servlet: &str, form: &Form) -> Result<Document, Ap
         }
         "SRDataSyncAPI" => {
             return data_sync::call(&mut lock(state), method, params).ok_or_else(unknown)?
+        }
+        "SRRecurringAPI" => {
+            return recurring::call(&mut lock(state), method, params).ok_or_else(unknown)?
         }
         _ => return Err(unknown()),
     }

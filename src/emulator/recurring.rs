@@ -1,0 +1,118 @@
+//! Recurring (sustaining) gifts, for `SRRecurringAPI`: a monthly gift for every fifth sample
+//! constituent, with the payments it has made, changed by cancelling, skipping and updating.
+
+use std::collections::BTreeMap;
+
+use super::clock::{civil_from_days, days_from_civil};
+use super::donations::format_cents;
+use super::state::State;
+
+/// Days between the payments of a monthly gift, as the emulator counts them.
+const MONTH_DAYS: i64 = 30;
+
+/// One recurring gift.
+#[derive(Debug, Clone)]
+pub struct RecurringGift {
+    pub cons_id: u64,
+    pub title: String,
+    pub amount_cents: u64,
+    /// The next payment, in days since 1970-01-01.
+    pub next_payment: i64,
+    pub canceled: bool,
+    /// Payments made: (day, cents).
+    pub payments: Vec<(i64, u64)>,
+}
+
+impl RecurringGift {
+    /// The day of the last payment made.
+    pub fn previous_payment(&self) -> Option<i64> {
+        self.payments.last().map(|(day, _)| *day)
+    }
+}
+
+/// The site's recurring gifts, by id.
+#[derive(Debug, Default)]
+pub struct RecurringGifts {
+    pub gifts: BTreeMap<u64, RecurringGift>,
+}
+
+impl RecurringGifts {
+    /// The gift `id` of constituent `cons_id`.
+    pub fn of(&mut self, cons_id: u64, id: u64) -> Option<&mut RecurringGift> {
+        self.gifts
+            .get_mut(&id)
+            .filter(|gift| gift.cons_id == cons_id)
+    }
+}
+
+/// Today, in days since 1970-01-01, by the site's clock.
+pub fn today(state: &State) -> i64 {
+    (state.now().as_secs() / 86_400) as i64
+}
+
+/// A day as the method pages write dates: `2018-10-03Z` (an `xs:date` with its zone).
+pub fn format_day(day: i64) -> String {
+    let (year, month, day) = civil_from_days(day);
+    format!("{year:04}-{month:02}-{day:02}Z")
+}
+
+/// The year of a day.
+pub fn year_of(day: i64) -> i64 {
+    civil_from_days(day).0
+}
+
+/// `MM-DD-YYYY`, as updateRecurringGift takes `next_payment_date`, in days since 1970-01-01.
+pub fn parse_month_day_year(text: &str) -> Option<i64> {
+    let mut parts = text.trim().split('-');
+    let (month, day, year) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || month.len() != 2 || day.len() != 2 || year.len() != 4 {
+        return None;
+    }
+    let (month, day, year): (u32, u32, i64) =
+        (month.parse().ok()?, day.parse().ok()?, year.parse().ok()?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    // 02-31 and the like are refused, not rolled over into the next month.
+    (civil_from_days(days) == (year, month, day)).then_some(days)
+}
+
+/// Gives every fifth constituent the site has (the first, the sixth...) a monthly gift
+/// that has made three payments, the last 25 days ago.
+pub fn seed(state: &mut State) {
+    let today = today(state);
+    let donors: Vec<u64> = state.constituents.keys().copied().step_by(5).collect();
+    for (n, cons_id) in donors.into_iter().enumerate() {
+        let id = n as u64 + 1;
+        let amount_cents = 1_000 + 500 * (n as u64 % 4);
+        let last = today - 25;
+        let payments = (0..3)
+            .rev()
+            .map(|k| (last - k * MONTH_DAYS, amount_cents))
+            .collect();
+        state.recurring.gifts.insert(
+            id,
+            RecurringGift {
+                cons_id,
+                title: "Monthly Giving - Sustainer Form".into(),
+                amount_cents,
+                next_payment: last + MONTH_DAYS,
+                canceled: false,
+                payments,
+            },
+        );
+    }
+}
+
+/// Moves a gift's next payment on by one period (skipNextPayment).
+pub fn skip(gift: &mut RecurringGift) {
+    gift.next_payment += MONTH_DAYS;
+}
+
+/// The amount as the pages write it: (`decimal`, `formatted`).
+pub fn amount_texts(cents: u64) -> (String, String) {
+    let decimal = format_cents(cents);
+    let formatted = format!("${decimal}");
+    (decimal, formatted)
+}
