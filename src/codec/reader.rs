@@ -46,7 +46,14 @@ struct Scopes<'a> {
     /// default namespace.
     bindings: Vec<(&'a [u8], Ns, &'a [u8], usize)>,
     depth: usize,
+    /// The last prefix resolved and what it stands for: the fields of a page share one
+    /// prefix, so most names resolve without looking through the bindings. Forgotten when
+    /// the bindings change.
+    last: std::cell::Cell<Option<Binding<'a>>>,
 }
+
+/// A prefix, the namespace it stands for and that namespace's URI.
+type Binding<'a> = (&'a [u8], Ns, &'a [u8]);
 
 impl<'a> Scopes<'a> {
     fn enter(&mut self) {
@@ -80,6 +87,7 @@ impl<'a> Scopes<'a> {
                 return Err("more than 256 namespace declarations in scope");
             }
             self.bindings.push((prefix, ns, uri, self.depth));
+            self.last.set(None);
         }
         Ok(())
     }
@@ -92,6 +100,7 @@ impl<'a> Scopes<'a> {
             .is_some_and(|(.., depth)| *depth == self.depth)
         {
             self.bindings.pop();
+            self.last.set(None);
         }
         self.depth = self.depth.saturating_sub(1);
     }
@@ -99,13 +108,21 @@ impl<'a> Scopes<'a> {
     /// The namespace and URI of a prefix (the empty prefix: the default namespace, none by
     /// default); an undeclared prefix is an error.
     fn resolve(&self, prefix: &[u8]) -> Result<(Ns, &'a [u8]), &'static str> {
+        if let Some((last, ns, uri)) = self.last.get() {
+            if same_bytes(last, prefix) {
+                return Ok((ns, uri));
+            }
+        }
         match self
             .bindings
             .iter()
             .rev()
             .find(|(bound, ..)| same_bytes(bound, prefix))
         {
-            Some((_, ns, uri, _)) => Ok((*ns, uri)),
+            Some(&(bound, ns, uri, _)) => {
+                self.last.set(Some((bound, ns, uri)));
+                Ok((ns, uri))
+            }
             None if prefix.is_empty() || prefix == b"xml" => Ok((Ns::Other, b"")),
             None => Err("an undeclared namespace prefix"),
         }
@@ -157,7 +174,7 @@ pub(crate) struct Child<'a> {
     other_attributes: bool,
     /// `xsi:type`: its namespace and local name.
     xsi_type: Option<(Ns, &'a [u8])>,
-    /// The raw text of an element read whole by [`Reader::simple_element`] (which then
+    /// The raw text of an element read whole by [`Reader::quick_step`] (which then
     /// counts as `empty`: nothing of it is left to read).
     whole_text: Option<&'a str>,
 }
@@ -245,7 +262,11 @@ impl<'a> Reader<'a> {
     /// A reader over a document that passed [`checked_document`](super::escape::checked_document).
     pub(crate) fn new(document: &'a str, options: DecodeOptions) -> Self {
         let mut reader = quick_xml::Reader::from_str(document);
-        reader.config_mut().check_end_names = true;
+        // End tags are checked here, against the element each one closes (`closes`): the
+        // quick path reads tags past the XML reader, whose own list of open elements is then
+        // not the document's.
+        reader.config_mut().check_end_names = false;
+        reader.config_mut().allow_unmatched_ends = true;
         Reader {
             reader,
             document,
@@ -266,7 +287,7 @@ impl<'a> Reader<'a> {
 
     fn position(&self) -> Option<u64> {
         // What the XML reader has consumed of the document (it is also advanced past the
-        // elements `simple_element` reads, which its own count does not see).
+        // elements `quick_step` reads, which its own count does not see).
         self.held_position.or(Some(
             (self.document.len() - self.reader.get_ref().len()) as u64,
         ))
@@ -457,13 +478,16 @@ impl<'a> Reader<'a> {
             }
             return Ok(false);
         }
-        if self.options.reads_whole_elements() && self.simple_element(slot) {
-            return Ok(true);
+        if self.options.reads_whole_elements() {
+            if let Some(child) = self.quick_step(parent, slot) {
+                return Ok(child);
+            }
         }
         match self.next_event()? {
             Event::Start(start) => self.fill(&start, false, slot).map(|()| true),
             Event::Empty(start) => self.fill(&start, true, slot).map(|()| true),
-            Event::End(_) => {
+            Event::End(end) => {
+                self.closes(parent.name, end.name().into_inner())?;
                 self.scopes.leave();
                 Ok(false)
             }
@@ -475,42 +499,53 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Reads the next child whole when it is the shape nearly every field of a page has, a
-    /// start tag without attributes, text without references and the matching end tag (or
-    /// an empty-element tag without attributes), into `slot`, past the XML reader. Anything
-    /// else (attributes, markup or references in the text, a name outside ASCII, an end tag
-    /// spelled otherwise) is left to the XML reader: `false`, nothing consumed.
+    /// The quick path: reads what comes next in `parent` past the XML reader when it has
+    /// one of the shapes nearly every tag of a page has, and says what it read (`true`: a
+    /// child, in `slot`; `false`: the parent's end tag). The shapes: a child read whole,
+    /// `<name>text</name>` without attributes or references, or `<name/>`; the start tag of
+    /// any other child without attributes, `<name>`; the parent's end tag, `</parent>`.
+    /// Anything else (attributes, a name outside ASCII, an end tag spelled otherwise) is left
+    /// to the XML reader: `None`, nothing consumed.
     ///
     /// The XML reader is between events here (after a start or end tag, looking for text),
-    /// and an element read whole leaves it there, its nesting untouched.
+    /// and is left there. End tags are checked by this reader (`closes`) either way, so the
+    /// XML reader's own list of open elements does not matter.
     #[inline]
-    fn simple_element(&mut self, slot: &mut Child<'a>) -> bool {
+    fn quick_step(&mut self, parent: &Child<'_>, slot: &mut Child<'a>) -> Option<bool> {
         self.held_position = None;
         if self.pending_leave {
             self.pending_leave = false;
             self.scopes.leave();
         }
         let rest: &'a [u8] = self.reader.get_ref();
-        let Some(found) = whole_simple_element(rest) else {
-            return false;
-        };
+        let step = next_step(rest, parent.name)?;
         let offset = self.document.len() - rest.len();
-        let name = &rest[found.name.clone()];
-        let Ok((ns, uri, local)) = self.scopes.split(name) else {
-            return false;
+        let (name, end) = match step {
+            Step::ParentEnd { end } => {
+                self.scopes.leave();
+                *self.reader.get_mut() = &rest[end..];
+                return Some(false);
+            }
+            Step::Element { ref name, end, .. } | Step::Start { ref name, end } => {
+                (&rest[name.clone()], end)
+            }
         };
-        let whole_text = match found.text.clone() {
-            Some(text) => match self.document.get(offset + text.start..offset + text.end) {
-                Some(text) => Some(text),
-                None => return false,
-            },
-            None => None,
+        let (ns, uri, local) = self.scopes.split(name).ok()?;
+        let (empty, whole_text) = match &step {
+            Step::Element {
+                text: Some(text), ..
+            } => (
+                true,
+                Some(self.document.get(offset + text.start..offset + text.end)?),
+            ),
+            Step::Element { text: None, .. } => (true, None),
+            _ => (false, None),
         };
         *slot = Child {
             name,
             local,
             tag: name,
-            empty: true,
+            empty,
             ns,
             uri,
             nil: false,
@@ -519,12 +554,19 @@ impl<'a> Reader<'a> {
             whole_text,
         };
         self.scopes.enter();
-        self.pending_leave = true;
-        if found.text.is_some() {
-            self.held_position = Some((offset + found.name.end + 1) as u64);
+        if empty {
+            self.pending_leave = true;
         }
-        *self.reader.get_mut() = &rest[found.end..];
-        true
+        if let Step::Element {
+            name,
+            text: Some(_),
+            ..
+        } = &step
+        {
+            self.held_position = Some((offset + name.end + 1) as u64);
+        }
+        *self.reader.get_mut() = &rest[end..];
+        Some(true)
     }
 
     /// The next child element of `parent`, or `None` at its end tag.
@@ -568,7 +610,10 @@ impl<'a> Reader<'a> {
                     owned(&mut text).push_str(self.document_text(&data)?);
                 }
                 Event::Comment(_) | Event::PI(_) => {}
-                Event::End(_) => break,
+                Event::End(end) => {
+                    self.closes(element.name, end.name().into_inner())?;
+                    break;
+                }
                 Event::Start(start) => {
                     let first = self.child(&start, false)?;
                     return self.rest_of_children(element, first, depth + 1).map(Err);
@@ -585,24 +630,51 @@ impl<'a> Reader<'a> {
         Ok(Ok(trimmed(text)))
     }
 
-    /// Reads past the end of `element`.
+    /// Reads past the end of `element`, checking that every element inside is closed by its
+    /// own end tag.
     pub(crate) fn skip(&mut self, element: &Child<'_>) -> Result<(), ReadError> {
         if element.empty {
             self.held_position = None;
             return Ok(());
         }
-        if self.pending_leave {
-            self.pending_leave = false;
-            self.scopes.leave();
-        }
-        if let Err(error) = self
-            .reader
-            .read_to_end(quick_xml::name::QName(element.name))
-        {
-            return Err(self.malformed(&error));
+        // The names of the elements open inside `element`, as places in the document.
+        let mut open: Vec<std::ops::Range<usize>> = Vec::new();
+        loop {
+            match self.read()? {
+                Event::Start(start) => open.push(self.document_range(start.name().into_inner())?),
+                Event::End(end) => {
+                    let found = end.name().into_inner();
+                    match open.pop() {
+                        Some(name) => {
+                            let document = self.document.as_bytes();
+                            self.closes(&document[name], found)?;
+                        }
+                        None => {
+                            self.closes(element.name, found)?;
+                            break;
+                        }
+                    }
+                }
+                Event::Eof => return Err(self.error("the document ends inside an element")),
+                _ => {}
+            }
         }
         self.scopes.leave();
         Ok(())
+    }
+
+    /// Checks that the end tag named `found` closes the element named `expected`: a
+    /// mismatch is the XML reader's own error.
+    fn closes(&self, expected: &[u8], found: &[u8]) -> Result<(), ReadError> {
+        if same_bytes(expected, found) {
+            return Ok(());
+        }
+        let error =
+            quick_xml::Error::IllFormed(quick_xml::errors::IllFormedError::MismatchedEndTag {
+                expected: self.str_of(expected).to_string(),
+                found: String::from_utf8_lossy(found).into_owned(),
+            });
+        Err(self.malformed(&error))
     }
 
     /// A simple element for a typed field.
@@ -611,6 +683,21 @@ impl<'a> Reader<'a> {
         element: &Child<'a>,
         nillable: bool,
     ) -> Result<Simple<T>, ReadError> {
+        if let Some(text) = element.whole_text {
+            // Read whole by the quick path: no attributes, no references, nothing left to read.
+            self.held_position = None;
+            return Ok(match T::from_text(Cow::Borrowed(text.trim_ascii())) {
+                Ok(value) => Simple::Value(value),
+                Err(text) => Simple::Kept(
+                    Element::from_parts(
+                        self.name_of(element),
+                        Vec::new(),
+                        Content::Text(Text::from(text.as_ref())),
+                    ),
+                    format!("not {}", T::KIND).into(),
+                ),
+            });
+        }
         if element.nil {
             if nillable {
                 self.skip(element)?;
@@ -868,7 +955,10 @@ impl<'a> Reader<'a> {
                     let child = self.child(&start, true)?;
                     children.push(self.keep_tree(&child, depth)?);
                 }
-                Event::End(_) => break,
+                Event::End(end) => {
+                    self.closes(parent.name, end.name().into_inner())?;
+                    break;
+                }
                 Event::Text(text) if text.iter().all(u8::is_ascii_whitespace) => {}
                 Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) => {
                     if self.is_strict() {
@@ -1000,7 +1090,7 @@ const NAME: u8 = 2;
 /// A byte that may start a name as well (ASCII letters, `_`).
 const NAME_START: u8 = 3;
 
-/// What each byte may be in the shapes [`whole_simple_element`] reads (names outside ASCII
+/// What each byte may be in the shapes [`next_step`] reads (names outside ASCII
 /// are left to the XML reader).
 const BYTE_CLASS: [u8; 256] = {
     let mut table = [OTHER; 256];
@@ -1022,51 +1112,94 @@ const BYTE_CLASS: [u8; 256] = {
 };
 
 /// Byte equality for the short names of a page, a word at a time, without a call into the
-/// C library's comparison for every tag.
+/// C library's comparison for every tag: up to 16 bytes are compared as two (overlapping)
+/// words, up to 8 as two (overlapping) half words.
 #[inline(always)]
 pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
+    let length = a.len();
+    if length != b.len() {
         return false;
     }
-    let mut a_words = a.chunks_exact(8);
-    let mut b_words = b.chunks_exact(8);
-    for (x, y) in a_words.by_ref().zip(b_words.by_ref()) {
-        if x != y {
-            return false;
-        }
+    fn word(bytes: &[u8], at: usize) -> u64 {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&bytes[at..at + 8]);
+        u64::from_le_bytes(word)
     }
-    a_words
-        .remainder()
-        .iter()
-        .zip(b_words.remainder())
-        .all(|(x, y)| x == y)
+    fn half(bytes: &[u8], at: usize) -> u32 {
+        let mut half = [0u8; 4];
+        half.copy_from_slice(&bytes[at..at + 4]);
+        u32::from_le_bytes(half)
+    }
+    match length {
+        0..=3 => a.iter().zip(b).all(|(x, y)| x == y),
+        4..=8 => half(a, 0) == half(b, 0) && half(a, length - 4) == half(b, length - 4),
+        9..=16 => word(a, 0) == word(b, 0) && word(a, length - 8) == word(b, length - 8),
+        _ => a == b,
+    }
 }
 
-/// Where [`whole_simple_element`] found an element's parts, as ranges of the bytes it looked at.
-struct WholeElement {
-    name: std::ops::Range<usize>,
-    /// `None` for an empty-element tag.
-    text: Option<std::ops::Range<usize>>,
-    /// Just past the element.
-    end: usize,
-}
-
-/// The element at the start of `rest` (after whitespace) when it is `<name>text</name>` or
-/// `<name/>` with an ASCII name, no attributes and no `<` or `&` in the text.
-#[inline]
-fn whole_simple_element(rest: &[u8]) -> Option<WholeElement> {
+/// The length of the whitespace `bytes` starts with: the indentation between the tags of a
+/// pretty-printed page, judged eight bytes at a time.
+#[inline(always)]
+fn leading_whitespace(bytes: &[u8]) -> usize {
     let mut at = 0;
-    while rest
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        // The high bit of each byte that is not a space, tab, line feed or carriage return.
+        let other = !super::scan::exactly_equal_any(word, [b' ', b'\t', b'\n', b'\r']);
+        let other = other & u64::from_ne_bytes([0x80; 8]);
+        if other != 0 {
+            return at + (other.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    while bytes
         .get(at)
         .is_some_and(|&b| BYTE_CLASS[usize::from(b)] == SPACE)
     {
         at += 1;
     }
+    at
+}
+
+/// What [`next_step`] found, as ranges of the bytes it looked at; `end` is just past it.
+enum Step {
+    /// `<name>text</name>`, or `<name/>` (no text).
+    Element {
+        name: std::ops::Range<usize>,
+        text: Option<std::ops::Range<usize>>,
+        end: usize,
+    },
+    /// `<name>` of an element with other content.
+    Start {
+        name: std::ops::Range<usize>,
+        end: usize,
+    },
+    /// `</parent>`.
+    ParentEnd { end: usize },
+}
+
+/// The shape at the start of `rest` (after whitespace), inside the element named `parent`
+/// (see [`Reader::quick_step`]).
+#[inline]
+fn next_step(rest: &[u8], parent: &[u8]) -> Option<Step> {
+    let at = leading_whitespace(rest);
     if rest.get(at) != Some(&b'<') {
         return None;
     }
     let name_start = at + 1;
-    if BYTE_CLASS[usize::from(*rest.get(name_start)?)] != NAME_START {
+    let first = *rest.get(name_start)?;
+    if first == b'/' {
+        let close = name_start + 1;
+        let close_end = close + parent.len();
+        if same_bytes(rest.get(close..close_end)?, parent) && rest.get(close_end) == Some(&b'>') {
+            return Some(Step::ParentEnd { end: close_end + 1 });
+        }
+        return None;
+    }
+    if BYTE_CLASS[usize::from(first)] != NAME_START {
         return None;
     }
     let mut name_end = name_start + 1;
@@ -1078,29 +1211,39 @@ fn whole_simple_element(rest: &[u8]) -> Option<WholeElement> {
     }
     let name = name_start..name_end;
     match rest.get(name_end)? {
-        b'/' if rest.get(name_end + 1) == Some(&b'>') => Some(WholeElement {
+        b'/' if rest.get(name_end + 1) == Some(&b'>') => Some(Step::Element {
             name,
             text: None,
             end: name_end + 2,
         }),
         b'>' => {
             let text_start = name_end + 1;
-            let markup = text_start + memchr::memchr2(b'<', b'&', rest.get(text_start..)?)?;
+            let start_only = Step::Start {
+                name: name.clone(),
+                end: text_start,
+            };
+            let Some(markup) = memchr::memchr2(b'<', b'&', &rest[text_start..]) else {
+                return Some(start_only);
+            };
+            let markup = text_start + markup;
             if rest[markup] != b'<' || rest.get(markup + 1) != Some(&b'/') {
-                return None;
+                return Some(start_only);
             }
             let close = markup + 2;
             let close_end = close + name.len();
-            if !same_bytes(rest.get(close..close_end)?, &rest[name.clone()])
-                || rest.get(close_end) != Some(&b'>')
-            {
-                return None;
+            match rest.get(close..close_end) {
+                Some(closing)
+                    if same_bytes(closing, &rest[name.clone()])
+                        && rest.get(close_end) == Some(&b'>') =>
+                {
+                    Some(Step::Element {
+                        name,
+                        text: Some(text_start..markup),
+                        end: close_end + 1,
+                    })
+                }
+                _ => Some(start_only),
             }
-            Some(WholeElement {
-                name,
-                text: Some(text_start..markup),
-                end: close_end + 1,
-            })
         }
         _ => None,
     }

@@ -44,6 +44,14 @@ fn exactly_equal(word: u64, byte: u8) -> u64 {
     exactly_below(word ^ repeated(byte), 1)
 }
 
+/// The high bit set in exactly those bytes of `word` that equal one of `bytes`.
+#[inline(always)]
+pub fn exactly_equal_any<const N: usize>(word: u64, bytes: [u8; N]) -> u64 {
+    bytes
+        .into_iter()
+        .fold(0, |found, byte| found | exactly_equal(word, byte))
+}
+
 /// The first control character other than tab, line feed and carriage return (not allowed
 /// raw anywhere in an XML 1.0 document).
 ///
