@@ -155,8 +155,9 @@ fn page(populated: usize, values: Values) -> Vec<u8> {
 
 /// The same page in the shape the documentation shows responses in: the default namespace
 /// and `ens`, `xsi` declared on the response element, an unprefixed `Record`, the envelope as
-/// `soap:`; indented (as the reference pages print it) or compact.
-fn documented_page(populated: usize, indented: bool) -> Vec<u8> {
+/// `soap:`; indented (as the reference pages print it) or compact; with `unknown`, each
+/// record also carries a site's custom field the schema lacks, right after its ConsId.
+fn documented_page(populated: usize, indented: bool, unknown: bool) -> Vec<u8> {
     let records = (0..RECORDS)
         .map(|n| record(n, populated, Values::Realistic))
         .collect();
@@ -189,6 +190,13 @@ fn documented_page(populated: usize, indented: bool) -> Vec<u8> {
     .replace("</tns:GetIncrementalUpdatesResponse>", "</GetIncrementalUpdatesResponse>")
     .replace("<tns:Record ", "<Record ")
     .replace("</tns:Record>", "</Record>");
+    if unknown {
+        let custom = format!(
+            "</ens:ConsId>{}<ens:Custom_Favourite_Colour>green</ens:Custom_Favourite_Colour>",
+            if indented { "\n      " } else { "" }
+        );
+        return documented.replace("</ens:ConsId>", &custom).into_bytes();
+    }
     documented.into_bytes()
 }
 
@@ -331,10 +339,15 @@ fn bench_decode(c: &mut Criterion) {
         }
         group.finish();
     }
-    // The documented response shape, 50 fields: indented and compact.
+    // The documented response shape, 50 fields: indented and compact, and indented with one
+    // field per record that the schema lacks (kept as unknown content).
     let mut group = c.benchmark_group("decode_page_200_records_documented_shape");
-    for (name, indented) in [("indented", true), ("compact", false)] {
-        let bytes = documented_page(50, indented);
+    for (name, indented, unknown) in [
+        ("indented", true, false),
+        ("compact", false, false),
+        ("indented-unknown-field", true, true),
+    ] {
+        let bytes = documented_page(50, indented, unknown);
         std::fs::write(
             format!("target/bench/page-documented-{name}-50.xml"),
             &bytes,

@@ -91,7 +91,7 @@ fn parse_code_point(digits: &[u8], radix: u32) -> Option<char> {
 /// valid UTF-8. Errors name the byte position.
 pub(crate) fn checked_document(bytes: &[u8]) -> Result<&str, DocumentError> {
     check_characters(bytes)?;
-    if memchr::memmem::find(bytes, b"<!DOCTYPE").is_some() {
+    if has_doctype(bytes) {
         return Err(DocumentError::Doctype);
     }
     std::str::from_utf8(bytes).map_err(|error| {
@@ -99,6 +99,19 @@ pub(crate) fn checked_document(bytes: &[u8]) -> Result<&str, DocumentError> {
             format!("invalid UTF-8: {error}"),
             Some(error.valid_up_to() as u64),
         ))
+    })
+}
+
+/// Whether `<!DOCTYPE` occurs in `bytes`, in any case (the XML reader takes `<!doctype`
+/// too). A page has few `!` (none outside text, comments and CDATA), so looking for that
+/// one byte and checking around it is cheaper than a substring search over the whole page.
+fn has_doctype(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b'!', bytes).any(|at| {
+        at > 0
+            && bytes[at - 1] == b'<'
+            && bytes
+                .get(at + 1..at + 8)
+                .is_some_and(|word| word.eq_ignore_ascii_case(b"DOCTYPE"))
     })
 }
 
@@ -211,5 +224,28 @@ mod tests {
             Err(DocumentError::Read(_))
         ));
         assert_eq!(checked_document(b"<x>&#9;</x>").ok(), Some("<x>&#9;</x>"));
+    }
+
+    #[test]
+    fn a_doctype_is_found_wherever_it_is_and_only_then() {
+        for document in [
+            &b"<!DOCTYPE x><x/>"[..],
+            b"<?xml version=\"1.0\"?>\n<!DOCTYPE x>",
+            b"<x>Hello!</x><!DOCTYPE",
+            b"!<!DOCTYPE",
+            b"<!doctype x>",
+        ] {
+            assert!(has_doctype(document), "{}", String::from_utf8_lossy(document));
+        }
+        for document in [
+            &b"<x>Hello!</x>"[..],
+            b"!",
+            b"<!",
+            b"<!DOCTYP",
+            b"<!-- DOCTYPE -->",
+            b"< !DOCTYPE",
+        ] {
+            assert!(!has_doctype(document), "{}", String::from_utf8_lossy(document));
+        }
     }
 }
