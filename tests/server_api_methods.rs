@@ -637,3 +637,32 @@ async fn recurring_gifts_run_against_the_emulator() {
     assert_eq!(code, ErrorCode::RecordNotFound);
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn field_choices_come_from_the_emulator() {
+    // 2026-11-30 by the site's clock.
+    let emulator = Emulator::builder()
+        .clock(Clock::manual(1_796_000_000))
+        .start("127.0.0.1:0")
+        .await
+        .unwrap();
+    for format in [ResponseFormat::Xml, ResponseFormat::Json] {
+        let client = client(&emulator.server_api_base(), format);
+        let gender = client.list_user_field_choices("gender").await.unwrap();
+        assert_eq!(gender.choice, ["MALE", "FEMALE", "UNSPECIFIED"]);
+        // For a date, the valid years, newest first.
+        let years = client.list_user_field_choices("birth_date").await.unwrap();
+        assert_eq!(years.choice.first().map(|y| y.as_str()), Some("2026"));
+        assert_eq!(years.choice.last().map(|y| y.as_str()), Some("1900"));
+        // Free text has no list.
+        let phone = client.list_user_field_choices("home_phone").await.unwrap();
+        assert!(phone.choice.is_empty());
+        let Err(Error::ServerApi { code, .. }) =
+            client.list_user_field_choices("favourite_colour").await
+        else {
+            panic!("an unknown field has choices")
+        };
+        assert_eq!(code, ErrorCode::ValidationError);
+    }
+    emulator.shutdown().await;
+}

@@ -235,7 +235,11 @@ mod tests {
             b"!<!DOCTYPE",
             b"<!doctype x>",
         ] {
-            assert!(has_doctype(document), "{}", String::from_utf8_lossy(document));
+            assert!(
+                has_doctype(document),
+                "{}",
+                String::from_utf8_lossy(document)
+            );
         }
         for document in [
             &b"<x>Hello!</x>"[..],
@@ -245,7 +249,11 @@ mod tests {
             b"<!-- DOCTYPE -->",
             b"< !DOCTYPE",
         ] {
-            assert!(!has_doctype(document), "{}", String::from_utf8_lossy(document));
+            assert!(
+                !has_doctype(document),
+                "{}",
+                String::from_utf8_lossy(document)
+            );
         }
     }
 }

@@ -321,6 +321,17 @@ fn call(state: &Mutex<State>, servlet: &str, form: &Form) -> Result<Document, Ap
                     .collect(),
             ))
         }
+        "listUserFieldChoices" => {
+            let field =
+                param("field").ok_or_else(|| api_error(9, "Missing parameter was: field"))?;
+            Ok((
+                "listConsFieldChoicesResponse",
+                field_choices(state, field)?
+                    .into_iter()
+                    .map(|choice| ("choice".to_string(), Node::Text(choice)))
+                    .collect(),
+            ))
+        }
         "listUserFields" => Ok((
             "listConsFieldsResponse",
             FIELD_MAP
@@ -349,6 +360,34 @@ fn call(state: &Mutex<State>, servlet: &str, form: &Form) -> Result<Document, Ap
         )),
         _ => Err(unknown()),
     }
+}
+
+/// The allowed values of a constituent field (listUserFieldChoices): a fixed list for the
+/// fields that have one, the valid years for a date, nothing for free text; an unknown field
+/// is an error.
+fn field_choices(state: &State, field: &str) -> Result<Vec<String>, ApiError> {
+    if !FIELD_MAP.iter().any(|(name, _)| *name == field) {
+        return Err(api_error(
+            22,
+            format!("{field} is not a constituent field this caller may see."),
+        ));
+    }
+    let list = |choices: &[&str]| choices.iter().map(|c| (*c).to_string()).collect();
+    Ok(match field {
+        "name.title" => list(&["Mr.", "Mrs.", "Ms.", "Miss", "Dr.", "Rev."]),
+        "name.suffix" => list(&["Jr.", "Sr.", "II", "III", "IV"]),
+        "gender" => list(&["MALE", "FEMALE", "UNSPECIFIED"]),
+        "email.preferred_format" => list(&["HTML", "TEXT"]),
+        "birth_date" => {
+            let this_year =
+                super::clock::civil_from_days((state.now().as_secs() / 86_400) as i64).0;
+            (1900..=this_year)
+                .rev()
+                .map(|year| year.to_string())
+                .collect()
+        }
+        _ => Vec::new(),
+    })
 }
 
 fn id_list(state: &State, cons_id: u64, list: &str) -> Vec<String> {
