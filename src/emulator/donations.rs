@@ -61,21 +61,26 @@ pub fn seed(state: &mut State, count: usize) {
                 CARDS[n / TENDERS.len() % CARDS.len()].into(),
             );
         }
-        for (from, to) in [
-            ("ConsId", "Donor.ConsId"),
-            ("MemberId", "Donor.MemberId"),
-            ("ConsName.FirstName", "Donor.ConsName.FirstName"),
-            ("ConsName.LastName", "Donor.ConsName.LastName"),
-            ("PrimaryEmail", "Donor.PrimaryEmail"),
-        ] {
-            if let Some(value) = donor.get(from) {
-                fields.values.insert(to.into(), value.into());
-            }
-        }
+        copy_donor(&mut fields, donor);
         fields
             .lists
             .insert("ReceiptNumber".into(), vec![format!("R-{id}")]);
         state.store_record(DONATION, id, fields, ChangeKind::Insert, "web");
+    }
+}
+
+/// A donation's `Donor`: the keys and name of the constituent who gave it.
+fn copy_donor(fields: &mut Fields, donor: &Fields) {
+    for (from, to) in [
+        ("ConsId", "Donor.ConsId"),
+        ("MemberId", "Donor.MemberId"),
+        ("ConsName.FirstName", "Donor.ConsName.FirstName"),
+        ("ConsName.LastName", "Donor.ConsName.LastName"),
+        ("PrimaryEmail", "Donor.PrimaryEmail"),
+    ] {
+        if let Some(value) = donor.get(from) {
+            fields.values.insert(to.into(), value.into());
+        }
     }
 }
 
@@ -88,7 +93,7 @@ pub const OFFLINE_LEVEL_ID: u64 = 1001;
 const OFFLINE_LEVEL_CENTS: u64 = 5_000;
 
 /// An offline gift as `addOfflineDonation` gives it, its parameters checked.
-pub struct OfflineGift {
+pub(crate) struct OfflineGift {
     pub form_id: u64,
     pub level_id: u64,
     /// `cash`, `check` or `credit`.
@@ -102,7 +107,7 @@ pub struct OfflineGift {
 }
 
 /// A recorded gift.
-pub struct RecordedGift {
+pub(crate) struct RecordedGift {
     pub transaction_id: u64,
     pub confirmation_code: String,
     pub cons_id: u64,
@@ -110,7 +115,7 @@ pub struct RecordedGift {
 }
 
 /// Why a gift was not recorded.
-pub enum GiftRefusal {
+pub(crate) enum GiftRefusal {
     UnknownForm(u64),
     UnknownLevel(u64),
     UnknownDonor(u64),
@@ -123,7 +128,7 @@ pub enum GiftRefusal {
 /// Records an offline gift made through the API by `by`: the donor is `cons_id`, else the
 /// constituent with the donor email, else a new constituent; the gift is a Donation record
 /// (the same store the SOAP downloads read), logged as an insert by `by`.
-pub fn record_offline(
+pub(crate) fn record_offline(
     state: &mut State,
     gift: &OfflineGift,
     by: &str,
@@ -196,17 +201,7 @@ pub fn record_offline(
             .insert("Payment.ProcessorRefNumber".into(), number.clone());
     }
     if let Some(donor) = state.constituents.get(&cons_id) {
-        for (from, to) in [
-            ("ConsId", "Donor.ConsId"),
-            ("MemberId", "Donor.MemberId"),
-            ("ConsName.FirstName", "Donor.ConsName.FirstName"),
-            ("ConsName.LastName", "Donor.ConsName.LastName"),
-            ("PrimaryEmail", "Donor.PrimaryEmail"),
-        ] {
-            if let Some(value) = donor.get(from) {
-                fields.values.insert(to.into(), value.into());
-            }
-        }
+        copy_donor(&mut fields, donor);
     }
     state.store_record(DONATION, transaction_id, fields, ChangeKind::Insert, by);
     Ok(RecordedGift {

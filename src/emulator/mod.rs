@@ -274,7 +274,9 @@ impl EmulatorBuilder {
             state.store(cons_id, fields, ChangeKind::Insert, "web");
         }
         donations::seed(&mut state, self.seed_donations);
-        recurring::seed(&mut state);
+        let constituents: Vec<u64> = state.constituents.keys().copied().collect();
+        let today = (state.now().as_secs() / 86_400) as i64;
+        recurring::seed(&mut state.recurring, &constituents, today);
         state
     }
 

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use super::clock::{civil_from_days, days_from_civil};
 use super::donations::format_cents;
-use super::state::State;
 
 /// Days between the payments of a monthly gift, as the emulator counts them.
 const MONTH_DAYS: i64 = 30;
@@ -45,11 +44,6 @@ impl RecurringGifts {
     }
 }
 
-/// Today, in days since 1970-01-01, by the site's clock.
-pub fn today(state: &State) -> i64 {
-    (state.now().as_secs() / 86_400) as i64
-}
-
 /// A day as the method pages write dates: `2018-10-03Z` (an `xs:date` with its zone).
 pub fn format_day(day: i64) -> String {
     let (year, month, day) = civil_from_days(day);
@@ -78,12 +72,10 @@ pub fn parse_month_day_year(text: &str) -> Option<i64> {
     (civil_from_days(days) == (year, month, day)).then_some(days)
 }
 
-/// Gives every fifth constituent the site has (the first, the sixth...) a monthly gift
-/// that has made three payments, the last 25 days ago.
-pub fn seed(state: &mut State) {
-    let today = today(state);
-    let donors: Vec<u64> = state.constituents.keys().copied().step_by(5).collect();
-    for (n, cons_id) in donors.into_iter().enumerate() {
+/// Gives every fifth of `constituents` (the first, the sixth...) a monthly gift that has
+/// made three payments, the last 25 days before `today` (days since 1970-01-01).
+pub fn seed(gifts: &mut RecurringGifts, constituents: &[u64], today: i64) {
+    for (n, cons_id) in constituents.iter().copied().step_by(5).enumerate() {
         let id = n as u64 + 1;
         let amount_cents = 1_000 + 500 * (n as u64 % 4);
         let last = today - 25;
@@ -91,7 +83,7 @@ pub fn seed(state: &mut State) {
             .rev()
             .map(|k| (last - k * MONTH_DAYS, amount_cents))
             .collect();
-        state.recurring.gifts.insert(
+        gifts.gifts.insert(
             id,
             RecurringGift {
                 cons_id,

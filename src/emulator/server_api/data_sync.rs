@@ -1,6 +1,6 @@
 //! `SRDataSyncAPI`: launching a data sync operation and polling its task.
 
-use super::{api_error, ApiError, Document, Node};
+use super::{api_error, number_param, ApiError, Document, Node};
 use crate::emulator::state::State;
 
 /// Answers `method`, or `None` when this servlet has no such method.
@@ -9,17 +9,7 @@ pub(super) fn call(
     method: &str,
     params: &[(String, String)],
 ) -> Option<Result<Document, ApiError>> {
-    let id = |name: &str| -> Result<u64, ApiError> {
-        let value = params
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.trim())
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| api_error(9, format!("Missing parameter was: {name}")))?;
-        value
-            .parse()
-            .map_err(|_| api_error(22, format!("{name}: `{value}` is not a number")))
-    };
+    let id = |name: &str| number_param::<u64>(params, name);
     match method {
         "launchDataSync" => Some(id("operation_id").and_then(|operation_id| {
             let task_id = state.data_syncs.launch(operation_id).ok_or_else(|| {

@@ -1,6 +1,6 @@
 //! `SRDonationAPI`: offline gifts, recorded into the Donation store the SOAP downloads read.
 
-use super::{api_error, ApiError, Document, Node};
+use super::{api_error, param, ApiError, Document, Node};
 use crate::emulator::donations::{
     format_cents, parse_cents, record_offline, GiftRefusal, OfflineGift,
 };
@@ -40,13 +40,7 @@ fn add_offline_donation(
     user: &str,
     params: &[(String, String)],
 ) -> Result<Document, ApiError> {
-    let param = |name: &str| {
-        params
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.trim())
-            .filter(|v| !v.is_empty())
-    };
+    let param = |name: &str| param(params, name);
     let required = |name: &str| {
         param(name).ok_or_else(|| api_error(9, format!("Missing parameter was: {name}")))
     };

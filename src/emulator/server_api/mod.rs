@@ -94,6 +94,27 @@ struct ApiError {
     message: String,
 }
 
+/// A parameter's value, trimmed; an empty one counts as missing.
+fn param<'p>(params: &'p [(String, String)], name: &str) -> Option<&'p str> {
+    params
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
+/// A required number: error 9 when it is missing, 22 when it is not a number.
+fn number_param<T: std::str::FromStr>(
+    params: &[(String, String)],
+    name: &str,
+) -> Result<T, ApiError> {
+    let value = param(params, name)
+        .ok_or_else(|| api_error(9, format!("Missing parameter was: {name}")))?;
+    value
+        .parse()
+        .map_err(|_| api_error(22, format!("{name}: `{value}` is not a number")))
+}
+
 fn api_error(code: u32, message: impl Into<String>) -> ApiError {
     ApiError {
         code,

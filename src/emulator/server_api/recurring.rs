@@ -1,12 +1,17 @@
 //! `SRRecurringAPI`: a constituent's recurring gifts, listed, cancelled, skipped, updated,
 //! and their payment history.
 
-use super::{api_error, ApiError, Document, Node};
+use super::{api_error, number_param as number, param, ApiError, Document, Node};
 use crate::emulator::donations::parse_cents;
 use crate::emulator::recurring::{
-    amount_texts, format_day, parse_month_day_year, skip, today, year_of, RecurringGift,
+    amount_texts, format_day, parse_month_day_year, skip, year_of, RecurringGift,
 };
 use crate::emulator::state::State;
+
+/// Today, in days since 1970-01-01, by the site's clock.
+fn today(state: &State) -> i64 {
+    (state.now().as_secs() / 86_400) as i64
+}
 
 /// Answers `method`, or `None` when this servlet has no such method.
 pub(super) fn call(
@@ -32,22 +37,6 @@ pub(super) fn call(
         _ => return None,
     };
     Some(answer)
-}
-
-fn param<'p>(params: &'p [(String, String)], name: &str) -> Option<&'p str> {
-    params
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.trim())
-        .filter(|v| !v.is_empty())
-}
-
-fn number<T: std::str::FromStr>(params: &[(String, String)], name: &str) -> Result<T, ApiError> {
-    let value = param(params, name)
-        .ok_or_else(|| api_error(9, format!("Missing parameter was: {name}")))?;
-    value
-        .parse()
-        .map_err(|_| api_error(22, format!("{name}: `{value}` is not a number")))
 }
 
 fn flag(name: &str, value: bool) -> (String, Node) {
