@@ -1,7 +1,7 @@
 //! Server API responses, XML and JSON, decode into the same generated types.
 
 use convio::server_api::generated::crm;
-use convio::server_api::{decode_response, Response, ResponseFormat};
+use convio::server_api::{decode_response, decode_response_keeping, Response, ResponseFormat};
 use convio::{DecodeError, Field, Text};
 use xsd_parser_types::quick_xml::WithDeserializer;
 
@@ -223,7 +223,7 @@ fn mismatched_root_end_tag_is_tolerated_only_there() {
 }
 
 #[test]
-fn unexpected_root_and_unknown_json_key_are_errors() {
+fn an_unexpected_root_is_an_error() {
     let other = fixture("logout.xml");
     let error = decode_response::<crm::GetConsResponseType>(
         &other,
@@ -238,14 +238,84 @@ fn unexpected_root_and_unknown_json_key_are_errors() {
             found: "loginResponse".into()
         }
     );
-    let unknown = br#"{"getConsResponse":{"cons_id":"7","favourite_colour":"green"}}"#;
-    let error = decode_response::<crm::GetConsResponseType>(
-        unknown,
-        ResponseFormat::Json,
-        &["getConsResponse"],
-    )
-    .unwrap_err();
-    assert!(error.to_string().contains("favourite_colour"), "{error}");
+}
+
+/// A site's own fields, or a newer service than the schema: elements (and JSON keys) the
+/// schema does not declare are read past and kept, anywhere in the response, and what is
+/// declared is read as usual, in XML and JSON alike.
+#[test]
+fn content_the_schema_lacks_is_kept_not_fatal() {
+    let xml = br#"<?xml version="1.0" encoding="UTF-8"?>
+<getConsResponse xmlns="http://convio.com/crm/v1.0" xmlns:x="urn:example:site">
+  <cons_id>7</cons_id>
+  <favourite_colour>green</favourite_colour>
+  <member_id>M-7</member_id>
+  <name><first>Ada</first><x:pronouns kind="site">she/her</x:pronouns><last>Lovelace</last></name>
+  <loyalty><tier>gold</tier><since/></loyalty>
+</getConsResponse>"#;
+    let json = br#"{"getConsResponse":{"cons_id":"7","favourite_colour":"green","name":{"first":"Ada","pronouns":"she/her","last":"Lovelace"},"loyalty":{"tier":"gold","since":null},"member_id":"M-7"}}"#;
+    let mut read = Vec::new();
+    for (body, format) in [
+        (&xml[..], ResponseFormat::Xml),
+        (&json[..], ResponseFormat::Json),
+    ] {
+        let (Response::Ok(user), unrecognized) =
+            decode_response_keeping::<crm::GetConsResponseType>(body, format, &["getConsResponse"])
+                .unwrap()
+        else {
+            panic!("an errorResponse")
+        };
+        assert_eq!(user.cons_id, Field::Value(7));
+        assert_eq!(user.member_id.as_option().map(|m| m.as_str()), Some("M-7"));
+        let Field::Value(name) = &user.name else {
+            panic!("no name")
+        };
+        assert_eq!(name.last.as_option().map(|l| l.as_str()), Some("Lovelace"));
+        // In document order for XML; a JSON object's keys carry no order.
+        let mut paths: Vec<String> = unrecognized.iter().map(|u| u.path.join(".")).collect();
+        if format == ResponseFormat::Json {
+            paths.sort();
+        }
+        let expected = match format {
+            ResponseFormat::Xml => [
+                "getConsResponse.favourite_colour",
+                "getConsResponse.name.pronouns",
+                "getConsResponse.loyalty",
+            ],
+            _ => [
+                "getConsResponse.favourite_colour",
+                "getConsResponse.loyalty",
+                "getConsResponse.name.pronouns",
+            ],
+        };
+        assert_eq!(paths, expected, "{format:?}");
+        read.push(user);
+        if format == ResponseFormat::Xml {
+            assert_eq!(
+                unrecognized[1].content,
+                r#"<x:pronouns kind="site">she/her</x:pronouns>"#
+            );
+            assert_eq!(
+                unrecognized[2].content,
+                "<loyalty><tier>gold</tier><since/></loyalty>"
+            );
+        } else {
+            let colour = unrecognized
+                .iter()
+                .find(|u| u.path.last().is_some_and(|p| p == "favourite_colour"))
+                .expect("kept");
+            assert_eq!(colour.content, r#""green""#);
+        }
+    }
+    assert_eq!(read[0], read[1]);
+    // The plain reader reads the same, and logs instead of returning.
+    let Response::Ok(user) =
+        decode_response::<crm::GetConsResponseType>(xml, ResponseFormat::Xml, &["getConsResponse"])
+            .unwrap()
+    else {
+        panic!("an errorResponse")
+    };
+    assert_eq!(user, read[0]);
 }
 
 #[test]

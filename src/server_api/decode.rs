@@ -7,6 +7,11 @@
 //! as strings, one item sent as an object where a list is expected, `null` for nil and
 //! `{}` for an empty leaf (read as nil).
 //!
+//! Elements (or JSON keys) a type does not declare are set aside before the typed reading,
+//! never fatal: [`decode_response_keeping`] returns them as [`Unrecognized`], and
+//! [`decode_response`] logs each kind once and carries on (a site's own fields, or a newer
+//! service than the schema).
+//!
 //! Tolerance of sloppy documents is limited to one case: a root end tag whose name differs
 //! from the root start tag (as in a documented sample). It is accepted only when it is the
 //! last tag of a document that is otherwise well-formed, so no content can be misread.
@@ -16,6 +21,7 @@ use serde_json::Value;
 use xsd_parser_types::quick_xml::{DeserializeSync, SliceReader, WithDeserializer};
 
 use super::generated::{crm, ELEMENT_TABLE, ROOT_ELEMENTS};
+use crate::codec::options::warn_kept;
 use crate::error::DecodeError;
 use crate::record::tables::{self, ChildElement};
 
@@ -69,10 +75,65 @@ pub fn decode_response<T: WithDeserializer>(
     format: ResponseFormat,
     roots: &[&'static str],
 ) -> Result<Response<T>, DecodeError> {
+    let (response, unrecognized) = decode_response_keeping(body, format, roots)?;
+    for item in &unrecognized {
+        let path: Vec<&str> = item.path.iter().map(String::as_str).collect();
+        warn_kept(b"", &path, || {
+            format!(
+                "Server API element `{}` not in the schema, read past",
+                item.path.join(".")
+            )
+        });
+    }
+    Ok(response)
+}
+
+/// Content of a Server API response that the schema does not declare where it stands: the
+/// element's path from the root (local names) and the content as it was sent (the element's
+/// XML, or the JSON value of the key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Unrecognized {
+    /// Local names from the root element to this one.
+    pub path: Vec<String>,
+    /// The element as sent (XML), or the key's value (JSON).
+    pub content: String,
+}
+
+/// [`decode_response`], returning what the schema does not declare beside the response
+/// instead of logging it.
+///
+/// ```
+/// use convio::server_api::{decode_response_keeping, Response, ResponseFormat};
+/// use convio::server_api::generated::crm::GetConsResponseType;
+///
+/// let xml = br#"<getConsResponse xmlns="http://convio.com/crm/v1.0"><cons_id>7</cons_id><favourite_colour>green</favourite_colour></getConsResponse>"#;
+/// let (Response::Ok(user), unrecognized) =
+///     decode_response_keeping::<GetConsResponseType>(xml, ResponseFormat::Xml, &["getConsResponse"]).unwrap()
+/// else { panic!() };
+/// assert_eq!(user.cons_id.as_option(), Some(&7));
+/// assert_eq!(unrecognized[0].path, ["getConsResponse", "favourite_colour"]);
+/// assert_eq!(unrecognized[0].content, "<favourite_colour>green</favourite_colour>");
+/// ```
+pub fn decode_response_keeping<T: WithDeserializer>(
+    body: &[u8],
+    format: ResponseFormat,
+    roots: &[&'static str],
+) -> Result<(Response<T>, Vec<Unrecognized>), DecodeError> {
+    let mut unrecognized = Vec::new();
     let xml = match format {
-        ResponseFormat::Xml => xml_text(body)?,
-        ResponseFormat::Json => json_to_xml(body)?,
+        ResponseFormat::Xml => set_aside_unrecognized(xml_text(body)?, &mut unrecognized),
+        ResponseFormat::Json => json_to_xml(body, &mut unrecognized)?,
     };
+    let response = typed_response(&xml, roots)?;
+    Ok((response, unrecognized))
+}
+
+fn typed_response<T: WithDeserializer>(
+    xml: &str,
+    roots: &[&'static str],
+) -> Result<Response<T>, DecodeError> {
+    let xml = xml.to_string();
     let root = root_name(&xml)?;
     if root == "errorResponse" {
         return Ok(Response::Error(read::<crm::ErrorResponseType>(&xml)?));
@@ -162,8 +223,97 @@ fn repair_root_end_tag(xml: &str) -> Option<String> {
     }
 }
 
-/// Rebuilds the XML document a JSON response stands for, in schema element order.
-fn json_to_xml(body: &[u8]) -> Result<String, DecodeError> {
+/// The document without the elements its types do not declare, which go to `unrecognized`.
+/// A document the XML reader cannot read through is returned whole, for the typed reader to
+/// report (or repair) as before.
+fn set_aside_unrecognized(xml: String, unrecognized: &mut Vec<Unrecognized>) -> String {
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    // The XML reader skips a byte order mark without counting it.
+    let skipped = if xml.starts_with('\u{feff}') { 3 } else { 0 };
+    // The type of each open element (`None`: not to be looked into), and its local name.
+    let mut open: Vec<(Option<&'static str>, String)> = Vec::new();
+    let mut cut: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut kept = Vec::new();
+    loop {
+        let event = match reader.read_event() {
+            Ok(event) => event,
+            Err(_) => return xml,
+        };
+        let after = reader.buffer_position() as usize + skipped;
+        let (start, empty) = match &event {
+            Event::Start(start) => (start, false),
+            Event::Empty(start) => (start, true),
+            Event::End(_) => {
+                open.pop();
+                continue;
+            }
+            Event::Eof => break,
+            _ => continue,
+        };
+        let local = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
+        let child_type = match open.last() {
+            None => ROOT_ELEMENTS
+                .iter()
+                .find(|root| root.name == local)
+                .map(|root| root.type_name),
+            Some((None, _)) => None,
+            Some((Some(parent), _)) => match children_of(parent) {
+                // A simple element with child elements is the typed reader's to report.
+                None => None,
+                Some(children) => match children.iter().find(|child| child.name == local) {
+                    Some(child) => Some(child.type_name),
+                    None => {
+                        // The tag holds no `<`, so its own is the last one before its end.
+                        let Some(begin) = xml.get(..after).and_then(|before| before.rfind('<'))
+                        else {
+                            return xml;
+                        };
+                        let end = if empty {
+                            after
+                        } else {
+                            let name = start.name().as_ref().to_vec();
+                            if reader.read_to_end(quick_xml::name::QName(&name)).is_err() {
+                                return xml;
+                            }
+                            reader.buffer_position() as usize + skipped
+                        };
+                        let Some(content) = xml.get(begin..end) else {
+                            return xml;
+                        };
+                        let mut path: Vec<String> =
+                            open.iter().map(|(_, name)| name.clone()).collect();
+                        path.push(local);
+                        kept.push(Unrecognized {
+                            path,
+                            content: content.to_string(),
+                        });
+                        cut.push(begin..end);
+                        continue;
+                    }
+                },
+            },
+        };
+        if !empty {
+            open.push((child_type, local));
+        }
+    }
+    if cut.is_empty() {
+        return xml;
+    }
+    unrecognized.extend(kept);
+    let mut rest = String::with_capacity(xml.len());
+    let mut from = 0;
+    for range in cut {
+        rest.push_str(&xml[from..range.start]);
+        from = range.end;
+    }
+    rest.push_str(&xml[from..]);
+    rest
+}
+
+/// Rebuilds the XML document a JSON response stands for, in schema element order; keys the
+/// schema does not declare go to `unrecognized`.
+fn json_to_xml(body: &[u8], unrecognized: &mut Vec<Unrecognized>) -> Result<String, DecodeError> {
     let json_error = |message: String| DecodeError::Xml {
         message,
         position: None,
@@ -197,7 +347,7 @@ fn json_to_xml(body: &[u8]) -> Result<String, DecodeError> {
         r#"<{root} xmlns="{CRM_NAMESPACE}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">"#
     );
     let mut path = vec![root.clone()];
-    write_children(&mut xml, type_name, &content, &mut path)?;
+    write_children(&mut xml, type_name, &content, &mut path, unrecognized)?;
     xml.push_str(&format!("</{root}>"));
     Ok(xml)
 }
@@ -211,6 +361,7 @@ fn write_children(
     type_name: &str,
     value: &Value,
     path: &mut Vec<String>,
+    unrecognized: &mut Vec<Unrecognized>,
 ) -> Result<(), DecodeError> {
     let structure_error = |path: &[String], message: String| DecodeError::Xml {
         message,
@@ -228,14 +379,15 @@ fn write_children(
             ))
         }
     };
-    if let Some(unknown) = object
-        .keys()
-        .find(|key| !children.iter().any(|child| child.name == key.as_str()))
-    {
-        return Err(structure_error(
-            path,
-            format!("unknown element `{unknown}`"),
-        ));
+    for (key, value) in object {
+        if !children.iter().any(|child| child.name == key.as_str()) {
+            let mut at = path.clone();
+            at.push(key.clone());
+            unrecognized.push(Unrecognized {
+                path: at,
+                content: value.to_string(),
+            });
+        }
     }
     for &ChildElement {
         name,
@@ -251,7 +403,7 @@ fn write_children(
         match child {
             Value::Array(items) if repeated => {
                 for item in items {
-                    write_element(xml, name, child_type, item, path)?;
+                    write_element(xml, name, child_type, item, path, unrecognized)?;
                 }
             }
             Value::Array(_) => {
@@ -260,7 +412,7 @@ fn write_children(
                     "a list where one value is expected".into(),
                 ))
             }
-            single => write_element(xml, name, child_type, single, path)?,
+            single => write_element(xml, name, child_type, single, path, unrecognized)?,
         }
         path.pop();
     }
@@ -273,6 +425,7 @@ fn write_element(
     type_name: &str,
     value: &Value,
     path: &mut Vec<String>,
+    unrecognized: &mut Vec<Unrecognized>,
 ) -> Result<(), DecodeError> {
     let is_complex = children_of(type_name).is_some();
     match value {
@@ -282,7 +435,7 @@ fn write_element(
         }
         Value::Object(_) if is_complex => {
             xml.push_str(&format!("<{name}>"));
-            write_children(xml, type_name, value, path)?;
+            write_children(xml, type_name, value, path, unrecognized)?;
             xml.push_str(&format!("</{name}>"));
         }
         Value::String(text) if !is_complex => {

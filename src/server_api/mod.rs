@@ -22,7 +22,9 @@ mod servlet;
 
 pub use crate::error::ErrorCode;
 pub use client::{Client, ClientBuilder, RawAnswer};
-pub use decode::{decode_response, Response, ResponseFormat, CRM_NAMESPACE};
+pub use decode::{
+    decode_response, decode_response_keeping, Response, ResponseFormat, Unrecognized, CRM_NAMESPACE,
+};
 pub use offline_donation::{OfflineDonation, OfflinePaymentMethod};
 pub use params::{ConsParams, IdList, Lookup, MIN_GROUP_ID};
 pub use servlet::Servlet;
