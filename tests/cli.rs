@@ -181,47 +181,41 @@ fn create_or_update_via_the_server_api() {
     assert_eq!(low_group.status.code(), Some(2));
 }
 
-#[test]
-fn offline_gifts_and_any_server_api_method() {
-    let gift = convio(&[
+/// `convio add-offline-donation` of a gift by A B on `form` at level 1001, paid by
+/// `payment`, with `extra` arguments.
+fn add_offline_donation(form: &str, payment: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
         "add-offline-donation",
         "--form-id",
-        "1001",
+        form,
         "--level-id",
         "1001",
         "--payment",
-        "check",
-        "--check-number",
-        "1042",
-        "--first-name",
-        "Ada",
-        "--last-name",
-        "Lovelace",
-        "--email",
-        "ada.offline@example.org",
-        "--additional-amount",
-        "12.50",
-    ]);
-    assert!(gift.status.success(), "{}", stderr(&gift));
-    let printed = stdout(&gift);
-    assert!(printed.starts_with("transaction_id "), "{printed}");
-    assert!(printed.contains("amount 62.50"), "{printed}");
-
-    let unknown_form = convio(&[
-        "add-offline-donation",
-        "--form-id",
-        "7",
-        "--level-id",
-        "1001",
-        "--payment",
-        "cash",
+        payment,
         "--first-name",
         "A",
         "--last-name",
         "B",
         "--email",
-        "a@example.org",
-    ]);
+        "a.offline@example.org",
+    ];
+    args.extend_from_slice(extra);
+    convio(&args)
+}
+
+#[test]
+fn offline_gifts_and_any_server_api_method() {
+    let gift = add_offline_donation(
+        "1001",
+        "check",
+        &["--check-number", "1042", "--additional-amount", "12.50"],
+    );
+    assert!(gift.status.success(), "{}", stderr(&gift));
+    let printed = stdout(&gift);
+    assert!(printed.starts_with("transaction_id "), "{printed}");
+    assert!(printed.contains("amount 62.50"), "{printed}");
+
+    let unknown_form = add_offline_donation("7", "cash", &[]);
     assert_eq!(unknown_form.status.code(), Some(1));
     assert!(
         stderr(&unknown_form).contains("form with id 7"),
@@ -229,23 +223,7 @@ fn offline_gifts_and_any_server_api_method() {
         stderr(&unknown_form)
     );
 
-    let bad_amount = convio(&[
-        "add-offline-donation",
-        "--form-id",
-        "1001",
-        "--level-id",
-        "1001",
-        "--payment",
-        "cash",
-        "--first-name",
-        "A",
-        "--last-name",
-        "B",
-        "--email",
-        "a@example.org",
-        "--additional-amount",
-        "twelve",
-    ]);
+    let bad_amount = add_offline_donation("1001", "cash", &["--additional-amount", "twelve"]);
     assert_eq!(bad_amount.status.code(), Some(2));
 
     let launched = convio(&[

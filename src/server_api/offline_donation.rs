@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use super::params::CALL_PARAMETERS;
 use crate::error::Error;
 
 /// How an offline gift was paid (`offline_payment_method`).
@@ -34,14 +35,9 @@ impl fmt::Display for OfflinePaymentMethod {
     }
 }
 
-/// Names the client sets itself; [`OfflineDonation::param`] refuses them.
+/// Names set by [`OfflineDonation`]'s own arguments (besides the client's
+/// [`CALL_PARAMETERS`]); [`OfflineDonation::param`] refuses them.
 const RESERVED: &[&str] = &[
-    "api_key",
-    "v",
-    "method",
-    "response_format",
-    "login_name",
-    "login_password",
     "form_id",
     "level_id",
     "offline_payment_method",
@@ -192,7 +188,10 @@ impl OfflineDonation {
             pairs.push((format!("designated.{x}.amount"), amount.clone()));
         }
         for (name, value) in &self.params {
-            if RESERVED.contains(&name.as_str()) || name.starts_with("designated.") {
+            if CALL_PARAMETERS.contains(&name.as_str())
+                || RESERVED.contains(&name.as_str())
+                || name.starts_with("designated.")
+            {
                 return Err(Error::Configuration(format!(
                     "`{name}` is set by the client (use OfflineDonation's own arguments)"
                 )));

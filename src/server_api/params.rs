@@ -6,14 +6,20 @@ use crate::error::Error;
 /// the site's built-in groups, which the API refuses to change.
 pub const MIN_GROUP_ID: u64 = 1000;
 
-/// Names the API reserves for its own parameters; they cannot be used as field names.
-const RESERVED: &[&str] = &[
+/// The parameters the client sends with every call; no method's own parameters may use
+/// these names.
+pub(crate) const CALL_PARAMETERS: &[&str] = &[
     "api_key",
     "v",
     "method",
     "response_format",
     "login_name",
     "login_password",
+];
+
+/// Names the constituent methods reserve for their own parameters (besides
+/// [`CALL_PARAMETERS`]); they cannot be used as field names.
+const RESERVED: &[&str] = &[
     "cons_id",
     "member_id",
     "primary_email",
@@ -271,7 +277,7 @@ fn check_field_name(name: &str) -> Result<(), Error> {
             "`{name}` is not a constituent field name"
         )));
     }
-    if RESERVED.contains(&name) {
+    if CALL_PARAMETERS.contains(&name) || RESERVED.contains(&name) {
         return Err(Error::InvalidArgument(format!(
             "`{name}` is a parameter of its own, not a field"
         )));
