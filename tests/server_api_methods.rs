@@ -476,7 +476,18 @@ async fn recurring_gift_form_bodies() {
     client.recurring_gifts(1001001).await.unwrap();
     client.cancel_recurring_gift(1001001, 1).await.unwrap();
     client.skip_next_payment(1001001, 1).await.unwrap();
+    client
+        .update_recurring_gift(1001001, 1, "01-28-2020", Some(1000))
+        .await
+        .unwrap();
     client.recurring_history(1001001, 1, 2026).await.unwrap();
+    // A date in another spelling is refused before anything is sent.
+    assert!(matches!(
+        client
+            .update_recurring_gift(1001001, 1, "2020-01-28", None)
+            .await,
+        Err(Error::InvalidArgument(_))
+    ));
     let bodies = recorder.bodies.lock().unwrap().join("\n\n");
     insta::assert_snapshot!(bodies);
 }
@@ -520,6 +531,21 @@ fn documented_recurring_examples_decode_alike_from_xml_and_json() {
     assert_eq!(
         payment.status.as_option().map(|s| s.as_str()),
         Some("COMPLETED")
+    );
+    // No JSON sample; the XML one is cut off after nextPaymentDate.
+    let updated: crm::UpdateRecurringGiftResponseType = decoded(
+        "updateRecurringGift.xml",
+        ResponseFormat::Xml,
+        &["updateRecurringGiftResponse"],
+    );
+    assert_eq!(updated.amount_updated, Field::Value(true));
+    assert_eq!(
+        updated
+            .amount
+            .as_option()
+            .and_then(|a| a.decimal.as_option())
+            .map(|d| d.to_string()),
+        Some("1000".to_string())
     );
 }
 
@@ -584,26 +610,21 @@ async fn recurring_gifts_run_against_the_emulator() {
         .unwrap();
     assert!(none.recurring_history.is_empty());
 
-    // updateRecurringGift is passed through; the emulator answers it.
-    let answer = client
-        .call_method(
-            Servlet::Recurring,
-            "updateRecurringGift",
-            &[
-                ("cons_id".into(), donor.to_string()),
-                ("recurring_gift_id".into(), gift.id.to_string()),
-                ("amount".into(), "42.00".into()),
-                ("next_payment_date".into(), "01-15-2027".into()),
-            ],
-        )
+    // The amount in cents, as the method takes it.
+    let updated = client
+        .update_recurring_gift(donor, gift.id, "01-15-2027", Some(4_200))
         .await
         .unwrap();
-    let body = String::from_utf8(answer.body).unwrap();
-    assert_eq!(answer.status, 200, "{body}");
-    assert!(body.contains(r#""amountUpdated":"true""#), "{body}");
-    let updated = client.recurring_gifts(donor).await.unwrap();
+    assert_eq!(updated.success, Field::Value(true));
+    assert_eq!(updated.amount_updated, Field::Value(true));
+    assert_eq!(updated.next_payment_date_updated, Field::Value(true));
     assert_eq!(
-        updated.recurring_gift[0]
+        updated.next_payment_date.as_option().map(|d| d.as_str()),
+        Some("2027-01-15Z")
+    );
+    let listed = client.recurring_gifts(donor).await.unwrap();
+    assert_eq!(
+        listed.recurring_gift[0]
             .amount
             .as_option()
             .and_then(|a| a.decimal.as_option())

@@ -372,6 +372,53 @@ impl Client {
         .await
     }
 
+    /// `updateRecurringGift` (SRRecurringAPI): moves the next payment of a recurring gift to
+    /// `next_payment_date` (`MM-DD-YYYY`, as the method takes it, checked before sending)
+    /// and, when given, changes its amount. The method takes the amount in cents (an
+    /// `xsd:nonNegativeInteger`), and its sample answers the amount in cents too
+    /// (`decimal` 1000, `formatted` $10.00).
+    ///
+    /// ```no_run
+    /// # async fn run(client: convio::server_api::Client) -> Result<(), convio::Error> {
+    /// let answer = client.update_recurring_gift(1001001, 1, "01-15-2027", Some(2_500)).await?;
+    /// assert_eq!(answer.amount_updated.as_option(), Some(&true));
+    /// # Ok(()) }
+    /// ```
+    pub async fn update_recurring_gift(
+        &self,
+        cons_id: u64,
+        recurring_gift_id: u64,
+        next_payment_date: &str,
+        amount_cents: Option<u64>,
+    ) -> Result<crm::UpdateRecurringGiftResponseType, Error> {
+        let date = next_payment_date.as_bytes();
+        let spelled = date.len() == 10
+            && date.iter().enumerate().all(|(at, b)| {
+                if at == 2 || at == 5 {
+                    *b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
+        if !spelled {
+            return Err(Error::InvalidArgument(format!(
+                "next_payment_date `{next_payment_date}` is not MM-DD-YYYY"
+            )));
+        }
+        let mut pairs = recurring_pairs(cons_id, recurring_gift_id);
+        if let Some(cents) = amount_cents {
+            pairs.push(("amount".into(), cents.to_string()));
+        }
+        pairs.push(("next_payment_date".into(), next_payment_date.to_string()));
+        self.call(
+            Servlet::Recurring,
+            "updateRecurringGift",
+            pairs,
+            &["updateRecurringGiftResponse"],
+        )
+        .await
+    }
+
     /// `getRecurringHistory` (SRRecurringAPI): the payments of a recurring gift in calendar
     /// year `year`.
     pub async fn recurring_history(

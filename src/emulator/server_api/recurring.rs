@@ -2,7 +2,6 @@
 //! and their payment history.
 
 use super::{api_error, number_param as number, param, ApiError, Document, Node};
-use crate::emulator::donations::parse_cents;
 use crate::emulator::recurring::{
     amount_texts, format_day, parse_month_day_year, skip, year_of, RecurringGift,
 };
@@ -128,12 +127,16 @@ fn update(state: &mut State, params: &[(String, String)]) -> Result<Document, Ap
             format!("next_payment_date: `{next_text}` is not a date (MM-DD-YYYY)"),
         )
     })?;
+    // In cents: the method types it `xsd:nonNegativeInteger` (1000 is $10.00).
     let amount_cents = match param(params, "amount") {
         None => None,
         Some(text) => Some(
-            parse_cents(text)
+            text.parse::<u64>()
+                .ok()
                 .filter(|cents| *cents > 0)
-                .ok_or_else(|| api_error(22, format!("amount: `{text}` is not an amount")))?,
+                .ok_or_else(|| {
+                    api_error(22, format!("amount: `{text}` is not an amount in cents"))
+                })?,
         ),
     };
     if next <= today(state) {
@@ -154,7 +157,17 @@ fn update(state: &mut State, params: &[(String, String)]) -> Result<Document, Ap
             vec![
                 flag("success", true),
                 flag("amountUpdated", amount_updated),
-                ("amount".to_string(), amount(gift.amount_cents)),
+                // In cents, as the method page's sample writes it (decimal 1000, $10.00).
+                (
+                    "amount".to_string(),
+                    Node::Object(vec![
+                        ("decimal".into(), Node::Text(gift.amount_cents.to_string())),
+                        (
+                            "formatted".into(),
+                            Node::Text(amount_texts(gift.amount_cents).1),
+                        ),
+                    ]),
+                ),
                 flag("nextPaymentDateUpdated", date_updated),
                 (
                     "nextPaymentDate".to_string(),
