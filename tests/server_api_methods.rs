@@ -687,3 +687,45 @@ async fn field_choices_come_from_the_emulator() {
     }
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn group_info_from_the_sample_and_the_emulator() {
+    let sample: crm::GetGroupInfoResponseType = decoded(
+        "getGroupInfo.xml",
+        ResponseFormat::Xml,
+        &["getGroupInfoResponse"],
+    );
+    assert_eq!(sample.group_info.id, 0);
+    assert_eq!(
+        sample.group_info.name.as_option().map(|n| n.as_str()),
+        Some("Sample Group 1 Name")
+    );
+
+    let emulator = Emulator::builder()
+        .seed(2)
+        .start("127.0.0.1:0")
+        .await
+        .unwrap();
+    for format in [ResponseFormat::Xml, ResponseFormat::Json] {
+        let client = client(&emulator.server_api_base(), format);
+        client
+            .create_or_update(
+                &convio::server_api::ConsParams::new()
+                    .primary_email(format!("grouped-{format:?}@example.org"))
+                    .add_group_ids([1010]),
+            )
+            .await
+            .unwrap();
+        let info = client.group_info(1010).await.unwrap();
+        assert_eq!(info.group_info.id, 1010);
+        assert_eq!(
+            info.group_info.name.as_option().map(|n| n.as_str()),
+            Some("Group 1010")
+        );
+        let Err(Error::ServerApi { code, .. }) = client.group_info(4242).await else {
+            panic!("a group nobody belongs to has info")
+        };
+        assert_eq!(code, ErrorCode::RecordNotFound);
+    }
+    emulator.shutdown().await;
+}

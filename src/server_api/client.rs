@@ -325,6 +325,17 @@ impl Client {
         .await
     }
 
+    /// `getGroupInfo` (SRGroupAPI): one group, by id.
+    pub async fn group_info(&self, group_id: u64) -> Result<crm::GetGroupInfoResponseType, Error> {
+        self.call(
+            Servlet::Group,
+            "getGroupInfo",
+            vec![("group_id".into(), group_id.to_string())],
+            &["getGroupInfoResponse"],
+        )
+        .await
+    }
+
     /// `getRecurringGifts` (SRRecurringAPI): the recurring gifts of constituent `cons_id`.
     pub async fn recurring_gifts(
         &self,

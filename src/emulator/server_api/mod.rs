@@ -4,6 +4,7 @@
 
 mod data_sync;
 mod donation;
+mod group;
 mod recurring;
 
 use std::collections::BTreeMap;
@@ -271,6 +272,7 @@ fn call(state: &Mutex<State>, servlet: &str, form: &Form) -> Result<Document, Ap
         "SRDataSyncAPI" => {
             return data_sync::call(&mut lock(state), method, params).ok_or_else(unknown)?
         }
+        "SRGroupAPI" => return group::call(&lock(state), method, params).ok_or_else(unknown)?,
         "SRRecurringAPI" => {
             return recurring::call(&mut lock(state), method, params).ok_or_else(unknown)?
         }
