@@ -305,43 +305,25 @@ fn call(state: &Mutex<State>, servlet: &str, form: &Form) -> Result<Document, Ap
         }
         "getUserGroups" => {
             let cons_id = lookup(state, params)?;
-            let groups = id_list(state, cons_id, "GroupId");
             Ok((
                 "getConsGroupsResponse",
-                groups
-                    .into_iter()
-                    .map(|id| {
-                        (
-                            "group".to_string(),
-                            Node::Object(vec![
-                                ("id".into(), Node::Text(id.clone())),
-                                ("label".into(), Node::Text(format!("Group {id}"))),
-                            ]),
-                        )
-                    })
-                    .collect(),
+                id_elements(state, cons_id, "GroupId", "group", |id| {
+                    vec![("label".into(), Node::Text(format!("Group {id}")))]
+                }),
             ))
         }
         "getUserInterests" => {
             let cons_id = lookup(state, params)?;
-            let interests = id_list(state, cons_id, "InterestId");
             Ok((
                 "getConsInterestsResponse",
-                interests
-                    .into_iter()
-                    .map(|id| {
-                        (
-                            "interest".to_string(),
-                            Node::Object(vec![
-                                ("id".into(), Node::Text(id.clone())),
-                                ("label".into(), Node::Text(format!("Interest {id}"))),
-                                ("path".into(), Node::Text(format!("Interest {id}"))),
-                                ("for_email".into(), Node::Text("true".into())),
-                                ("for_web".into(), Node::Text("true".into())),
-                            ]),
-                        )
-                    })
-                    .collect(),
+                id_elements(state, cons_id, "InterestId", "interest", |id| {
+                    vec![
+                        ("label".into(), Node::Text(format!("Interest {id}"))),
+                        ("path".into(), Node::Text(format!("Interest {id}"))),
+                        ("for_email".into(), Node::Text("true".into())),
+                        ("for_web".into(), Node::Text("true".into())),
+                    ]
+                }),
             ))
         }
         "listUserFieldChoices" => {
@@ -411,6 +393,24 @@ fn field_choices(state: &State, field: &str) -> Result<Vec<String>, ApiError> {
         }
         _ => Vec::new(),
     })
+}
+
+/// One `element` per id of a constituent's `list`, each its `id` and what `describe` adds.
+fn id_elements(
+    state: &State,
+    cons_id: u64,
+    list: &str,
+    element: &str,
+    describe: impl Fn(&str) -> Vec<(String, Node)>,
+) -> Vec<(String, Node)> {
+    id_list(state, cons_id, list)
+        .into_iter()
+        .map(|id| {
+            let mut fields = vec![("id".to_string(), Node::Text(id.clone()))];
+            fields.extend(describe(&id));
+            (element.to_string(), Node::Object(fields))
+        })
+        .collect()
 }
 
 fn id_list(state: &State, cons_id: u64, list: &str) -> Vec<String> {
