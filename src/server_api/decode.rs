@@ -133,10 +133,9 @@ fn typed_response<T: WithDeserializer>(
     xml: &str,
     roots: &[&'static str],
 ) -> Result<Response<T>, DecodeError> {
-    let xml = xml.to_string();
-    let root = root_name(&xml)?;
+    let root = root_name(xml)?;
     if root == "errorResponse" {
-        return Ok(Response::Error(read::<crm::ErrorResponseType>(&xml)?));
+        return Ok(Response::Error(read::<crm::ErrorResponseType>(xml)?));
     }
     if !roots.contains(&root.as_str()) {
         return Err(DecodeError::UnexpectedBody {
@@ -144,7 +143,7 @@ fn typed_response<T: WithDeserializer>(
             found: root,
         });
     }
-    Ok(Response::Ok(read::<T>(&xml)?))
+    Ok(Response::Ok(read::<T>(xml)?))
 }
 
 fn read<T: WithDeserializer>(xml: &str) -> Result<T, DecodeError> {
