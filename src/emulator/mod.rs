@@ -275,7 +275,7 @@ impl EmulatorBuilder {
         }
         donations::seed(&mut state, self.seed_donations);
         let constituents: Vec<u64> = state.constituents.keys().copied().collect();
-        let today = (state.now().as_secs() / 86_400) as i64;
+        let today = state.today();
         recurring::seed(&mut state.recurring, &constituents, today);
         state
     }

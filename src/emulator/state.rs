@@ -210,6 +210,11 @@ impl State {
         self.clock.now()
     }
 
+    /// Today by the emulator's clock, in days since 1970-01-01.
+    pub fn today(&self) -> i64 {
+        (self.now().as_secs() / 86_400) as i64
+    }
+
     // ------------------------------------------------------------------ sessions
 
     /// Whether `user` / `password` are the credentials of an API user of the site (the

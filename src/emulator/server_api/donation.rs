@@ -1,9 +1,7 @@
 //! `SRDonationAPI`: offline gifts, recorded into the Donation store the SOAP downloads read.
 
-use super::{api_error, param, ApiError, Document, Node};
-use crate::emulator::donations::{
-    format_cents, parse_cents, record_offline, GiftRefusal, OfflineGift,
-};
+use super::{api_error, money, param, ApiError, Document, Node};
+use crate::emulator::donations::{parse_cents, record_offline, GiftRefusal, OfflineGift};
 use crate::emulator::state::{Refusal, State};
 
 /// Answers `method`, or `None` when this servlet has no such method.
@@ -122,7 +120,6 @@ fn add_offline_donation(
             return Err(api_error(1, "This site does not record donations."))
         }
     };
-    let amount = format_cents(recorded.amount_cents);
     Ok((
         "donationResponse",
         vec![(
@@ -137,13 +134,7 @@ fn add_offline_donation(
                     Node::Text(recorded.confirmation_code),
                 ),
                 ("cons_id".into(), Node::Text(recorded.cons_id.to_string())),
-                (
-                    "amount".into(),
-                    Node::Object(vec![
-                        ("decimal".into(), Node::Text(amount.clone())),
-                        ("formatted".into(), Node::Text(format!("${amount}"))),
-                    ]),
-                ),
+                ("amount".into(), money(recorded.amount_cents)),
             ]),
         )],
     ))

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
 
+use super::donations::format_cents;
 use super::form::{self, Form, FormProblem};
 use super::records::{merge_list, Fields, ListMode};
 use super::state::{Refusal, State};
@@ -93,6 +94,16 @@ type Document = (&'static str, Vec<(String, Node)>);
 struct ApiError {
     code: u32,
     message: String,
+}
+
+/// An amount as the method pages write one: `decimal` (`10.00`) and `formatted` (`$10.00`).
+fn money(cents: u64) -> Node {
+    let decimal = format_cents(cents);
+    let formatted = format!("${decimal}");
+    Node::Object(vec![
+        ("decimal".into(), Node::Text(decimal)),
+        ("formatted".into(), Node::Text(formatted)),
+    ])
 }
 
 /// A parameter's value, trimmed; an empty one counts as missing.
@@ -384,8 +395,7 @@ fn field_choices(state: &State, field: &str) -> Result<Vec<String>, ApiError> {
         "gender" => list(&["MALE", "FEMALE", "UNSPECIFIED"]),
         "email.preferred_format" => list(&["HTML", "TEXT"]),
         "birth_date" => {
-            let this_year =
-                super::clock::civil_from_days((state.now().as_secs() / 86_400) as i64).0;
+            let this_year = super::clock::civil_from_days(state.today()).0;
             (1900..=this_year)
                 .rev()
                 .map(|year| year.to_string())

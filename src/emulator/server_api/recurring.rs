@@ -1,16 +1,11 @@
 //! `SRRecurringAPI`: a constituent's recurring gifts, listed, cancelled, skipped, updated,
 //! and their payment history.
 
-use super::{api_error, number_param as number, param, ApiError, Document, Node};
+use super::{api_error, money, number_param as number, param, ApiError, Document, Node};
 use crate::emulator::recurring::{
     amount_texts, format_day, parse_month_day_year, skip, year_of, RecurringGift,
 };
 use crate::emulator::state::State;
-
-/// Today, in days since 1970-01-01, by the site's clock.
-fn today(state: &State) -> i64 {
-    (state.now().as_secs() / 86_400) as i64
-}
 
 /// Answers `method`, or `None` when this servlet has no such method.
 pub(super) fn call(
@@ -40,14 +35,6 @@ pub(super) fn call(
 
 fn flag(name: &str, value: bool) -> (String, Node) {
     (name.to_string(), Node::Text(value.to_string()))
-}
-
-fn amount(cents: u64) -> Node {
-    let (decimal, formatted) = amount_texts(cents);
-    Node::Object(vec![
-        ("decimal".into(), Node::Text(decimal)),
-        ("formatted".into(), Node::Text(formatted)),
-    ])
 }
 
 /// Runs `change` on the gift `recurring_gift_id` of `cons_id`.
@@ -108,7 +95,7 @@ fn recurring_gifts(state: &State, params: &[(String, String)]) -> Result<Documen
                 ));
             }
             fields.extend([
-                ("amount".to_string(), amount(gift.amount_cents)),
+                ("amount".to_string(), money(gift.amount_cents)),
                 ("frequency".to_string(), Node::Text("monthly".into())),
                 ("tenderInstance".to_string(), Node::Text("VISA".into())),
             ]);
@@ -139,7 +126,7 @@ fn update(state: &mut State, params: &[(String, String)]) -> Result<Document, Ap
                 })?,
         ),
     };
-    if next <= today(state) {
+    if next <= state.today() {
         return Err(api_error(22, "next_payment_date must be in the future."));
     }
     with_gift(state, params, |gift| {
