@@ -1084,7 +1084,6 @@ pub(crate) fn position_from(names: &[&str], local: &[u8], from: usize) -> Option
 }
 
 const OTHER: u8 = 0;
-const SPACE: u8 = 1;
 /// A byte that may continue a name (`-`, `.`, `:`, digits).
 const NAME: u8 = 2;
 /// A byte that may start a name as well (ASCII letters, `_`).
@@ -1094,10 +1093,6 @@ const NAME_START: u8 = 3;
 /// are left to the XML reader).
 const BYTE_CLASS: [u8; 256] = {
     let mut table = [OTHER; 256];
-    table[b' ' as usize] = SPACE;
-    table[b'\t' as usize] = SPACE;
-    table[b'\n' as usize] = SPACE;
-    table[b'\r' as usize] = SPACE;
     let mut b = 0;
     while b < 128 {
         let byte = b as u8;
@@ -1120,11 +1115,7 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     if length != b.len() {
         return false;
     }
-    fn word(bytes: &[u8], at: usize) -> u64 {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&bytes[at..at + 8]);
-        u64::from_le_bytes(word)
-    }
+    use super::scan::word_at as word;
     fn half(bytes: &[u8], at: usize) -> u32 {
         let mut half = [0u8; 4];
         half.copy_from_slice(&bytes[at..at + 4]);
@@ -1136,32 +1127,6 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
         9..=16 => word(a, 0) == word(b, 0) && word(a, length - 8) == word(b, length - 8),
         _ => a == b,
     }
-}
-
-/// The length of the whitespace `bytes` starts with: the indentation between the tags of a
-/// pretty-printed page, judged eight bytes at a time.
-#[inline(always)]
-fn leading_whitespace(bytes: &[u8]) -> usize {
-    let mut at = 0;
-    while let Some(chunk) = bytes.get(at..at + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let word = u64::from_le_bytes(word);
-        // The high bit of each byte that is not a space, tab, line feed or carriage return.
-        let other = !super::scan::exactly_equal_any(word, [b' ', b'\t', b'\n', b'\r']);
-        let other = other & u64::from_ne_bytes([0x80; 8]);
-        if other != 0 {
-            return at + (other.trailing_zeros() / 8) as usize;
-        }
-        at += 8;
-    }
-    while bytes
-        .get(at)
-        .is_some_and(|&b| BYTE_CLASS[usize::from(b)] == SPACE)
-    {
-        at += 1;
-    }
-    at
 }
 
 /// What [`next_step`] found, as ranges of the bytes it looked at; `end` is just past it.
@@ -1185,7 +1150,7 @@ enum Step {
 /// (see [`Reader::quick_step`]).
 #[inline]
 fn next_step(rest: &[u8], parent: &[u8]) -> Option<Step> {
-    let at = leading_whitespace(rest);
+    let at = super::scan::leading_whitespace(rest);
     if rest.get(at) != Some(&b'<') {
         return None;
     }

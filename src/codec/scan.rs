@@ -22,11 +22,29 @@ fn any_equal(word: u64, byte: u8) -> u64 {
     difference.wrapping_sub(ONES) & !difference & HIGH
 }
 
+/// The eight bytes at `at` as one word, the first byte lowest (so that `trailing_zeros` of a
+/// flag word counts the bytes before the first flagged one).
 #[inline(always)]
-fn word_at(bytes: &[u8], at: usize) -> u64 {
+pub(crate) fn word_at(bytes: &[u8], at: usize) -> u64 {
     let mut word = [0u8; 8];
     word.copy_from_slice(&bytes[at..at + 8]);
-    u64::from_ne_bytes(word)
+    u64::from_le_bytes(word)
+}
+
+/// The length of the whitespace (space, tab, line feed, carriage return) `bytes` starts
+/// with: the indentation between the tags of a pretty-printed page, judged a word at a time.
+#[inline(always)]
+pub(crate) fn leading_whitespace(bytes: &[u8]) -> usize {
+    let is_space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    let mut at = 0;
+    while at + 8 <= bytes.len() {
+        let other = !exactly_equal_any(word_at(bytes, at), [b' ', b'\t', b'\n', b'\r']) & HIGH;
+        if other != 0 {
+            return at + (other.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    at + bytes[at..].iter().take_while(|&&b| is_space(b)).count()
 }
 
 /// The high bit set in exactly those bytes of `word` that are below `limit` (1..=0x80): no
@@ -61,9 +79,7 @@ pub fn exactly_equal_any<const N: usize>(word: u64, bytes: [u8; N]) -> u64 {
 pub fn first_control_character(bytes: &[u8]) -> Option<usize> {
     let mut words = bytes.chunks_exact(8);
     for (index, chunk) in words.by_ref().enumerate() {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let word = u64::from_le_bytes(word);
+        let word = word_at(chunk, 0);
         if any_below(word, 0x20) == 0 {
             continue;
         }
@@ -152,6 +168,28 @@ mod tests {
                     expected,
                     "{special:#x} at {position}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn leading_whitespace_counts_what_a_byte_by_byte_scan_counts() {
+        for length in 0..24 {
+            for stop in 0..=length {
+                for other in [b'<', b'a', 0x0B, 0x0C, 0x00, 0xA0, 0xFF] {
+                    let mut text = vec![b' '; length];
+                    for (at, byte) in text.iter_mut().enumerate() {
+                        *byte = [b' ', b'\t', b'\n', b'\r'][at % 4];
+                    }
+                    if stop < length {
+                        text[stop] = other;
+                    }
+                    assert_eq!(
+                        leading_whitespace(&text),
+                        stop,
+                        "{length} {stop} {other:#x}"
+                    );
+                }
             }
         }
     }
