@@ -212,18 +212,28 @@ impl Schema {
         self.records.iter().any(|(record, _)| record == name)
     }
 
-    /// The field identifying records of `record_type`: ConsId for Constituent, TransactionId
-    /// for Donation, else the first top-level, single-valued integer field whose name ends in
-    /// `Id` (`RegistrationId`), as the documented record types are keyed. `None` for a type
-    /// without one (a nested type such as `Name`).
+    /// The field identifying records of `record_type`, by one rule the client (to tell pages
+    /// apart), the synchronization (row keys) and the emulator (its stores) share:
     ///
-    /// The client (to tell pages apart), the synchronization (row keys) and the emulator
-    /// (its stores) all key records by this one rule.
+    /// 1. ConsId for Constituent, TransactionId for Donation (documented);
+    /// 2. the integer field named for the type's own name or its tail (`GroupId` of Group,
+    ///    `FormId` of DonationForm, `AlertResponseId` of ActionAlertResponse, `OrderId` of
+    ///    ProductOrder, a site's `RegistrationId` of VolunteerRegistration);
+    /// 3. `TransactionId`, which every transaction record the sources show carries;
+    /// 4. for a record type outside the documented names only, the first single-valued
+    ///    integer field ending in `Id`.
+    ///
+    /// `None` for a type without one: a nested type such as `Name`, or a documented type whose
+    /// key no source shows (TeamRaiserRegistration's only id, `EventId`, names its event; a
+    /// CenterMember is keyed by two ids). Rule 4 stays off for documented types so that such
+    /// a reference is never taken for a key.
     ///
     /// ```
     /// let schema = convio::schema::Schema::generated();
     /// assert_eq!(schema.id_field("Constituent"), Some("ConsId"));
     /// assert_eq!(schema.id_field("Donation"), Some("TransactionId"));
+    /// assert_eq!(schema.id_field("DonationForm"), Some("FormId"));
+    /// assert_eq!(schema.id_field("TeamRaiserRegistration"), None);
     /// assert_eq!(schema.id_field("Name"), None);
     /// ```
     pub fn id_field(&self, record_type: &str) -> Option<&str> {
@@ -232,12 +242,29 @@ impl Schema {
             "Donation" => return Some("TransactionId"),
             _ => {}
         }
-        self.fields(record_type)?
+        // The generated tables name a kind in Rust (`u64`) or in XML Schema
+        // (`nonNegativeInteger`); a site's WSDL in XML Schema.
+        let integer = |kind: &str| {
+            matches!(kind, "u64" | "u32" | "i64" | "i32")
+                || matches!(simple_kind(kind), "u64" | "i64")
+        };
+        let keys = self
+            .fields(record_type)?
             .iter()
-            .find(|f| {
-                f.name.ends_with("Id")
-                    && !f.repeated
-                    && matches!(f.type_name.as_str(), "u64" | "u32" | "i64" | "i32")
+            .filter(|f| !f.repeated && integer(&f.type_name));
+        let named_for_type = |name: &str| {
+            name.strip_suffix("Id")
+                .is_some_and(|stem| !stem.is_empty() && record_type.ends_with(stem))
+        };
+        keys.clone()
+            .find(|f| named_for_type(&f.name))
+            .or_else(|| keys.clone().find(|f| f.name == "TransactionId"))
+            .or_else(|| {
+                if is_documented_record_type(record_type) {
+                    None
+                } else {
+                    keys.clone().find(|f| f.name.ends_with("Id"))
+                }
             })
             .map(|f| f.name.as_str())
     }
@@ -316,6 +343,15 @@ fn is_date(text: &str) -> bool {
         (number(year, 4), number(month, 2), number(day, 2)),
         (Some(_), Some(1..=12), Some(1..=31))
     )
+}
+
+/// Whether `name` is one of the record type names the service documents
+/// ([`RecordType::KNOWN`](crate::RecordType::KNOWN)) rather than one a newer server or a
+/// site's WSDL adds.
+pub(crate) fn is_documented_record_type(name: &str) -> bool {
+    crate::RecordType::KNOWN
+        .iter()
+        .any(|known| known.as_str() == name)
 }
 
 #[cfg(test)]

@@ -53,6 +53,7 @@ fn json_output_has_every_field_the_site_sent_as_a_dotted_path() {
     let ada = &rows[0];
     for (key, value) in [
         ("ConsId", "1001081"),
+        ("Custom_FirstContact", "2019-03-30"),
         ("CreationDate", "2019-04-02T10:11:12Z"),
         ("ConsName.FirstName", "Ada"),
         ("ConsName.Nickname", "Countess"),
@@ -146,7 +147,7 @@ fn site_emulator() -> (String, Running) {
     let (running, lines) = site_emulator_process();
     assert_eq!(
         printed(&lines, "Record types:").as_deref(),
-        Some("TeamRaiserRegistration (not in the bundled schema: read as dynamic records)")
+        Some("VolunteerRegistration (not in the bundled schema: read as dynamic records)")
     );
     let endpoint = printed(&lines, "SOAP endpoint:").expect("the emulator prints its endpoint");
     (endpoint, running)
@@ -182,7 +183,7 @@ fn a_bundled_build_queries_a_sites_custom_fields_and_record_types_without_a_rebu
             "Independent",
         ));
         let created = client.create([AnyRecord::from(ada)]).await.expect("create");
-        let registration = DynamicRecord::new("TeamRaiserRegistration")
+        let registration = DynamicRecord::new("VolunteerRegistration")
             .with("TeamName", Field::Value("Harbour Runners"))
             .with("Goal", Field::Value("250.00"));
         assert!(client
@@ -222,7 +223,7 @@ fn a_bundled_build_queries_a_sites_custom_fields_and_record_types_without_a_rebu
     assert_eq!(rows[0]["CustomFavoriteColor"], Value::Null);
 
     let rows = json_lines(&run(
-        "select RegistrationId, TeamName, Goal from TeamRaiserRegistration",
+        "select RegistrationId, TeamName, Goal from VolunteerRegistration",
     ));
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["TeamName"], Value::String("Harbour Runners".into()));

@@ -1,5 +1,5 @@
 //! Dynamic records through the client, over the wire, against the emulator serving a site's
-//! WSDL with a record type the bundled schema lacks (TeamRaiserRegistration): create, update
+//! WSDL with a record type the bundled schema lacks (VolunteerRegistration): create, update
 //! with a value, nil, an empty value and an absent field, query, and the incremental
 //! downloads, with the tri-state written exactly as for typed records.
 #![cfg(all(feature = "emulator", not(convio_site_wsdl)))]
@@ -13,7 +13,7 @@ use convio::emulator::{ChangeKind, Clock, Emulator};
 use convio::soap::{Client, SyncOptions};
 use convio::{AnyRecord, DynamicRecord, EncodeError, Error, Field};
 
-const TYPE: &str = "TeamRaiserRegistration";
+const TYPE: &str = "VolunteerRegistration";
 
 fn client(emulator: &Emulator) -> Client {
     Client::builder()
@@ -105,7 +105,7 @@ async fn create_update_and_query_keep_the_tri_state() {
     let not_a_decimal = by_id(&id).with("Goal", Field::Value("lots"));
     assert!(matches!(
         client.update([AnyRecord::from(not_a_decimal)]).await,
-        Err(Error::InvalidArgument(message)) if message.contains("TeamRaiserRegistration.Goal")
+        Err(Error::InvalidArgument(message)) if message.contains("VolunteerRegistration.Goal")
     ));
     assert_eq!(
         registration(&client, &id).await.get("TeamName"),

@@ -1,4 +1,4 @@
-//! A record type only the site WSDL declares (`TeamRaiserRegistration` in the fixture, with a
+//! A record type only the site WSDL declares (`VolunteerRegistration` in the fixture, with a
 //! nested `EmergencyContact`), served by `EmulatorBuilder::wsdl` in a crate built from the
 //! bundled schemas: created, updated (value, nil, empty, absent), queried, deleted, described
 //! and downloaded in a synchronization window over the wire, with hand-written SOAP and the
@@ -16,7 +16,7 @@ use common::wire::{body_of, default_namespace, fault_of, login, soap};
 use convio::emulator::{ChangeKind, Clock, Emulator};
 use convio::soap::{Body, FaultKind};
 
-const TYPE: &str = "TeamRaiserRegistration";
+const TYPE: &str = "VolunteerRegistration";
 
 async fn start_with(clock: Clock) -> Emulator {
     site_emulator(clock).await
@@ -141,8 +141,8 @@ async fn registrations_are_created_updated_queried_and_deleted() {
     assert_eq!(
         records(&created),
         [
-            r#"<Record xsi:type="ens:TeamRaiserRegistration"><ens:RegistrationId>1</ens:RegistrationId></Record>"#,
-            r#"<Record xsi:type="ens:TeamRaiserRegistration"><ens:RegistrationId>2</ens:RegistrationId></Record>"#,
+            r#"<Record xsi:type="ens:VolunteerRegistration"><ens:RegistrationId>1</ens:RegistrationId></Record>"#,
+            r#"<Record xsi:type="ens:VolunteerRegistration"><ens:RegistrationId>2</ens:RegistrationId></Record>"#,
         ]
     );
 
@@ -150,7 +150,7 @@ async fn registrations_are_created_updated_queried_and_deleted() {
     assert_eq!(
         stored(&emulator, &token, "1").await.as_deref(),
         Some(
-            r#"<Record xsi:type="ens:TeamRaiserRegistration"><ens:RegistrationId>1</ens:RegistrationId><ens:ConsId>1001001</ens:ConsId><ens:EventId>42</ens:EventId><ens:TeamName>Road Runners</ens:TeamName><ens:ParticipationType>Walker</ens:ParticipationType><ens:Goal>250.00</ens:Goal><ens:RegistrationDate>2026-05-01</ens:RegistrationDate><ens:EmergencyContact><ens:Name>Pat Doe</ens:Name><ens:Phone>555-0199</ens:Phone></ens:EmergencyContact></Record>"#
+            r#"<Record xsi:type="ens:VolunteerRegistration"><ens:RegistrationId>1</ens:RegistrationId><ens:ConsId>1001001</ens:ConsId><ens:EventId>42</ens:EventId><ens:TeamName>Road Runners</ens:TeamName><ens:ParticipationType>Walker</ens:ParticipationType><ens:Goal>250.00</ens:Goal><ens:RegistrationDate>2026-05-01</ens:RegistrationDate><ens:EmergencyContact><ens:Name>Pat Doe</ens:Name><ens:Phone>555-0199</ens:Phone></ens:EmergencyContact></Record>"#
         )
     );
 
@@ -249,7 +249,7 @@ async fn registrations_are_created_updated_queried_and_deleted() {
     assert_eq!(
         records(&response),
         [
-            r#"<Record xsi:type="ens:TeamRaiserRegistration"><ens:RegistrationId>2</ens:RegistrationId><ens:TeamName>Harriers &amp; Hounds</ens:TeamName></Record>"#
+            r#"<Record xsi:type="ens:VolunteerRegistration"><ens:RegistrationId>2</ens:RegistrationId><ens:TeamName>Harriers &amp; Hounds</ens:TeamName></Record>"#
         ]
     );
     let response = ok(
@@ -262,7 +262,7 @@ async fn registrations_are_created_updated_queried_and_deleted() {
     assert_eq!(
         records(&response),
         [
-            r#"<Record xsi:type="ens:TeamRaiserRegistration"><ens:RegistrationId>1</ens:RegistrationId></Record>"#
+            r#"<Record xsi:type="ens:VolunteerRegistration"><ens:RegistrationId>1</ens:RegistrationId></Record>"#
         ]
     );
     let response = ok(
@@ -275,7 +275,7 @@ async fn registrations_are_created_updated_queried_and_deleted() {
     assert_eq!(
         records(&response),
         [
-            r#"<Record xsi:type="ens:TeamRaiserRegistration"><ens:RegistrationId>2</ens:RegistrationId><ens:EmergencyContact><ens:Phone xsi:nil="true"/></ens:EmergencyContact></Record>"#
+            r#"<Record xsi:type="ens:VolunteerRegistration"><ens:RegistrationId>2</ens:RegistrationId><ens:EmergencyContact><ens:Phone xsi:nil="true"/></ens:EmergencyContact></Record>"#
         ]
     );
 
@@ -601,7 +601,7 @@ async fn registrations_are_downloaded_within_a_synchronization_window() {
     assert_eq!(
         records(&inserts),
         [format!(
-            r#"<Record xsi:type="ens:TeamRaiserRegistration"><ens:RegistrationId>{fourth}</ens:RegistrationId><ens:TeamName>Delta</ens:TeamName><ens:Goal>99.5</ens:Goal><ens:EmergencyContact><ens:Phone xsi:nil="true"/></ens:EmergencyContact></Record>"#
+            r#"<Record xsi:type="ens:VolunteerRegistration"><ens:RegistrationId>{fourth}</ens:RegistrationId><ens:TeamName>Delta</ens:TeamName><ens:Goal>99.5</ens:Goal><ens:EmergencyContact><ens:Phone xsi:nil="true"/></ens:EmergencyContact></Record>"#
         )]
     );
     let (name, content) = download("GetIncrementalUpdates", &fields);
@@ -609,7 +609,7 @@ async fn registrations_are_downloaded_within_a_synchronization_window() {
     assert_eq!(
         records(&updates),
         [format!(
-            r#"<Record xsi:type="ens:TeamRaiserRegistration"><ens:RegistrationId>{first}</ens:RegistrationId><ens:TeamName>Alpha Prime</ens:TeamName><ens:Goal xsi:nil="true"/><ens:EmergencyContact><ens:Phone>555-0101</ens:Phone></ens:EmergencyContact></Record>"#
+            r#"<Record xsi:type="ens:VolunteerRegistration"><ens:RegistrationId>{first}</ens:RegistrationId><ens:TeamName>Alpha Prime</ens:TeamName><ens:Goal xsi:nil="true"/><ens:EmergencyContact><ens:Phone>555-0101</ens:Phone></ens:EmergencyContact></Record>"#
         )]
     );
     let (name, content) = download("GetIncrementalDeletes", &["RegistrationId", "TeamName"]);
@@ -617,7 +617,7 @@ async fn registrations_are_downloaded_within_a_synchronization_window() {
     assert_eq!(
         records(&deletes),
         [format!(
-            r#"<Record xsi:type="ens:TeamRaiserRegistration"><ens:RegistrationId>{second}</ens:RegistrationId><ens:TeamName>Beta</ens:TeamName></Record>"#
+            r#"<Record xsi:type="ens:VolunteerRegistration"><ens:RegistrationId>{second}</ens:RegistrationId><ens:TeamName>Beta</ens:TeamName></Record>"#
         )]
     );
 

@@ -33,7 +33,7 @@ pub enum ChangeKind {
 pub struct Change {
     /// When, by the emulator's clock (time since the Unix epoch).
     pub at: Duration,
-    /// The record's type (`Constituent`, `TeamRaiserRegistration`).
+    /// The record's type (`Constituent`, `VolunteerRegistration`).
     pub record_type: String,
     /// Which record: its id (the ConsId of a constituent).
     pub record_id: u64,

@@ -180,8 +180,8 @@ impl EmulatorBuilder {
     /// let wsdl = std::fs::read_to_string("tests/fixtures/site/site.wsdl").unwrap();
     /// let site = Emulator::builder().wsdl(wsdl).unwrap().build_site();
     /// assert!(site.schema().record_fields("Constituent").unwrap().iter().any(|f| f == "CustomNickname"));
-    /// let id = site.change_on_website("TeamRaiserRegistration", ChangeKind::Insert, None, &[]).unwrap();
-    /// assert_eq!(site.record("TeamRaiserRegistration", id).unwrap().get("RegistrationId"), Some(id.to_string().as_str()));
+    /// let id = site.change_on_website("VolunteerRegistration", ChangeKind::Insert, None, &[]).unwrap();
+    /// assert_eq!(site.record("VolunteerRegistration", id).unwrap().get("RegistrationId"), Some(id.to_string().as_str()));
     /// ```
     ///
     /// # Errors

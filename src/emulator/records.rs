@@ -23,8 +23,7 @@ impl Fields {
     }
 }
 
-/// Constituent fields the server sets; uploads of them are ignored. The engagement factors are
-/// site fields (a site's WSDL declares them) that the site computes.
+/// Constituent fields the server sets; uploads of them are ignored.
 pub const READ_ONLY: &[&str] = &[
     "EmailOptInStatus",
     "EmailStatus",
@@ -35,6 +34,15 @@ pub const READ_ONLY: &[&str] = &[
     "EngagementFactor1",
     "EngagementFactor2",
     "EngagementFactor3",
+    "EngagementFactor4",
+    "EngagementFactor5",
+    "EngagementFactor6",
+    "EngagementFactor7",
+    "EngagementFactor8",
+    "EngagementFactor9",
+    "EngagementFactor10",
+    "CreationDate",
+    "ModifyDate",
 ];
 
 /// Whether the top-level field `field` of `record_type` is set by the server only.
@@ -496,6 +504,6 @@ mod examples {
         use super::is_read_only;
         assert!(is_read_only("Constituent", "EngagementFactor2"));
         assert!(!is_read_only("Constituent", "Custom_PartyAffiliation"));
-        assert!(!is_read_only("TeamRaiserRegistration", "EmailStatus"));
+        assert!(!is_read_only("VolunteerRegistration", "EmailStatus"));
     }
 }

@@ -1,5 +1,5 @@
 //! The records of one type kept generically: the record types a site's WSDL declares beyond
-//! the documented ones (a TeamRaiser site's `TeamRaiserRegistration`), each keyed by its id
+//! the documented ones (a site's `VolunteerRegistration`), each keyed by its id
 //! field. Constituents keep their own store in [`State`](super::state::State), with the
 //! indexes and matching rules the documentation gives them.
 
@@ -7,35 +7,22 @@ use std::collections::BTreeMap;
 
 use super::change::ChangeKind;
 use super::records::Fields;
-use crate::schema::Schema;
-
-/// Record types whose behaviour the documented API fixes: Constituent (its own store, indexes
-/// and matching rules), Partition (the site's settings) and the query and download-only types.
-/// Every other record type of the schema that has an id field gets a [`RecordStore`].
-pub const DOCUMENTED_TYPES: &[&str] = &[
-    "Constituent",
-    "Partition",
-    "CenterMember",
-    "DonationCampaign",
-    "DonationLevel",
-    "Donation",
-    "RecurringPayment",
-    "InteractionSource",
-    "MatchingGift",
-    "Recognition",
-];
+use crate::schema::{is_documented_record_type, Schema};
 
 /// Documented record types the emulator keeps records of although clients cannot write
 /// them (DescribeRecordType says Create, Update and Delete are not supported): donations,
 /// which seeding adds and the transaction downloads and Query return.
 pub const DOWNLOAD_ONLY: &[&str] = &["Donation"];
 
-/// The record types of `schema` kept in a [`RecordStore`], with their id fields, in schema
-/// order.
+/// The record types of `schema` kept in a writable [`RecordStore`], with their id fields, in
+/// schema order: the types a site's WSDL (or a newer server) adds. The documented record types
+/// behave as the documentation fixes: Constituent keeps its own store, with the indexes and
+/// matching rules the documentation gives it; the [`DOWNLOAD_ONLY`] types are seeded; the
+/// others are described and queried, never written.
 pub fn stored_types(schema: &Schema) -> Vec<(String, String)> {
     schema
         .record_types()
-        .filter(|(name, _)| !DOCUMENTED_TYPES.contains(name))
+        .filter(|(name, _)| !is_documented_record_type(name))
         .filter_map(|(name, _)| Some((name.to_string(), schema.id_field(name)?.to_string())))
         .collect()
 }

@@ -18,7 +18,7 @@ use crate::{Field, Text};
 /// ```
 /// use convio::{DynamicRecord, Field};
 ///
-/// let registration = DynamicRecord::new("TeamRaiserRegistration")
+/// let registration = DynamicRecord::new("VolunteerRegistration")
 ///     .with("RegistrationId", Field::Value("77"))
 ///     .with("TeamName", Field::Value("Harbour Runners"))
 ///     .with("Address.City", Field::Value("Halifax"))

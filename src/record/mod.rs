@@ -71,7 +71,7 @@ macro_rules! any_record {
     ($($name:ident => $type:path,)+) => {
         /// A record of any type, told apart on the wire by `xsi:type`: a typed record of a
         /// type the schema declares, or a [`DynamicRecord`](crate::DynamicRecord) of any
-        /// other (a site's TeamRaiserRegistration, say).
+        /// other (a site's VolunteerRegistration, say).
         #[derive(Debug, Clone, PartialEq)]
         pub enum AnyRecord {
             $(

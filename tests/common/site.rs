@@ -1,11 +1,11 @@
 //! The site fixture: a WSDL with custom Constituent fields and a record type the bundled
-//! schema lacks (TeamRaiserRegistration), served at run time by the emulator.
+//! schema lacks (VolunteerRegistration), served at run time by the emulator.
 #![allow(dead_code)]
 
 use convio::emulator::{ChangeKind, Clock, Emulator};
 
 /// The site's record type the bundled schema lacks.
-pub const REGISTRATION: &str = "TeamRaiserRegistration";
+pub const REGISTRATION: &str = "VolunteerRegistration";
 
 /// `tests/fixtures/site/site.wsdl`.
 pub const SITE_WSDL: &str = include_str!("../fixtures/site/site.wsdl");
