@@ -510,3 +510,43 @@ async fn deletes_by_others_are_downloaded_and_user_names_are_unique() {
     assert_eq!(codes, [ResultCode::Ok, ResultCode::DuplicateUserName]);
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_server_keeps_creation_and_modify_dates_and_ignores_uploads_of_them() {
+    let clock = Clock::manual(1_790_000_000);
+    let emulator = Emulator::builder()
+        .clock(clock.clone())
+        .start("127.0.0.1:0")
+        .await
+        .unwrap();
+    let client = client(&emulator);
+    let created_at = convio::emulator::format_date_time(clock.now());
+    let cons_id = create_one(&client, "katherine@example.org", None).await;
+    let dates = |client: Client| async move {
+        let mut pages = client.query(format!(
+            "select ConsId, CreationDate, ModifyDate from Constituent where ConsId = {cons_id}"
+        ));
+        let records = pages.next_page().await.unwrap().expect("a page");
+        let record = constituent(&records[0]);
+        let text = |field: &Field<convio::DateTime>| field.as_option().map(|d| d.to_string());
+        (text(&record.creation_date), text(&record.modify_date))
+    };
+    assert_eq!(
+        dates(client.clone()).await,
+        (Some(created_at.clone()), Some(created_at.clone()))
+    );
+
+    clock.advance(Duration::from_secs(3_600));
+    let modified_at = convio::emulator::format_date_time(clock.now());
+    // An upload of the server's dates is ignored; the change itself moves ModifyDate.
+    let mut change = with_middle(cons_id, Field::Value("Coleman".into()));
+    if let AnyRecord::Constituent(record) = &mut change {
+        record.creation_date = Field::Value("2001-01-01T00:00:00Z".parse().unwrap());
+    }
+    assert!(client.update([change]).await.unwrap().all_ok());
+    assert_eq!(
+        dates(client.clone()).await,
+        (Some(created_at), Some(modified_at))
+    );
+    emulator.shutdown().await;
+}

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
-use super::clock::Clock;
+use super::clock::{format_date_time, Clock};
 use super::data_sync::DataSyncTasks;
 use super::records::Fields;
 use super::recurring::RecurringGifts;
@@ -327,7 +327,10 @@ impl State {
     }
 
     /// Replaces a record, keeping the indexes right, and logs the change.
-    pub fn store(&mut self, cons_id: u64, fields: Fields, kind: ChangeKind, by: &str) {
+    pub fn store(&mut self, cons_id: u64, mut fields: Fields, kind: ChangeKind, by: &str) {
+        if kind != ChangeKind::Delete {
+            self.stamp(&mut fields, kind);
+        }
         if let Some(old) = self.constituents.remove(&cons_id) {
             self.index(cons_id, &old, false);
             if kind == ChangeKind::Delete {
@@ -339,6 +342,20 @@ impl State {
             self.constituents.insert(cons_id, fields);
         }
         self.log_change(CONSTITUENT, cons_id, kind, by);
+    }
+
+    /// Sets the times the server keeps on a constituent, when the site's schema declares them:
+    /// CreationDate when it is created, ModifyDate whenever it is written.
+    fn stamp(&self, fields: &mut Fields, kind: ChangeKind) {
+        let Some(declared) = self.settings.schema.fields(CONSTITUENT) else {
+            return;
+        };
+        let now = format_date_time(self.now());
+        for (field, when) in [("CreationDate", ChangeKind::Insert), ("ModifyDate", kind)] {
+            if kind == when && declared.iter().any(|f| f.name == field) {
+                fields.values.insert(field.to_string(), now.clone());
+            }
+        }
     }
 
     /// Replaces a record of a type kept in [`State::stores`] and logs the change; `false`
