@@ -34,7 +34,11 @@ fn constituent(cons_id: u64, first_name: &str) -> AnyRecord {
 }
 
 async fn sync(emulator: &Emulator, db: &Database) -> serde_json::Value {
-    let (endpoint, url) = (emulator.soap_url(), db.url());
+    sync_types(emulator, db, "Constituent,Donation").await
+}
+
+async fn sync_types(emulator: &Emulator, db: &Database, types: &str) -> serde_json::Value {
+    let (endpoint, url, types) = (emulator.soap_url(), db.url(), types.to_string());
     let output = tokio::task::spawn_blocking(move || {
         convio(&[
             "sync",
@@ -47,7 +51,7 @@ async fn sync(emulator: &Emulator, db: &Database) -> serde_json::Value {
             "--db",
             &url,
             "--record-type",
-            "Constituent,Donation",
+            &types,
             "--json",
         ])
     })
@@ -148,5 +152,49 @@ async fn another_users_changes_arrive_and_are_all_that_is_counted() {
             .as_deref(),
         Some("20")
     );
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_documented_transaction_downloads_arrive_as_the_server_offers_them() {
+    let emulator = Emulator::builder()
+        .seed(4)
+        .seed_donations(3)
+        .seed_orders(5)
+        .seed_alert_responses(2)
+        .start("127.0.0.1:0")
+        .await
+        .expect("emulator");
+    let db = Database::sqlite("cli-sync-transactions");
+    // ActionAlertResponse offers inserts only (DescribeRecordType): its updates and deletes
+    // are not asked for.
+    let summary = sync_types(
+        &emulator,
+        &db,
+        "Constituent,Donation,ProductOrder,ActionAlertResponse",
+    )
+    .await;
+    assert_eq!(counts(&summary), [4 + 3 + 5 + 2, 0, 0, 0, 0], "{summary}");
+    for (sql, expected) in [
+        ("SELECT CAST(COUNT(*) AS TEXT) FROM product_order", "5"),
+        (
+            "SELECT purchaser__primary_email FROM product_order WHERE order_id = 7001001",
+            "seed0@example.org",
+        ),
+        (
+            "SELECT payment__amount FROM product_order WHERE order_id = 7001002",
+            "42.50",
+        ),
+        (
+            "SELECT CAST(COUNT(*) AS TEXT) FROM action_alert_response",
+            "2",
+        ),
+        (
+            "SELECT alert_id FROM action_alert_response WHERE alert_response_id = 8001002",
+            "1002",
+        ),
+    ] {
+        assert_eq!(db.value(sql).await.as_deref(), Some(expected), "{sql}");
+    }
     emulator.shutdown().await;
 }

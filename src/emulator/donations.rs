@@ -61,7 +61,7 @@ pub fn seed(state: &mut State, count: usize) {
                 CARDS[n / TENDERS.len() % CARDS.len()].into(),
             );
         }
-        copy_donor(&mut fields, donor);
+        copy_constituent(&mut fields, "Donor", donor);
         fields
             .lists
             .insert("ReceiptNumber".into(), vec![format!("R-{id}")]);
@@ -69,17 +69,20 @@ pub fn seed(state: &mut State, count: usize) {
     }
 }
 
-/// A donation's `Donor`: the keys and name of the constituent who gave it.
-fn copy_donor(fields: &mut Fields, donor: &Fields) {
-    for (from, to) in [
-        ("ConsId", "Donor.ConsId"),
-        ("MemberId", "Donor.MemberId"),
-        ("ConsName.FirstName", "Donor.ConsName.FirstName"),
-        ("ConsName.LastName", "Donor.ConsName.LastName"),
-        ("PrimaryEmail", "Donor.PrimaryEmail"),
+/// A transaction's constituent (a donation's `Donor`, an order's `Purchaser`) under `field`:
+/// the keys and name of the constituent.
+pub(crate) fn copy_constituent(fields: &mut Fields, field: &str, constituent: &Fields) {
+    for path in [
+        "ConsId",
+        "MemberId",
+        "ConsName.FirstName",
+        "ConsName.LastName",
+        "PrimaryEmail",
     ] {
-        if let Some(value) = donor.get(from) {
-            fields.values.insert(to.into(), value.into());
+        if let Some(value) = constituent.get(path) {
+            fields
+                .values
+                .insert(format!("{field}.{path}"), value.into());
         }
     }
 }
@@ -201,7 +204,7 @@ pub(crate) fn record_offline(
             .insert("Payment.ProcessorRefNumber".into(), number.clone());
     }
     if let Some(donor) = state.constituents.get(&cons_id) {
-        copy_donor(&mut fields, donor);
+        copy_constituent(&mut fields, "Donor", donor);
     }
     state.store_record(DONATION, transaction_id, fields, ChangeKind::Insert, by);
     Ok(RecordedGift {

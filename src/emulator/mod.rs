@@ -34,6 +34,7 @@ mod soap;
 mod state;
 mod store;
 mod stored_writes;
+mod transactions;
 mod values;
 mod xml;
 
@@ -91,6 +92,8 @@ pub struct EmulatorBuilder {
     seed: usize,
     seed_full: bool,
     seed_donations: usize,
+    seed_orders: usize,
+    seed_alert_responses: usize,
     wsdl: Option<String>,
     limits: Limits,
     allow_remote: bool,
@@ -113,6 +116,8 @@ impl Default for EmulatorBuilder {
             seed: 0,
             seed_full: false,
             seed_donations: 0,
+            seed_orders: 0,
+            seed_alert_responses: 0,
             wsdl: None,
             limits: Limits::default(),
             allow_remote: false,
@@ -201,10 +206,6 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Adds `count` sample donations (typed `Donation` records, download only) by the
-    /// sample constituents, round-robin; none without sample constituents. They are logged
-    /// as inserts made on the site's donation forms, so GetIncrementalInserts (and Query)
-    /// return them.
     /// Fills every field of the sample constituents (as a benchmark wants pages of full
     /// records), not just names, email and city.
     pub fn seed_full(mut self, full: bool) -> Self {
@@ -212,9 +213,42 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Adds this many sample donations (see [`seed`](Self::seed) for their donors).
+    /// Adds `count` sample donations (typed `Donation` records with their Payment and Donor,
+    /// download only) by the sample constituents, round-robin; none without sample
+    /// constituents. They are logged as inserts made on the site's donation forms, so
+    /// GetIncrementalInserts (and Query) return them.
+    ///
+    /// ```
+    /// let site = convio::emulator::Emulator::builder().seed(2).seed_donations(3).build_site();
+    /// assert_eq!(site.record_ids("Donation").len(), 3);
+    /// ```
     pub fn seed_donations(mut self, count: usize) -> Self {
         self.seed_donations = count;
+        self
+    }
+
+    /// Adds `count` sample online store orders (`ProductOrder`, with Payment and Purchaser;
+    /// download only) by the sample constituents, as [`seed_donations`](Self::seed_donations)
+    /// adds gifts.
+    ///
+    /// ```
+    /// let site = convio::emulator::Emulator::builder().seed(2).seed_orders(3).build_site();
+    /// assert_eq!(site.record_ids("ProductOrder").len(), 3);
+    /// ```
+    pub fn seed_orders(mut self, count: usize) -> Self {
+        self.seed_orders = count;
+        self
+    }
+
+    /// Adds `count` sample responses to the site's action alerts (`ActionAlertResponse`,
+    /// which the documentation gives GetIncrementalInserts only).
+    ///
+    /// ```
+    /// let site = convio::emulator::Emulator::builder().seed(1).seed_alert_responses(2).build_site();
+    /// assert_eq!(site.record_ids("ActionAlertResponse").len(), 2);
+    /// ```
+    pub fn seed_alert_responses(mut self, count: usize) -> Self {
+        self.seed_alert_responses = count;
         self
     }
 
@@ -274,6 +308,8 @@ impl EmulatorBuilder {
             state.store(cons_id, fields, ChangeKind::Insert, "web");
         }
         donations::seed(&mut state, self.seed_donations);
+        transactions::seed_orders(&mut state, self.seed_orders);
+        transactions::seed_alert_responses(&mut state, self.seed_alert_responses);
         let constituents: Vec<u64> = state.constituents.keys().copied().collect();
         let today = state.today();
         recurring::seed(&mut state.recurring, &constituents, today);

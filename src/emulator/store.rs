@@ -10,9 +10,31 @@ use super::records::Fields;
 use crate::schema::{is_documented_record_type, Schema};
 
 /// Documented record types the emulator keeps records of although clients cannot write
-/// them (DescribeRecordType says Create, Update and Delete are not supported): donations,
-/// which seeding adds and the transaction downloads and Query return.
-pub const DOWNLOAD_ONLY: &[&str] = &["Donation"];
+/// them (DescribeRecordType says Create, Update and Delete are not supported): the
+/// transactions seeding adds (donations, store orders, action alert responses), which the
+/// transaction downloads and Query return. Offline gifts through the Server API are donations
+/// too.
+pub const DOWNLOAD_ONLY: &[&str] = &["Donation", "ProductOrder", "ActionAlertResponse"];
+
+/// The incremental downloads the documentation gives a record type: all three for
+/// Constituent and the transactions of the data-sync transactions page, inserts only for
+/// ActionAlertResponse; `None` for a type it says nothing about (a site's own type is
+/// downloadable when the emulator keeps its records).
+pub fn documented_downloads(record_type: &str) -> Option<&'static [ChangeKind]> {
+    const ALL: &[ChangeKind] = &[ChangeKind::Insert, ChangeKind::Update, ChangeKind::Delete];
+    match record_type {
+        "Constituent"
+        | "Donation"
+        | "PersonalFundraisingGift"
+        | "ProductOrder"
+        | "TeamRaiserGift"
+        | "TeamRaiserRegistration"
+        | "TicketPurchase" => Some(ALL),
+        "ActionAlertResponse" => Some(&[ChangeKind::Insert]),
+        name if is_documented_record_type(name) => Some(&[]),
+        _ => None,
+    }
+}
 
 /// The record types of `schema` kept in a writable [`RecordStore`], with their id fields, in
 /// schema order: the types a site's WSDL (or a newer server) adds. The documented record types

@@ -36,6 +36,9 @@ pub struct Synchronization<S: Store> {
     store: S,
     key: WindowKey,
     layouts: Vec<TypeLayout>,
+    /// Per record type, whether the server offers its inserts, updates and deletes
+    /// (DescribeRecordType's SupportedOperations), asked once before the first download.
+    offered: Option<Vec<[bool; 3]>>,
 }
 
 impl<S: Store> Synchronization<S> {
@@ -68,6 +71,7 @@ impl<S: Store> Synchronization<S> {
             store,
             key,
             layouts,
+            offered: None,
         })
     }
 
@@ -312,9 +316,82 @@ impl<S: Store> Synchronization<S> {
         summary: &mut Summary,
         progress: &dyn Progress,
     ) -> Result<Option<Position>, SyncError> {
+        let offered = self.offered().await?[at.record_type][usize::from(at.kind.min(2))];
         let layout = &self.layouts[at.record_type];
         let kind = at.incremental_kind();
-        progress.phase(&format!("{} {}", layout.record_type, kind_label(kind)));
+        if offered {
+            progress.phase(&format!("{} {}", layout.record_type, kind_label(kind)));
+            self.download_pages(state, window, at, summary, progress)
+                .await?;
+        }
+        let following = if at.kind < 2 {
+            Some(Position {
+                kind: at.kind + 1,
+                next_page: 1,
+                ..at
+            })
+        } else if at.record_type + 1 < self.layouts.len() {
+            Some(Position {
+                record_type: at.record_type + 1,
+                ..Position::START
+            })
+        } else {
+            None
+        };
+        state.checkpoint = Some(Checkpoint::Open {
+            window: window.clone(),
+            uploaded: true,
+            position: following.unwrap_or(Position { kind: 3, ..at }),
+        });
+        self.store.save(&self.key, state).await?;
+        Ok(following)
+    }
+
+    /// The downloads the server offers for each record type of the plan. A type the server
+    /// cannot describe, or whose description leaves an operation out, is downloaded whole:
+    /// the documented types that offer fewer (ActionAlertResponse: inserts only) say so.
+    async fn offered(&mut self) -> Result<&[[bool; 3]], SyncError> {
+        if self.offered.is_none() {
+            let mut offered = Vec::with_capacity(self.layouts.len());
+            for layout in &self.layouts {
+                let operations = match self
+                    .client
+                    .describe_record_type(layout.record_type.as_str())
+                    .await
+                {
+                    Ok(description) => description.supported_operations,
+                    Err(Error::Fault(fault)) => {
+                        tracing::warn!(record_type = %layout.record_type, %fault, "DescribeRecordType refused: downloading inserts, updates and deletes");
+                        None
+                    }
+                    Err(error) => return Err(error.into()),
+                };
+                let says = |supported: Option<bool>| supported.unwrap_or(true);
+                offered.push(match operations {
+                    Some(ops) => [
+                        says(ops.get_incremental_inserts),
+                        says(ops.get_incremental_updates),
+                        says(ops.get_incremental_deletes),
+                    ],
+                    None => [true; 3],
+                });
+            }
+            self.offered = Some(offered);
+        }
+        Ok(self.offered.as_deref().unwrap_or_default())
+    }
+
+    /// Downloads the pages of one (type, kind) from `at`, applying each with its checkpoint.
+    async fn download_pages(
+        &mut self,
+        state: &mut SyncState,
+        window: &Window,
+        at: Position,
+        summary: &mut Summary,
+        progress: &dyn Progress,
+    ) -> Result<(), SyncError> {
+        let layout = &self.layouts[at.record_type];
+        let kind = at.incremental_kind();
         let schema = self.client.site_schema();
         let fields = match kind {
             // A delete needs the id only.
@@ -358,27 +435,7 @@ impl<S: Store> Synchronization<S> {
             }
             progress.advanced(count);
         }
-        let following = if at.kind < 2 {
-            Some(Position {
-                kind: at.kind + 1,
-                next_page: 1,
-                ..at
-            })
-        } else if at.record_type + 1 < self.layouts.len() {
-            Some(Position {
-                record_type: at.record_type + 1,
-                ..Position::START
-            })
-        } else {
-            None
-        };
-        state.checkpoint = Some(Checkpoint::Open {
-            window: window.clone(),
-            uploaded: true,
-            position: following.unwrap_or(Position { kind: 3, ..at }),
-        });
-        self.store.save(&self.key, state).await?;
-        Ok(following)
+        Ok(())
     }
 }
 

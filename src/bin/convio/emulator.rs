@@ -54,6 +54,13 @@ pub(crate) struct EmulatorArgs {
     /// constituents.
     #[arg(long, default_value_t = 0)]
     pub(crate) seed_donations: usize,
+    /// Number of sample online store orders (ProductOrder records, download only) by the
+    /// sample constituents.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) seed_orders: usize,
+    /// Number of sample action alert responses (ActionAlertResponse records, inserts only).
+    #[arg(long, default_value_t = 0)]
+    pub(crate) seed_alert_responses: usize,
     /// Server API key.
     #[arg(
         long,
@@ -124,10 +131,16 @@ pub(crate) async fn serve_emulator(args: EmulatorArgs) -> Result<(), Failure> {
             args.listen
         );
     }
-    if args.seed_donations > 0 && args.seed == 0 {
-        return Err(usage(
-            "--seed-donations needs sample constituents as donors: add --seed N",
-        ));
+    for (flag, count) in [
+        ("--seed-donations", args.seed_donations),
+        ("--seed-orders", args.seed_orders),
+        ("--seed-alert-responses", args.seed_alert_responses),
+    ] {
+        if count > 0 && args.seed == 0 {
+            return Err(usage(format!(
+                "{flag} needs sample constituents to make them: add --seed N"
+            )));
+        }
     }
     let mut builder = Emulator::builder();
     if let Some(path) = &args.wsdl {
@@ -147,6 +160,8 @@ pub(crate) async fn serve_emulator(args: EmulatorArgs) -> Result<(), Failure> {
         .seed(args.seed)
         .seed_full(args.seed_full)
         .seed_donations(args.seed_donations)
+        .seed_orders(args.seed_orders)
+        .seed_alert_responses(args.seed_alert_responses)
         .allow_remote(args.allow_remote)
         .start(&args.listen)
         .await
@@ -188,8 +203,14 @@ pub(crate) async fn serve_emulator(args: EmulatorArgs) -> Result<(), Failure> {
     }
     println!("partition id:    {}", args.partition);
     println!("constituents:    {}", args.seed);
-    if args.seed_donations > 0 {
-        println!("donations:       {}", args.seed_donations);
+    for (what, count) in [
+        ("donations:      ", args.seed_donations),
+        ("orders:         ", args.seed_orders),
+        ("alert responses:", args.seed_alert_responses),
+    ] {
+        if count > 0 {
+            println!("{what} {count}");
+        }
     }
     println!("serving until interrupted (Ctrl-C)");
     io::stdout().flush().map_err(io_failure)?;

@@ -9,7 +9,7 @@ use super::{
     response, text, FaultReply, MAX_PAGE_SIZE,
 };
 use crate::emulator::clock::format_date_time;
-use crate::emulator::state::State;
+use crate::emulator::state::{ChangeKind, State};
 use crate::emulator::xml::Element;
 
 /// The operations other than the writes, under the lock.
@@ -197,22 +197,27 @@ fn describe(state: &State, record_type: &str) -> Result<String, FaultReply> {
         .schema
         .fields(record_type)
         .ok_or_else(|| invalid_request(format!("unknown record type `{record_type}`")))?;
-    // Records the emulator keeps can be downloaded; written unless download-only.
+    // Records the emulator keeps are written unless download-only; the downloads are the
+    // documented ones (a site's own type: downloadable when kept).
     let kept = state.active_records(record_type).is_some();
     let writable_record = kept
         && state
             .stores
             .get(record_type)
             .is_none_or(|store| !store.download_only);
+    let downloads = |kind: ChangeKind| {
+        crate::emulator::store::documented_downloads(record_type)
+            .map_or(kept, |documented| documented.contains(&kind))
+    };
     let mut out = format!("<Result><Name>{record_type}</Name><SupportedOperations>");
     for (operation, supported) in [
         ("Create", writable_record),
         ("Update", writable_record),
         ("Delete", writable_record),
         ("Query", true),
-        ("GetIncrementalInserts", kept),
-        ("GetIncrementalUpdates", kept),
-        ("GetIncrementalDeletes", kept),
+        ("GetIncrementalInserts", downloads(ChangeKind::Insert)),
+        ("GetIncrementalUpdates", downloads(ChangeKind::Update)),
+        ("GetIncrementalDeletes", downloads(ChangeKind::Delete)),
     ] {
         let _ = write!(out, "<{operation}>{supported}</{operation}>");
     }

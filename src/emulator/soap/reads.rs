@@ -183,7 +183,14 @@ fn window_ids(
         "GetIncrementalUpdates" => ChangeKind::Update,
         _ => ChangeKind::Delete,
     };
-    // Changes are logged for the writable record types; the others never change here.
+    if crate::emulator::store::documented_downloads(record_type)
+        .is_some_and(|documented| !documented.contains(&kind))
+    {
+        return Err(invalid_request(format!(
+            "`{record_type}` does not support {operation} (DescribeRecordType lists what it does)"
+        )));
+    }
+    // Changes are logged for the kept record types; the others never change here.
     let ids = if state.active_records(record_type).is_some() {
         state.window_changes_cached(&window, record_type, kind)
     } else {

@@ -1,0 +1,97 @@
+//! The other transactions the data-sync transactions page lists for download, seeded beside
+//! the donations: online store orders (`ProductOrder`, all three downloads) and action alert
+//! responses (`ActionAlertResponse`, inserts only). Like donations they are made on the
+//! website, by the sample constituents, so a synchronization downloads them; no client can
+//! write them.
+
+use std::time::Duration;
+
+use super::clock::format_date_time;
+use super::donations::copy_constituent;
+use super::records::Fields;
+use super::state::{ChangeKind, State};
+
+/// The record type of store orders.
+pub const PRODUCT_ORDER: &str = "ProductOrder";
+/// The record type of action alert responses.
+pub const ACTION_ALERT_RESPONSE: &str = "ActionAlertResponse";
+
+/// The first sample order's OrderId, and its TransactionId.
+pub const FIRST_ORDER_ID: u64 = 7_001_001;
+const FIRST_ORDER_TRANSACTION_ID: u64 = 6_001_001;
+/// The first sample alert response's AlertResponseId.
+pub const FIRST_ALERT_RESPONSE_ID: u64 = 8_001_001;
+
+const ORDER_AMOUNTS: &[&str] = &["18.00", "42.50", "7.25", "120.00"];
+
+/// The sample constituents and the time `count` transactions a day apart end at (today);
+/// `None` when there is nothing to seed or the site's schema has no store for `record_type`.
+fn seeding(state: &State, record_type: &str, count: usize) -> Option<(Vec<Fields>, Duration)> {
+    let people: Vec<Fields> = state.constituents.values().cloned().collect();
+    if count == 0 || people.is_empty() || !state.stores.contains_key(record_type) {
+        return None;
+    }
+    Some((people, state.now()))
+}
+
+fn days_before(now: Duration, count: usize, n: usize) -> String {
+    let days_ago = (count - 1 - n) as u64;
+    format_date_time(now.saturating_sub(Duration::from_secs(days_ago * 86_400)))
+}
+
+/// Adds `count` store orders by the sample constituents, round-robin, a day apart, the last
+/// one today: each with its payment and its purchaser (keys, name, email, home city).
+pub fn seed_orders(state: &mut State, count: usize) {
+    let Some((buyers, now)) = seeding(state, PRODUCT_ORDER, count) else {
+        return;
+    };
+    for n in 0..count {
+        let buyer = &buyers[n % buyers.len()];
+        let id = FIRST_ORDER_ID + n as u64;
+        let paid = days_before(now, count, n);
+        let amount = ORDER_AMOUNTS[n % ORDER_AMOUNTS.len()];
+        let mut fields = Fields::default();
+        for (path, value) in [
+            ("OrderId", id.to_string()),
+            (
+                "TransactionId",
+                (FIRST_ORDER_TRANSACTION_ID + n as u64).to_string(),
+            ),
+            ("StoreId", "1".to_string()),
+            ("Payment.Amount", amount.to_string()),
+            ("Payment.PaymentDate", paid.clone()),
+            ("Payment.CreationDate", paid),
+            ("Payment.CreationMethod", "ONLINE".to_string()),
+            ("Payment.TenderType", "CREDIT_CARD".to_string()),
+        ] {
+            fields.values.insert(path.to_string(), value);
+        }
+        copy_constituent(&mut fields, "Purchaser", buyer);
+        if let Some(city) = buyer.get("HomeAddress.City") {
+            fields
+                .values
+                .insert("Purchaser.HomeAddress.City".into(), city.into());
+        }
+        state.store_record(PRODUCT_ORDER, id, fields, ChangeKind::Insert, "web");
+    }
+}
+
+/// Adds `count` responses to the site's three action alerts (AlertId 1001 to 1003) by the
+/// sample constituents, round-robin, a day apart, the last one today.
+pub fn seed_alert_responses(state: &mut State, count: usize) {
+    let Some((_, now)) = seeding(state, ACTION_ALERT_RESPONSE, count) else {
+        return;
+    };
+    for n in 0..count {
+        let id = FIRST_ALERT_RESPONSE_ID + n as u64;
+        let mut fields = Fields::default();
+        for (path, value) in [
+            ("AlertResponseId", id.to_string()),
+            ("AlertId", (1001 + n % 3).to_string()),
+            ("SubmitDate", days_before(now, count, n)),
+        ] {
+            fields.values.insert(path.to_string(), value);
+        }
+        state.store_record(ACTION_ALERT_RESPONSE, id, fields, ChangeKind::Insert, "web");
+    }
+}
