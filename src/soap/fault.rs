@@ -6,18 +6,22 @@ use quick_xml::NsReader;
 
 use crate::error::{Fault, FaultKind};
 use crate::generated::soapenv::{FaultDetailType, FaultType};
+use crate::types::Text;
 
 impl From<FaultType> for Fault {
     fn from(fault: FaultType) -> Self {
+        // Both are optional in the schema only because either may come qualified; a fault
+        // without them is still a fault, with an empty code or message.
+        let code = fault.faultcode.map(Text::into_string).unwrap_or_default();
         let kind = fault
             .detail
             .as_ref()
             .and_then(kind_from_detail)
-            .unwrap_or_else(|| kind_from_code(&fault.faultcode));
+            .unwrap_or_else(|| kind_from_code(&code));
         Fault {
             kind,
-            code: fault.faultcode.into_string(),
-            message: fault.faultstring.into_string(),
+            code,
+            message: fault.faultstring.map(Text::into_string).unwrap_or_default(),
             actor: fault.faultactor.map(|actor| actor.into_string()),
         }
     }
