@@ -410,3 +410,60 @@ async fn seeded_donations_are_downloaded_once_and_queried_but_not_written() {
     client.end_synchronization(None).await.unwrap();
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn each_documented_type_offers_the_downloads_the_documentation_lists() {
+    let emulator = Emulator::builder()
+        .seed(2)
+        .seed_orders(2)
+        .seed_alert_responses(3)
+        .start("127.0.0.1:0")
+        .await
+        .unwrap();
+    let client = client_as(&emulator, "apiuser", "secret");
+    let offered = |description: convio::generated::tns::RecordTypeDescriptionType| {
+        let ops = description.supported_operations.expect("operations");
+        [
+            ops.get_incremental_inserts,
+            ops.get_incremental_updates,
+            ops.get_incremental_deletes,
+        ]
+    };
+    for (record_type, expected) in [
+        ("ProductOrder", [Some(true); 3]),
+        ("TeamRaiserGift", [Some(true); 3]),
+        (
+            "ActionAlertResponse",
+            [Some(true), Some(false), Some(false)],
+        ),
+        ("DonationForm", [Some(false); 3]),
+    ] {
+        let description = client.describe_record_type(record_type).await.unwrap();
+        assert_eq!(offered(description), expected, "{record_type}");
+    }
+
+    client
+        .start_synchronization(SyncOptions::default())
+        .await
+        .unwrap();
+    let mut responses = client
+        .incremental_inserts("ActionAlertResponse", ["AlertResponseId", "SubmitDate"])
+        .unwrap();
+    assert_eq!(
+        responses.next_page().await.unwrap().map(|p| p.len()),
+        Some(3)
+    );
+    let mut updates = client
+        .incremental_updates("ActionAlertResponse", ["AlertResponseId"])
+        .unwrap();
+    let Err(Error::Fault(fault)) = updates.next_page().await else {
+        panic!("updates of alert responses were answered")
+    };
+    assert_eq!(fault.kind, FaultKind::InvalidRequest);
+    let mut orders = client
+        .incremental_inserts("ProductOrder", ["OrderId", "Purchaser.ConsId"])
+        .unwrap();
+    assert_eq!(orders.next_page().await.unwrap().map(|p| p.len()), Some(2));
+    client.end_synchronization(None).await.unwrap();
+    emulator.shutdown().await;
+}
