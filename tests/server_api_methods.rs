@@ -729,3 +729,105 @@ async fn group_info_from_the_sample_and_the_emulator() {
     }
     emulator.shutdown().await;
 }
+
+/// A transport that records each form body and answers it from an in-process emulated
+/// site: the form-body snapshot and the round trip of one call.
+#[derive(Clone)]
+struct SiteRecorder {
+    site: std::sync::Arc<convio::emulator::Site>,
+    bodies: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl convio::transport::Transport for SiteRecorder {
+    fn send(
+        &self,
+        request: hyper::Request<bytes::Bytes>,
+    ) -> convio::transport::BoxFuture<
+        '_,
+        Result<hyper::Response<bytes::Bytes>, convio::transport::TransportError>,
+    > {
+        let body = String::from_utf8(request.body().to_vec()).unwrap();
+        let path = request.uri().path().to_string();
+        self.bodies
+            .lock()
+            .unwrap()
+            .push(format!("POST {path}\n{}", body.replace('&', "\n&")));
+        let servlet = path.rsplit('/').next().unwrap_or_default();
+        let answer = self
+            .site
+            .answer_servlet(servlet, &hyper::Method::POST, body.as_bytes());
+        let mut response = hyper::Response::new(bytes::Bytes::from(answer.body));
+        *response.status_mut() = hyper::StatusCode::from_u16(answer.status).unwrap();
+        Box::pin(async move { Ok(response) })
+    }
+}
+
+#[tokio::test]
+async fn a_constituents_centers_and_interests_and_the_sites_lists() {
+    let site = std::sync::Arc::new(Emulator::builder().seed(3).build_site());
+    let ids = site.constituent_ids();
+    let mut bodies = Vec::new();
+    for format in [ResponseFormat::Xml, ResponseFormat::Json] {
+        let recorder = SiteRecorder {
+            site: site.clone(),
+            bodies: Default::default(),
+        };
+        let client = ServerApi::builder()
+            .base_url("http://127.0.0.1:9/organization")
+            .api_key(convio::emulator::DEFAULT_API_KEY)
+            .credentials(DEFAULT_ADMIN_USER, DEFAULT_ADMIN_PASSWORD)
+            .response_format(format)
+            .transport(recorder.clone())
+            .build()
+            .unwrap();
+        // Memberships made through the Server API, for the lists to hold.
+        for (n, id) in ids.iter().enumerate() {
+            let n = n as u64;
+            client
+                .update(
+                    &convio::server_api::ConsParams::new()
+                        .cons_id(*id)
+                        .add_center_ids([2001 + n, 2010])
+                        .add_interest_ids([3001 + n]),
+                )
+                .await
+                .unwrap();
+        }
+        recorder.bodies.lock().unwrap().clear();
+
+        let lookup = convio::server_api::Lookup::ConsId(ids[1]);
+        let centers = client.get_user_centers(&lookup).await.unwrap();
+        let of = |list: &crm::ConsCentersType| -> Vec<(u64, String)> {
+            list.center
+                .iter()
+                .map(|c| {
+                    let name = c.name.as_option().map(|n| n.to_string());
+                    (c.id, name.unwrap_or_default())
+                })
+                .collect()
+        };
+        assert_eq!(
+            of(&centers),
+            [(2002, "Center 2002".into()), (2010, "Center 2010".into())]
+        );
+        let all = client.list_centers(None, None).await.unwrap();
+        let all_ids: Vec<u64> = of(&all).into_iter().map(|(id, _)| id).collect();
+        assert_eq!(all_ids, [2001, 2002, 2003, 2010]);
+        let second_page = client.list_centers(Some(2), Some(1)).await.unwrap();
+        let page_ids: Vec<u64> = of(&second_page).into_iter().map(|(id, _)| id).collect();
+        assert_eq!(page_ids, [2003, 2010]);
+
+        let interests = client.list_interests(true).await.unwrap();
+        let interest_ids: Vec<u64> = interests.interest.iter().map(|i| i.id).collect();
+        assert_eq!(interest_ids, [3001, 3002, 3003]);
+        assert!(client.is_user_interested(&lookup, 3002).await.unwrap());
+        assert!(!client.is_user_interested(&lookup, 3001).await.unwrap());
+        let nobody = convio::server_api::Lookup::ConsId(999);
+        let Err(Error::ServerApi { code, .. }) = client.get_user_centers(&nobody).await else {
+            panic!("centers of nobody")
+        };
+        assert_eq!(code, ErrorCode::RecordNotFound);
+        bodies.extend(recorder.bodies.lock().unwrap().drain(..));
+    }
+    insta::assert_snapshot!(bodies.join("\n\n"));
+}

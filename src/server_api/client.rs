@@ -239,6 +239,80 @@ impl Client {
         .await
     }
 
+    /// `getUserCenters`: the centers a constituent belongs to (none on a site that is not
+    /// Multi-Center, or when the lookup matches nobody or several).
+    pub async fn get_user_centers(&self, lookup: &Lookup) -> Result<crm::ConsCentersType, Error> {
+        self.call(
+            Servlet::Cons,
+            "getUserCenters",
+            vec![lookup.pair()],
+            &["getConsCentersResponse"],
+        )
+        .await
+    }
+
+    /// `listCenters`: a page of the site's centers (the server's default page size is 25;
+    /// `page_offset` counts pages from 0).
+    pub async fn list_centers(
+        &self,
+        page_size: Option<u32>,
+        page_offset: Option<u32>,
+    ) -> Result<crm::ConsCentersType, Error> {
+        let mut pairs = Vec::new();
+        if let Some(size) = page_size {
+            pairs.push(("list_page_size".into(), size.to_string()));
+        }
+        if let Some(offset) = page_offset {
+            pairs.push(("list_page_offset".into(), offset.to_string()));
+        }
+        self.call(
+            Servlet::Cons,
+            "listCenters",
+            pairs,
+            &["listCentersResponse"],
+        )
+        .await
+    }
+
+    /// `listInterests`: the site's interest categories; `include_hidden` adds the ones
+    /// constituents are not shown.
+    pub async fn list_interests(
+        &self,
+        include_hidden: bool,
+    ) -> Result<crm::GetConsInterestsResponseType, Error> {
+        let mut pairs = Vec::new();
+        if include_hidden {
+            pairs.push(("include_hidden".into(), "true".into()));
+        }
+        self.call(
+            Servlet::Cons,
+            "listInterests",
+            pairs,
+            &["listInterestsResponse"],
+        )
+        .await
+    }
+
+    /// `isUserInterested`: whether a constituent has the interest `interest_id`.
+    pub async fn is_user_interested(
+        &self,
+        lookup: &Lookup,
+        interest_id: u64,
+    ) -> Result<bool, Error> {
+        let answer: crm::IsUserInterestedResponseType = self
+            .call(
+                Servlet::Cons,
+                "isUserInterested",
+                vec![
+                    ("interest_id".into(), interest_id.to_string()),
+                    lookup.pair(),
+                ],
+                &["isUserInterestedResponse"],
+            )
+            .await?;
+        Ok(answer.interested)
+    }
+
     /// `listUserFields`: the constituent fields this caller may see (`access=view`) or
     /// change (`access=update`), optionally with their choices.
     pub async fn list_user_fields(

@@ -2,6 +2,7 @@
 //! methods (`SRConsAPI`) are here; offline gifts (`SRDonationAPI`), recurring gifts
 //! (`SRRecurringAPI`) and data syncs (`SRDataSyncAPI`) in their own modules.
 
+mod catalog;
 mod data_sync;
 mod donation;
 mod group;
@@ -301,6 +302,9 @@ fn call(state: &Mutex<State>, servlet: &str, form: &Form) -> Result<Document, Ap
     }
     let state = lock(state);
     let state = &*state;
+    if let Some(answer) = catalog::call(state, method, params) {
+        return answer;
+    }
     match method {
         "getUser" => {
             let cons_id = lookup(state, params)?;
@@ -320,20 +324,6 @@ fn call(state: &Mutex<State>, servlet: &str, form: &Form) -> Result<Document, Ap
                 "getConsGroupsResponse",
                 id_elements(state, cons_id, "GroupId", "group", |id| {
                     vec![("label".into(), Node::Text(format!("Group {id}")))]
-                }),
-            ))
-        }
-        "getUserInterests" => {
-            let cons_id = lookup(state, params)?;
-            Ok((
-                "getConsInterestsResponse",
-                id_elements(state, cons_id, "InterestId", "interest", |id| {
-                    vec![
-                        ("label".into(), Node::Text(format!("Interest {id}"))),
-                        ("path".into(), Node::Text(format!("Interest {id}"))),
-                        ("for_email".into(), Node::Text("true".into())),
-                        ("for_web".into(), Node::Text("true".into())),
-                    ]
                 }),
             ))
         }

@@ -1,0 +1,115 @@
+//! The site's interests and centers on `SRConsAPI`: those some constituent has (the site
+//! keeps no other catalog), described as getUserInterests and getUserCenters describe a
+//! constituent's.
+
+use std::collections::BTreeSet;
+
+use super::{api_error, id_elements, lookup, number_param, param, ApiError, Document, Node};
+use crate::emulator::state::State;
+
+/// The server's page size of listCenters when the request names none (the documented 25).
+const DEFAULT_PAGE_SIZE: usize = 25;
+
+/// Answers `method`, or `None` when it is not one of these.
+pub(super) fn call(
+    state: &State,
+    method: &str,
+    params: &[(String, String)],
+) -> Option<Result<Document, ApiError>> {
+    Some(match method {
+        "getUserInterests" => lookup(state, params).map(|cons_id| {
+            (
+                "getConsInterestsResponse",
+                id_elements(state, cons_id, "InterestId", "interest", interest),
+            )
+        }),
+        "listInterests" => Ok((
+            "listInterestsResponse",
+            site_ids(state, "InterestId")
+                .map(|id| ("interest".to_string(), described(&id, interest)))
+                .collect(),
+        )),
+        "isUserInterested" => is_user_interested(state, params),
+        "getUserCenters" => lookup(state, params).map(|cons_id| {
+            (
+                "getConsCentersResponse",
+                id_elements(state, cons_id, "CenterId", "center", center),
+            )
+        }),
+        "listCenters" => list_centers(state, params),
+        _ => return None,
+    })
+}
+
+/// An interest as getUserInterests shows one (the emulator hides none).
+fn interest(id: &str) -> Vec<(String, Node)> {
+    vec![
+        ("label".into(), Node::Text(format!("Interest {id}"))),
+        ("path".into(), Node::Text(format!("Interest {id}"))),
+        ("for_email".into(), Node::Text("true".into())),
+        ("for_web".into(), Node::Text("true".into())),
+    ]
+}
+
+fn center(id: &str) -> Vec<(String, Node)> {
+    vec![("name".into(), Node::Text(format!("Center {id}")))]
+}
+
+fn described(id: &str, describe: fn(&str) -> Vec<(String, Node)>) -> Node {
+    let mut fields = vec![("id".to_string(), Node::Text(id.to_string()))];
+    fields.extend(describe(id));
+    Node::Object(fields)
+}
+
+/// The ids in the `list` of any constituent, in numeric order.
+fn site_ids(state: &State, list: &str) -> impl Iterator<Item = String> {
+    let ids: BTreeSet<u64> = state
+        .constituents
+        .values()
+        .filter_map(|fields| fields.lists.get(list))
+        .flatten()
+        .filter_map(|id| id.parse().ok())
+        .collect();
+    ids.into_iter().map(|id| id.to_string())
+}
+
+fn is_user_interested(state: &State, params: &[(String, String)]) -> Result<Document, ApiError> {
+    let interest_id: u64 = number_param(params, "interest_id")?;
+    let cons_id = lookup(state, params)?;
+    let interested = state
+        .constituents
+        .get(&cons_id)
+        .and_then(|fields| fields.lists.get("InterestId"))
+        .is_some_and(|ids| ids.iter().any(|id| id == &interest_id.to_string()));
+    Ok((
+        "isUserInterestedResponse",
+        vec![("interested".to_string(), Node::Text(interested.to_string()))],
+    ))
+}
+
+/// One page of the site's centers: `list_page_size` of them (25 by default), skipping
+/// `list_page_offset` pages or, when given, `list_record_offset` records.
+fn list_centers(state: &State, params: &[(String, String)]) -> Result<Document, ApiError> {
+    let number = |name: &str| match param(params, name) {
+        Some(_) => number_param::<usize>(params, name).map(Some),
+        None => Ok(None),
+    };
+    let size = number("list_page_size")?.unwrap_or(DEFAULT_PAGE_SIZE);
+    let skip = match number("list_record_offset")? {
+        Some(records) => records,
+        None => number("list_page_offset")?
+            .unwrap_or(0)
+            .saturating_mul(size),
+    };
+    if size == 0 {
+        return Err(api_error(22, "list_page_size: must be at least 1"));
+    }
+    Ok((
+        "listCentersResponse",
+        site_ids(state, "CenterId")
+            .skip(skip)
+            .take(size)
+            .map(|id| ("center".to_string(), described(&id, center)))
+            .collect(),
+    ))
+}
