@@ -484,3 +484,81 @@ fn emulator_serves_a_site_wsdl_and_names_its_custom_fields() {
         )
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_offline_gift_added_then_refunded_from_the_command_line() {
+    let emulator = Emulator::builder().start("127.0.0.1:0").await.unwrap();
+    let base = emulator.server_api_base();
+    let run = |args: Vec<String>| {
+        tokio::task::spawn_blocking(move || {
+            let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
+            all.extend([
+                "--api-key",
+                convio::emulator::DEFAULT_API_KEY,
+                "--user",
+                convio::emulator::DEFAULT_ADMIN_USER,
+                "--password",
+                convio::emulator::DEFAULT_ADMIN_PASSWORD,
+            ]);
+            convio(&all)
+        })
+    };
+    let owned = |args: &[&str]| args.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+    let gift = run(owned(&[
+        "add-offline-donation",
+        "--server-api-base",
+        &base,
+        "--form-id",
+        "1001",
+        "--level-id",
+        "1001",
+        "--payment",
+        "cash",
+        "--first-name",
+        "A",
+        "--last-name",
+        "B",
+        "--email",
+        "refund.me@example.org",
+    ]))
+    .await
+    .unwrap();
+    assert!(gift.status.success(), "{}", stderr(&gift));
+    let printed = stdout(&gift);
+    let code = printed
+        .split("confirmation_code ")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .expect("a confirmation code")
+        .to_string();
+
+    let refund = |amount: Option<&str>| {
+        let mut args = owned(&[
+            "refund-offline-donation",
+            "--server-api-base",
+            &base,
+            "--confirmation-code",
+            &code,
+        ]);
+        if let Some(amount) = amount {
+            args.extend(owned(&["--amount", amount]));
+        }
+        run(args)
+    };
+    let part = refund(Some("10")).await.unwrap();
+    assert!(part.status.success(), "{}", stderr(&part));
+    assert!(stdout(&part).contains("amount 10.00"), "{}", stdout(&part));
+    let rest = refund(None).await.unwrap();
+    assert!(stdout(&rest).contains("amount 40.00"), "{}", stdout(&rest));
+    // Nothing left: the server's reasons, exit 1; an amount that is not one: exit 2.
+    let none_left = refund(None).await.unwrap();
+    assert_eq!(none_left.status.code(), Some(1));
+    assert!(
+        stderr(&none_left).contains("nothing was refunded"),
+        "{}",
+        stderr(&none_left)
+    );
+    let bad = refund(Some("ten")).await.unwrap();
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    emulator.shutdown().await;
+}

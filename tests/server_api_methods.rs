@@ -831,3 +831,77 @@ async fn a_constituents_centers_and_interests_and_the_sites_lists() {
     }
     insta::assert_snapshot!(bodies.join("\n\n"));
 }
+
+#[tokio::test]
+async fn an_offline_gift_is_refunded_in_part_then_in_full_by_the_account_that_added_it() {
+    let site = std::sync::Arc::new(
+        Emulator::builder()
+            .seed(1)
+            .user("gifts", "gifts-password")
+            .build_site(),
+    );
+    let mut bodies = Vec::new();
+    for format in [ResponseFormat::Xml, ResponseFormat::Json] {
+        let recorder = SiteRecorder {
+            site: site.clone(),
+            bodies: Default::default(),
+        };
+        let as_user = |user: &str, password: &str| {
+            ServerApi::builder()
+                .base_url("http://127.0.0.1:9/organization")
+                .api_key(convio::emulator::DEFAULT_API_KEY)
+                .credentials(user, password)
+                .response_format(format)
+                .transport(recorder.clone())
+                .build()
+                .unwrap()
+        };
+        let client = as_user(DEFAULT_ADMIN_USER, DEFAULT_ADMIN_PASSWORD);
+        let added = client.add_offline_donation(&gift()).await.unwrap();
+        let Field::Value(gift) = added.donation else {
+            panic!("no gift: {added:?}")
+        };
+        let code = gift.confirmation_code.as_option().unwrap().to_string();
+        recorder.bodies.lock().unwrap().clear();
+
+        let refunded = |response: crm::DonationResponseType| match response.donation {
+            Field::Value(donation) => {
+                assert_eq!(donation.transaction_id, gift.transaction_id);
+                match donation.amount {
+                    Field::Value(amount) => amount.decimal.as_option().unwrap().to_string(),
+                    other => panic!("no amount: {other:?}"),
+                }
+            }
+            _ => panic!("not refunded: {response:?}"),
+        };
+        // 62.50 given: 20.00 back, then all that is left.
+        let part = client
+            .refund_offline_donation(&code, Some("20.00"))
+            .await
+            .unwrap();
+        assert_eq!(refunded(part), "20.00");
+        let rest = client.refund_offline_donation(&code, None).await.unwrap();
+        assert_eq!(refunded(rest), "42.50");
+        // Nothing is left; and another account may not refund it.
+        for (user, password) in [
+            (DEFAULT_ADMIN_USER, DEFAULT_ADMIN_PASSWORD),
+            ("gifts", "gifts-password"),
+        ] {
+            let refused = as_user(user, password)
+                .refund_offline_donation(&code, None)
+                .await
+                .unwrap();
+            assert_eq!(refused.donation, Field::Absent, "{user}");
+            assert!(refused.errors.is_value(), "{user}: {refused:?}");
+        }
+        // An amount that is not one is refused before anything is sent.
+        let sent = recorder.bodies.lock().unwrap().len();
+        assert!(matches!(
+            client.refund_offline_donation(&code, Some("12,50")).await,
+            Err(Error::Configuration(_))
+        ));
+        assert_eq!(recorder.bodies.lock().unwrap().len(), sent);
+        bodies.extend(recorder.bodies.lock().unwrap().drain(..));
+    }
+    insta::assert_snapshot!(bodies.join("\n\n"));
+}

@@ -191,7 +191,7 @@ pub(crate) fn record_offline(
         ("Payment.Amount", amount),
         ("Payment.PaymentDate", now.clone()),
         ("Payment.CreationDate", now),
-        ("Payment.CreatedBy", by.to_string()),
+        ("Payment.CreatedBy", state.account_id(by).to_string()),
         ("Payment.CreationMethod", "OFFLINE".to_string()),
         ("Payment.ConfirmationCode", confirmation_code.clone()),
         ("Payment.TenderType", tender.to_string()),
@@ -212,6 +212,66 @@ pub(crate) fn record_offline(
         confirmation_code,
         cons_id,
         amount_cents,
+    })
+}
+
+/// A refund made.
+pub(crate) struct Refund {
+    pub transaction_id: u64,
+    pub cons_id: Option<u64>,
+    pub refunded_cents: u64,
+}
+
+/// Why a refund was not made.
+pub(crate) enum RefundRefusal {
+    /// No offline gift with that confirmation code was added by this account.
+    UnknownGift,
+    /// More than what is left of the gift.
+    TooMuch { left_cents: u64 },
+}
+
+/// Refunds `amount_cents` of the offline gift with `confirmation_code` that `by` added (the
+/// documentation: an API account refunds only the offline gifts it added itself, never more
+/// than is left of one); `None` or 0 refunds all that is left. The gift stays as it was in
+/// the Donation store: a refund is a transaction of its own.
+pub(crate) fn refund_offline(
+    state: &mut State,
+    confirmation_code: &str,
+    amount_cents: Option<u64>,
+    by: &str,
+) -> Result<Refund, RefundRefusal> {
+    let account = state.account_id(by).to_string();
+    let (transaction_id, gift) = state
+        .stores
+        .get(DONATION)
+        .and_then(|store| {
+            store.active.iter().find(|(_, gift)| {
+                gift.get("Payment.ConfirmationCode") == Some(confirmation_code)
+                    && gift.get("Payment.CreationMethod") == Some("OFFLINE")
+                    && gift.get("Payment.CreatedBy") == Some(account.as_str())
+            })
+        })
+        .ok_or(RefundRefusal::UnknownGift)?;
+    let gift_cents = gift
+        .get("Payment.Amount")
+        .and_then(parse_cents)
+        .unwrap_or(0);
+    let cons_id = gift.get("Donor.ConsId").and_then(|id| id.parse().ok());
+    let transaction_id = *transaction_id;
+    let refunded = state.refunded_cents.entry(transaction_id).or_default();
+    let left_cents = gift_cents.saturating_sub(*refunded);
+    let refund = match amount_cents {
+        None | Some(0) => left_cents,
+        Some(cents) => cents,
+    };
+    if refund == 0 || refund > left_cents {
+        return Err(RefundRefusal::TooMuch { left_cents });
+    }
+    *refunded += refund;
+    Ok(Refund {
+        transaction_id,
+        cons_id,
+        refunded_cents: refund,
     })
 }
 

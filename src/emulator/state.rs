@@ -157,6 +157,8 @@ pub struct State {
     pub data_syncs: DataSyncTasks,
     /// Recurring gifts (`SRRecurringAPI`).
     pub recurring: RecurringGifts,
+    /// Cents refunded so far of each offline gift, by TransactionId (`refundOfflineDonation`).
+    pub refunded_cents: BTreeMap<u64, u64>,
 }
 
 /// Distinct queries whose matches are kept at once.
@@ -202,12 +204,26 @@ impl State {
             query_cache: HashMap::new(),
             data_syncs: DataSyncTasks::default(),
             recurring: RecurringGifts::default(),
+            refunded_cents: BTreeMap::new(),
         }
     }
 
     /// Now, by the emulator's clock.
     pub fn now(&self) -> Duration {
         self.clock.now()
+    }
+
+    /// The account id of API user `user`, as CreatedBy fields hold it: the administrator is
+    /// 1, the other users 2, 3, ... in the order they were configured, anyone else 0.
+    pub fn account_id(&self, user: &str) -> u64 {
+        if user == self.settings.admin_user {
+            return 1;
+        }
+        self.settings
+            .users
+            .iter()
+            .position(|(name, _)| name == user)
+            .map_or(0, |at| at as u64 + 2)
     }
 
     /// Today by the emulator's clock, in days since 1970-01-01.

@@ -11,7 +11,7 @@ use xsd_parser_types::quick_xml::WithDeserializer;
 
 use super::decode::{decode_response, Response, ResponseFormat};
 use super::generated::crm;
-use super::offline_donation::OfflineDonation;
+use super::offline_donation::{check_amount, OfflineDonation};
 use super::params::{ConsParams, Lookup};
 use super::servlet::Servlet;
 use crate::codec::diagnose::{excerpt, is_well_formed};
@@ -364,6 +364,34 @@ impl Client {
             Servlet::Donation,
             "addOfflineDonation",
             gift.form_pairs()?,
+            &["donationResponse"],
+        )
+        .await
+    }
+
+    /// `refundOfflineDonation` (SRDonationAPI): refunds an offline gift this account added,
+    /// named by the confirmation code [`add_offline_donation`](Self::add_offline_donation)
+    /// answered; `amount` (dollars, `"12.50"`) refunds part of it, `None` all that is left.
+    /// The answer names the gift and the amount refunded, or lists why nothing was refunded.
+    ///
+    /// A failed exchange may have refunded the gift: that is [`Error::OutcomeUnknown`].
+    pub async fn refund_offline_donation(
+        &self,
+        confirmation_code: &str,
+        amount: Option<&str>,
+    ) -> Result<crm::DonationResponseType, Error> {
+        let mut pairs = vec![(
+            "refund_user_confirm_code".to_string(),
+            confirmation_code.to_string(),
+        )];
+        if let Some(amount) = amount {
+            check_amount("refund_amount", amount)?;
+            pairs.push(("refund_amount".into(), amount.to_string()));
+        }
+        self.call(
+            Servlet::Donation,
+            "refundOfflineDonation",
+            pairs,
             &["donationResponse"],
         )
         .await

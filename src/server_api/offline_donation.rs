@@ -142,24 +142,6 @@ impl OfflineDonation {
     /// The form parameters, in a fixed order; a name the client sets itself given through
     /// [`param`](Self::param), or an amount that is not a decimal, is an error.
     pub fn form_pairs(&self) -> Result<Vec<(String, String)>, Error> {
-        let decimal = |name: &str, value: &str| {
-            let valid = !value.is_empty()
-                && value.split_once('.').map_or(
-                    value.bytes().all(|b| b.is_ascii_digit()),
-                    |(whole, cents)| {
-                        whole.bytes().all(|b| b.is_ascii_digit())
-                            && !cents.is_empty()
-                            && cents.bytes().all(|b| b.is_ascii_digit())
-                    },
-                );
-            if valid {
-                Ok(())
-            } else {
-                Err(Error::Configuration(format!(
-                    "{name}: `{value}` is not an amount (digits, optionally a point and cents)"
-                )))
-            }
-        };
         let mut pairs = vec![
             ("form_id".to_string(), self.form_id.to_string()),
             ("level_id".to_string(), self.level_id.to_string()),
@@ -175,7 +157,7 @@ impl OfflineDonation {
             pairs.push(("donor.cons_id".into(), cons_id.to_string()));
         }
         if let Some(amount) = &self.additional_amount {
-            decimal("additional_amount", amount)?;
+            check_amount("additional_amount", amount)?;
             pairs.push(("additional_amount".into(), amount.clone()));
         }
         if let Some(number) = &self.check_number {
@@ -183,7 +165,7 @@ impl OfflineDonation {
         }
         for (index, (id, amount)) in self.designated.iter().enumerate() {
             let x = index + 1;
-            decimal(&format!("designated.{x}.amount"), amount)?;
+            check_amount(&format!("designated.{x}.amount"), amount)?;
             pairs.push((format!("designated.{x}.id"), id.to_string()));
             pairs.push((format!("designated.{x}.amount"), amount.clone()));
         }
@@ -199,5 +181,22 @@ impl OfflineDonation {
             pairs.push((name.clone(), value.clone()));
         }
         Ok(pairs)
+    }
+}
+
+/// Checks that `value` of parameter `name` is an amount as the donation methods take one:
+/// digits, optionally a point and cents (`50`, `12.50`, `.50`).
+pub(crate) fn check_amount(name: &str, value: &str) -> Result<(), Error> {
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    let valid = match value.split_once('.') {
+        None => digits(value),
+        Some((whole, cents)) => whole.bytes().all(|b| b.is_ascii_digit()) && digits(cents),
+    };
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::Configuration(format!(
+            "{name}: `{value}` is not an amount (digits, optionally a point and cents)"
+        )))
     }
 }

@@ -33,8 +33,8 @@ use emulator::{serve_emulator, EmulatorArgs};
 use failure::{usage, Failure};
 use output::{print_rows, terminal_safe, Format};
 use server_api::{
-    add_offline_donation, name_value, server_api, AddOfflineDonationArgs, ServerApiArgs,
-    ServerApiConnection, WireFormat,
+    add_offline_donation, name_value, refund_offline_donation, server_api, AddOfflineDonationArgs,
+    RefundOfflineDonationArgs, ServerApiArgs, ServerApiConnection, WireFormat,
 };
 use sync::sync;
 use wsdl::{wsdl_fetch, WsdlCommand};
@@ -116,13 +116,15 @@ enum Command {
     },
     /// Record a gift already processed elsewhere (SRDonationAPI addOfflineDonation).
     AddOfflineDonation(AddOfflineDonationArgs),
+    /// Refund all or part of an offline gift this account added (SRDonationAPI
+    /// refundOfflineDonation).
+    RefundOfflineDonation(RefundOfflineDonationArgs),
     /// Call any Server API method and print the answer as sent (typed where the crate
     /// knows the method, passed through otherwise).
     ServerApi(ServerApiArgs),
     /// Fetch a site's WSDL, or compare two.
     #[command(subcommand)]
     Wsdl(WsdlCommand),
-    /// Download the changes of a synchronization window to NDJSON (resumable).
     /// Synchronize a partition two ways: upload local edits made in the database, download
     /// the window's inserts, updates and deletes, end the window. Resumable after a crash.
     Sync(sync::SyncArgs),
@@ -308,6 +310,7 @@ async fn run(command: Command) -> Result<(), Failure> {
         }
         Command::Sync(args) => sync(args).await,
         Command::AddOfflineDonation(args) => add_offline_donation(args).await,
+        Command::RefundOfflineDonation(args) => refund_offline_donation(args).await,
         Command::ServerApi(args) => server_api(args).await,
     }
 }

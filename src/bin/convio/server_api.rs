@@ -261,6 +261,43 @@ pub(crate) async fn add_offline_donation(args: AddOfflineDonationArgs) -> Result
         .await?;
     let response = client.add_offline_donation(&gift).await?;
     drop(emulator);
+    print_donation(response, "the gift was not recorded")
+}
+
+/// `convio refund-offline-donation`.
+#[derive(Args)]
+pub(crate) struct RefundOfflineDonationArgs {
+    #[command(flatten)]
+    api: ServerApiConnection,
+    /// The confirmation code add-offline-donation printed (refund_user_confirm_code).
+    #[arg(long)]
+    confirmation_code: String,
+    /// Refund this much of the gift, e.g. `12.50` (default: all that is left).
+    #[arg(long)]
+    amount: Option<String>,
+}
+
+/// Refunds an offline gift and prints the transaction and the amount refunded.
+pub(crate) async fn refund_offline_donation(
+    args: RefundOfflineDonationArgs,
+) -> Result<(), Failure> {
+    let (client, emulator) = args
+        .api
+        .client("refund-offline-donation", ResponseFormat::Xml)
+        .await?;
+    let response = client
+        .refund_offline_donation(&args.confirmation_code, args.amount.as_deref())
+        .await?;
+    drop(emulator);
+    print_donation(response, "nothing was refunded")
+}
+
+/// Prints the transaction a donation method answered with, or fails with the reasons it
+/// gave (exit 1).
+fn print_donation(
+    response: convio::server_api::generated::crm::DonationResponseType,
+    refused: &str,
+) -> Result<(), Failure> {
     let text = |field: &convio::Field<convio::Text>| {
         terminal_safe(field.as_option().map_or("", |text| text.as_str())).into_owned()
     };
@@ -302,6 +339,6 @@ pub(crate) async fn add_offline_donation(args: AddOfflineDonationArgs) -> Result
     }
     Err(Failure {
         status: 1,
-        message: format!("the gift was not recorded: {}", reasons.join("; ")),
+        message: format!("{refused}: {}", reasons.join("; ")),
     })
 }

@@ -1,7 +1,10 @@
 //! `SRDonationAPI`: offline gifts, recorded into the Donation store the SOAP downloads read.
 
 use super::{api_error, money, param, ApiError, Document, Node};
-use crate::emulator::donations::{parse_cents, record_offline, GiftRefusal, OfflineGift};
+use crate::emulator::donations::{
+    format_cents, parse_cents, record_offline, refund_offline, GiftRefusal, OfflineGift,
+    RefundRefusal,
+};
 use crate::emulator::state::{Refusal, State};
 
 /// Answers `method`, or `None` when this servlet has no such method.
@@ -13,6 +16,7 @@ pub(super) fn call(
 ) -> Option<Result<Document, ApiError>> {
     match method {
         "addOfflineDonation" => Some(add_offline_donation(state, user, params)),
+        "refundOfflineDonation" => Some(refund_offline_donation(state, user, params)),
         _ => None,
     }
 }
@@ -137,5 +141,65 @@ fn add_offline_donation(
                 ("amount".into(), money(recorded.amount_cents)),
             ]),
         )],
+    ))
+}
+
+/// `refundOfflineDonation`: all or part of an offline gift this account added, named by the
+/// confirmation code addOfflineDonation answered; the answer is a `donationResponse` naming
+/// the gift and the amount refunded (see NOTES.md: no example of this answer is visible).
+fn refund_offline_donation(
+    state: &mut State,
+    user: &str,
+    params: &[(String, String)],
+) -> Result<Document, ApiError> {
+    let code = param(params, "refund_user_confirm_code")
+        .ok_or_else(|| api_error(9, "Missing parameter was: refund_user_confirm_code"))?;
+    let amount = match param(params, "refund_amount") {
+        None => None,
+        Some(amount) => match parse_cents(amount) {
+            Some(cents) => Some(cents),
+            None => {
+                return Ok(gift_errors(
+                    "The refund amount is not valid.".into(),
+                    Some(format!("refund_amount: `{amount}` is not an amount")),
+                ))
+            }
+        },
+    };
+    let refund = match refund_offline(state, code, amount, user) {
+        Ok(refund) => refund,
+        Err(RefundRefusal::UnknownGift) => {
+            return Ok(gift_errors(
+                format!("This account added no offline gift with confirmation code {code}."),
+                Some("refund_user_confirm_code".into()),
+            ))
+        }
+        Err(RefundRefusal::TooMuch { left_cents }) => {
+            return Ok(gift_errors(
+                format!(
+                    "A refund may not be more than what is left of the gift ({}).",
+                    format_cents(left_cents)
+                ),
+                Some("refund_amount".into()),
+            ))
+        }
+    };
+    let mut donation = vec![
+        (
+            "transaction_id".to_string(),
+            Node::Text(refund.transaction_id.to_string()),
+        ),
+        (
+            "confirmation_code".to_string(),
+            Node::Text(code.to_string()),
+        ),
+    ];
+    if let Some(cons_id) = refund.cons_id {
+        donation.push(("cons_id".to_string(), Node::Text(cons_id.to_string())));
+    }
+    donation.push(("amount".to_string(), money(refund.refunded_cents)));
+    Ok((
+        "donationResponse",
+        vec![("donation".to_string(), Node::Object(donation))],
     ))
 }
