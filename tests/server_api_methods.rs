@@ -905,3 +905,94 @@ async fn an_offline_gift_is_refunded_in_part_then_in_full_by_the_account_that_ad
     }
     insta::assert_snapshot!(bodies.join("\n\n"));
 }
+
+#[tokio::test]
+async fn single_sign_on_tokens_for_a_constituent_named_by_id() {
+    let site = std::sync::Arc::new(Emulator::builder().seed(2).build_site());
+    let cons_id = site.constituent_ids()[1];
+    let mut bodies = Vec::new();
+    for format in [ResponseFormat::Xml, ResponseFormat::Json] {
+        let recorder = SiteRecorder {
+            site: site.clone(),
+            bodies: Default::default(),
+        };
+        let client = ServerApi::builder()
+            .base_url("http://127.0.0.1:9/organization")
+            .api_key(convio::emulator::DEFAULT_API_KEY)
+            .credentials(DEFAULT_ADMIN_USER, DEFAULT_ADMIN_PASSWORD)
+            .response_format(format)
+            .transport(recorder.clone())
+            .build()
+            .unwrap();
+        use convio::server_api::Lookup;
+        let first = client
+            .single_sign_on_token(&Lookup::ConsId(cons_id))
+            .await
+            .unwrap();
+        assert_eq!(first.cons_id, cons_id);
+        assert!(first.token.len() >= 32, "{first:?}");
+        assert!(first.nonce.is_value(), "{first:?}");
+        let member_id = site
+            .constituent(cons_id)
+            .and_then(|record| record.get("MemberId").map(str::to_string))
+            .expect("a member id");
+        let second = client
+            .single_sign_on_token(&Lookup::MemberId(member_id))
+            .await
+            .unwrap();
+        assert_eq!(second.cons_id, cons_id);
+        assert_ne!(second.token, first.token, "tokens are not reused");
+        // The method takes no email: refused before anything is sent.
+        let sent = recorder.bodies.lock().unwrap().len();
+        assert!(matches!(
+            client
+                .single_sign_on_token(&Lookup::PrimaryEmail("a@example.org".into()))
+                .await,
+            Err(Error::Configuration(_))
+        ));
+        assert_eq!(recorder.bodies.lock().unwrap().len(), sent);
+        // Neither id: the documented "Unable to process request".
+        let answer = client
+            .call_method(Servlet::Cons, "getSingleSignOnToken", &[])
+            .await
+            .unwrap();
+        let Response::Error(error) = decode_response::<crm::GetSingleSignOnTokenResponseType>(
+            &answer.body,
+            format,
+            &["getSingleSignOnTokenResponse"],
+        )
+        .unwrap() else {
+            panic!("a token without a constituent")
+        };
+        assert_eq!(error.code, 1);
+        bodies.extend(recorder.bodies.lock().unwrap().drain(..));
+    }
+    insta::assert_snapshot!(bodies.join("\n\n"));
+}
+
+#[test]
+fn a_single_sign_on_answer_in_the_legacy_namespace_reads() {
+    // The legacy SSO page's sample declares `http://convio.com/crm/v1` (no `.0`), as the
+    // documented errorResponse does; it is read all the same.
+    let xml = br#"<?xml version="1.0" encoding="UTF-8"?>
+<getSingleSignOnTokenResponse xmlns="http://convio.com/crm/v1" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+  <token>7f3a</token>
+  <cons_id>1001002</cons_id>
+  <nonce>n-1</nonce>
+  <JSESSIONID>ABC</JSESSIONID>
+  <routing_id>r1</routing_id>
+</getSingleSignOnTokenResponse>"#;
+    let Response::Ok(answer) = decode_response::<crm::GetSingleSignOnTokenResponseType>(
+        xml,
+        ResponseFormat::Xml,
+        &["getSingleSignOnTokenResponse"],
+    )
+    .unwrap() else {
+        panic!("an error")
+    };
+    assert_eq!((answer.token.as_str(), answer.cons_id), ("7f3a", 1001002));
+    assert_eq!(
+        answer.routing_id.as_option().map(|r| r.as_str()),
+        Some("r1")
+    );
+}

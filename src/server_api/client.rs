@@ -313,6 +313,30 @@ impl Client {
         Ok(answer.interested)
     }
 
+    /// `getSingleSignOnToken` (server only): logs constituent `lookup` in for a visitor
+    /// another site has authenticated. The answer's `token` goes to singleSignOn (and with
+    /// later API calls of the visit); its `nonce` goes to loginTest as `NONCE_TOKEN`. The
+    /// constituent is named by ConsId or MemberId (the method takes no email).
+    pub async fn single_sign_on_token(
+        &self,
+        lookup: &Lookup,
+    ) -> Result<crm::GetSingleSignOnTokenResponseType, Error> {
+        if matches!(lookup, Lookup::PrimaryEmail(_)) {
+            return Err(Error::Configuration(
+                "getSingleSignOnToken names the constituent by cons_id or member_id, not by \
+                 primary_email"
+                    .into(),
+            ));
+        }
+        self.call(
+            Servlet::Cons,
+            "getSingleSignOnToken",
+            vec![lookup.pair()],
+            &["getSingleSignOnTokenResponse"],
+        )
+        .await
+    }
+
     /// `listUserFields`: the constituent fields this caller may see (`access=view`) or
     /// change (`access=update`), optionally with their choices.
     pub async fn list_user_fields(

@@ -1,10 +1,11 @@
-//! The site's interests and centers on `SRConsAPI`: those some constituent has (the site
-//! keeps no other catalog), described as getUserInterests and getUserCenters describe a
-//! constituent's.
+//! What `SRConsAPI` answers about a constituent beyond its record: its interests and
+//! centers, the site's lists of them (those some constituent has: the site keeps no other
+//! catalog), and single sign-on tokens.
 
 use std::collections::BTreeSet;
 
 use super::{api_error, id_elements, lookup, number_param, param, ApiError, Document, Node};
+use crate::emulator::session::random_bytes;
 use crate::emulator::state::State;
 
 /// The server's page size of listCenters when the request names none (the documented 25).
@@ -37,6 +38,7 @@ pub(super) fn call(
             )
         }),
         "listCenters" => list_centers(state, params),
+        "getSingleSignOnToken" => single_sign_on_token(state, params),
         _ => return None,
     })
 }
@@ -111,5 +113,32 @@ fn list_centers(state: &State, params: &[(String, String)]) -> Result<Document, 
             .take(size)
             .map(|id| ("center".to_string(), described(&id, center)))
             .collect(),
+    ))
+}
+
+/// `getSingleSignOnToken`: fresh random tokens for the constituent named by `cons_id` or
+/// `member_id`; without either, the documented "Unable to process request".
+fn single_sign_on_token(state: &State, params: &[(String, String)]) -> Result<Document, ApiError> {
+    if param(params, "cons_id").is_none() && param(params, "member_id").is_none() {
+        return Err(api_error(1, "Unable to process request."));
+    }
+    let cons_id = lookup(state, params)?;
+    let random = || {
+        random_bytes::<16>()
+            .map(|bytes| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+            .map_err(|e| api_error(1, format!("Unable to process request: {e}")))
+    };
+    Ok((
+        "getSingleSignOnTokenResponse",
+        vec![
+            ("token".to_string(), Node::Text(random()?)),
+            ("cons_id".to_string(), Node::Text(cons_id.to_string())),
+            ("nonce".to_string(), Node::Text(random()?)),
+            (
+                "JSESSIONID".to_string(),
+                Node::Text(format!("emu-sso-{cons_id}")),
+            ),
+            ("routing_id".to_string(), Node::Text("emu1".to_string())),
+        ],
     ))
 }
