@@ -353,3 +353,39 @@ fn a_document_ending_inside_an_end_tag_is_an_error_not_a_panic() {
         .is_err());
     }
 }
+
+#[test]
+fn declared_elements_in_another_order_read_as_in_schema_order() {
+    let in_order = String::from_utf8(fixture("getUserInterests.xml")).unwrap();
+    // Each interest's fields reversed, and an unknown element among them.
+    let shuffled = in_order
+        .replace(
+            "<id>1002</id>\n    <label>Operation Overthruster Technology</label>\n    <path>Science &gt; Operation Overthruster Technology</path>\n    <for_email>true</for_email>\n    <for_web>false</for_web>",
+            "<for_web>false</for_web><for_email>true</for_email>\n    <rank>3</rank>\n    <path>Science &gt; Operation Overthruster Technology</path><label>Operation Overthruster Technology</label><id>1002</id>",
+        )
+        .replace(
+            "<id>1001</id>\n    <label>Science</label>",
+            "<label>Science</label>\n    <id>1001</id>",
+        );
+    assert_ne!(shuffled, in_order, "the fixture changed: reshuffle it");
+    let read = |xml: &str| -> crm::GetConsInterestsResponseType {
+        ok(
+            xml.as_bytes(),
+            ResponseFormat::Xml,
+            &["getConsInterestsResponse"],
+        )
+    };
+    assert_eq!(read(&shuffled), read(&in_order));
+    let (_, unrecognized) =
+        convio::server_api::decode_response_keeping::<crm::GetConsInterestsResponseType>(
+            shuffled.as_bytes(),
+            ResponseFormat::Xml,
+            &["getConsInterestsResponse"],
+        )
+        .unwrap();
+    assert_eq!(unrecognized.len(), 1);
+    assert_eq!(
+        unrecognized[0].path,
+        ["getConsInterestsResponse", "interest", "rank"]
+    );
+}

@@ -122,7 +122,9 @@ pub fn decode_response_keeping<T: WithDeserializer>(
 ) -> Result<(Response<T>, Vec<Unrecognized>), DecodeError> {
     let mut unrecognized = Vec::new();
     let xml = match format {
-        ResponseFormat::Xml => set_aside_unrecognized(xml_text(body)?, &mut unrecognized),
+        ResponseFormat::Xml => {
+            in_schema_order(set_aside_unrecognized(xml_text(body)?, &mut unrecognized))
+        }
         ResponseFormat::Json => json_to_xml(body, &mut unrecognized)?,
     };
     let response = typed_response(&xml, roots)?;
@@ -308,6 +310,130 @@ fn set_aside_unrecognized(xml: String, unrecognized: &mut Vec<Unrecognized>) -> 
     }
     rest.push_str(&xml[from..]);
     rest
+}
+
+/// An element of a response, as byte ranges of the document, for putting declared children
+/// back in schema order.
+struct Placed {
+    /// Where its start tag begins and its end tag ends.
+    range: std::ops::Range<usize>,
+    /// Its index among its parent's declared children (0 for the root).
+    rank: usize,
+    /// Its child elements, when its type declares children.
+    children: Vec<Placed>,
+}
+
+/// The document with the declared children of every element in the order the schema gives
+/// them. A server may send them in another order (the documentation shows the order only
+/// for a few answers), and the typed reader needs the schema's; the JSON path builds its
+/// document in schema order anyway. A document already in order, or one the XML reader cannot
+/// read through, is returned as it is.
+fn in_schema_order(xml: String) -> String {
+    let Some(root) = placed_elements(&xml) else {
+        return xml;
+    };
+    if in_order(&root) {
+        return xml;
+    }
+    let mut ordered = String::with_capacity(xml.len());
+    let written = (|| {
+        ordered.push_str(xml.get(..root.range.start)?);
+        write_ordered(&xml, &root, &mut ordered)?;
+        ordered.push_str(xml.get(root.range.end..)?);
+        Some(())
+    })();
+    match written {
+        Some(()) => ordered,
+        None => xml,
+    }
+}
+
+fn in_order(element: &Placed) -> bool {
+    element
+        .children
+        .windows(2)
+        .all(|pair| pair[0].rank <= pair[1].rank)
+        && element.children.iter().all(in_order)
+}
+
+/// Writes `element` with its children sorted by rank (stably: repeated elements keep their
+/// order) and whatever lies between them (whitespace) dropped; `None` if a range does not
+/// fall in the document.
+fn write_ordered(xml: &str, element: &Placed, out: &mut String) -> Option<()> {
+    let (Some(first), Some(last)) = (element.children.first(), element.children.last()) else {
+        out.push_str(xml.get(element.range.clone())?);
+        return Some(());
+    };
+    out.push_str(xml.get(element.range.start..first.range.start)?);
+    let mut children: Vec<&Placed> = element.children.iter().collect();
+    children.sort_by_key(|child| child.rank);
+    for child in children {
+        write_ordered(xml, child, out)?;
+    }
+    out.push_str(xml.get(last.range.end..element.range.end)?);
+    Some(())
+}
+
+/// The root element and, below every element whose type declares children, its child
+/// elements with their ranks; `None` when the document cannot be read through.
+fn placed_elements(xml: &str) -> Option<Placed> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let skipped = if xml.starts_with('\u{feff}') { 3 } else { 0 };
+    // Open elements: the element, and the children its type declares (if any).
+    let mut open: Vec<(Placed, Option<&'static [ChildElement]>)> = Vec::new();
+    loop {
+        let event = reader.read_event().ok()?;
+        let after = reader.buffer_position() as usize + skipped;
+        let (start, empty) = match &event {
+            Event::Start(start) => (start, false),
+            Event::Empty(start) => (start, true),
+            Event::End(_) => {
+                let (mut done, _) = open.pop()?;
+                done.range.end = after;
+                match open.last_mut() {
+                    Some((parent, Some(_))) => parent.children.push(done),
+                    Some((_, None)) => {}
+                    None => return Some(done),
+                }
+                continue;
+            }
+            Event::Eof => return None,
+            _ => continue,
+        };
+        let begin = xml.get(..after)?.rfind('<')?;
+        let local = start.local_name();
+        let local = std::str::from_utf8(local.as_ref()).ok()?;
+        let (rank, type_name) = match open.last() {
+            None => (
+                0,
+                ROOT_ELEMENTS
+                    .iter()
+                    .find(|root| root.name == local)
+                    .map(|root| root.type_name),
+            ),
+            Some((_, Some(declared))) => declared
+                .iter()
+                .position(|child| child.name == local)
+                .map_or((declared.len(), None), |at| {
+                    (at, Some(declared[at].type_name))
+                }),
+            Some((_, None)) => (0, None),
+        };
+        let element = Placed {
+            range: begin..after,
+            rank,
+            children: Vec::new(),
+        };
+        if empty {
+            match open.last_mut() {
+                Some((parent, Some(_))) => parent.children.push(element),
+                Some((_, None)) => {}
+                None => return Some(element),
+            }
+        } else {
+            open.push((element, type_name.and_then(children_of)));
+        }
+    }
 }
 
 /// Rebuilds the XML document a JSON response stands for, in schema element order; keys the
