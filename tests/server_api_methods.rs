@@ -996,3 +996,150 @@ fn a_single_sign_on_answer_in_the_legacy_namespace_reads() {
         Some("r1")
     );
 }
+
+#[tokio::test]
+async fn an_action_taken_through_the_server_api_is_an_alert_response_in_the_soap_download() {
+    let emulator = Emulator::builder()
+        .seed(2)
+        .seed_alert_responses(4)
+        .user("advocate", "advocate-password")
+        .start("127.0.0.1:0")
+        .await
+        .unwrap();
+    let soap = Soap::builder()
+        .endpoint(emulator.soap_url())
+        .credentials(DEFAULT_ADMIN_USER, DEFAULT_ADMIN_PASSWORD)
+        .partition(1001)
+        .build()
+        .unwrap();
+    // A first window takes the seeded responses.
+    soap.start_synchronization(SyncOptions::default())
+        .await
+        .unwrap();
+    soap.end_synchronization(None).await.unwrap();
+
+    let cons_id = emulator.site().constituent_ids()[0];
+    for format in [ResponseFormat::Xml, ResponseFormat::Json] {
+        let client = client_as(
+            &emulator.server_api_base(),
+            format,
+            "advocate",
+            "advocate-password",
+        );
+        let alerts = client
+            .advocacy_alerts(&convio::server_api::AlertQuery::default())
+            .await
+            .unwrap();
+        let ids: Vec<Option<u64>> = alerts.alert.iter().map(|a| a.alert_id).collect();
+        assert_eq!(ids, [Some(1001), Some(1002), Some(1003)]);
+        let before = alerts.alert[1].interaction_count.as_option().copied();
+        client
+            .take_action(
+                1002,
+                "action",
+                &convio::server_api::Lookup::ConsId(cons_id),
+                &[("subject", "Please act"), ("body", "Protect the wetlands.")],
+            )
+            .await
+            .unwrap();
+        let after = client
+            .advocacy_alerts(&convio::server_api::AlertQuery {
+                page_size: Some(1),
+                page_offset: Some(1),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(after.alert.len(), 1);
+        assert_eq!(
+            after.alert[0].interaction_count.as_option().copied(),
+            before.map(|n| n + 1)
+        );
+        let none = client
+            .advocacy_alerts(&convio::server_api::AlertQuery {
+                alert_type: Some("call".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert!(none.alert.is_empty());
+        let Err(Error::ServerApi { code, .. }) = client
+            .take_action(
+                4242,
+                "action",
+                &convio::server_api::Lookup::ConsId(cons_id),
+                &[],
+            )
+            .await
+        else {
+            panic!("an action on no alert")
+        };
+        assert_eq!(code, ErrorCode::RecordNotFound);
+    }
+    assert!(matches!(
+        client(&emulator.server_api_base(), ResponseFormat::Xml)
+            .take_action(
+                1001,
+                "action",
+                &convio::server_api::Lookup::ConsId(cons_id),
+                &[("cons_id", "7")]
+            )
+            .await,
+        Err(Error::Configuration(_))
+    ));
+
+    // Both actions, made by another API user, arrive as inserts of the SOAP download.
+    soap.start_synchronization(SyncOptions::default())
+        .await
+        .unwrap();
+    let mut pages = soap
+        .incremental_inserts("ActionAlertResponse", ["AlertResponseId", "AlertId"])
+        .unwrap();
+    let mut alert_ids = Vec::new();
+    while let Some(page) = pages.next_page().await.unwrap() {
+        for record in &page {
+            let AnyRecord::ActionAlertResponse(response) = record else {
+                panic!("not an alert response: {record:?}")
+            };
+            alert_ids.push(response.alert_id.as_option().copied());
+        }
+    }
+    assert_eq!(alert_ids, [Some(1002), Some(1002)]);
+    soap.end_synchronization(None).await.unwrap();
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn advocacy_form_bodies() {
+    let site = std::sync::Arc::new(Emulator::builder().seed(1).build_site());
+    let recorder = SiteRecorder {
+        site: site.clone(),
+        bodies: Default::default(),
+    };
+    let client = ServerApi::builder()
+        .base_url("http://127.0.0.1:9/organization")
+        .api_key(convio::emulator::DEFAULT_API_KEY)
+        .credentials(DEFAULT_ADMIN_USER, DEFAULT_ADMIN_PASSWORD)
+        .transport(recorder.clone())
+        .build()
+        .unwrap();
+    client
+        .advocacy_alerts(&convio::server_api::AlertQuery {
+            alert_type: Some("action,call".into()),
+            alert_status: Some("active".into()),
+            page_size: Some(10),
+            page_offset: Some(0),
+        })
+        .await
+        .unwrap();
+    client
+        .take_action(
+            1001,
+            "action",
+            &convio::server_api::Lookup::ConsId(site.constituent_ids()[0]),
+            &[("preview", "true"), ("subject", "Clean water")],
+        )
+        .await
+        .unwrap();
+    insta::assert_snapshot!(recorder.bodies.lock().unwrap().join("\n\n"));
+}

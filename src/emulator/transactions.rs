@@ -76,8 +76,46 @@ pub fn seed_orders(state: &mut State, count: usize) {
     }
 }
 
-/// Adds `count` responses to the site's three action alerts (AlertId 1001 to 1003) by the
-/// sample constituents, round-robin, a day apart, the last one today.
+/// The site's action alerts: (AlertId, title). Responses name them; SRAdvocacyAPI lists them.
+pub const ALERTS: &[(u64, &str)] = &[
+    (1001, "Fund clean water for every school"),
+    (1002, "Protect the river wetlands"),
+    (1003, "Support safe routes to school"),
+];
+
+/// Records a response to alert `alert_id` taken now by API user `by` (SRAdvocacyAPI
+/// takeAction), logged as an insert the SOAP downloads return; its AlertResponseId, or
+/// `None` when the site's schema has no ActionAlertResponse type.
+pub fn record_alert_response(state: &mut State, alert_id: u64, by: &str) -> Option<u64> {
+    let now = format_date_time(state.now());
+    let store = state.stores.get_mut(ACTION_ALERT_RESPONSE)?;
+    let id = store.allocate_id().max(FIRST_ALERT_RESPONSE_ID);
+    let mut fields = Fields::default();
+    for (path, value) in [
+        ("AlertResponseId", id.to_string()),
+        ("AlertId", alert_id.to_string()),
+        ("SubmitDate", now),
+    ] {
+        fields.values.insert(path.to_string(), value);
+    }
+    state.store_record(ACTION_ALERT_RESPONSE, id, fields, ChangeKind::Insert, by);
+    Some(id)
+}
+
+/// How many responses alert `alert_id` has had.
+pub fn alert_responses(state: &State, alert_id: u64) -> usize {
+    let id = alert_id.to_string();
+    state.stores.get(ACTION_ALERT_RESPONSE).map_or(0, |store| {
+        store
+            .active
+            .values()
+            .filter(|response| response.get("AlertId") == Some(id.as_str()))
+            .count()
+    })
+}
+
+/// Adds `count` responses to the site's three action alerts ([`ALERTS`]) by the sample
+/// constituents, round-robin, a day apart, the last one today.
 pub fn seed_alert_responses(state: &mut State, count: usize) {
     let Some((_, now)) = seeding(state, ACTION_ALERT_RESPONSE, count) else {
         return;
@@ -87,7 +125,7 @@ pub fn seed_alert_responses(state: &mut State, count: usize) {
         let mut fields = Fields::default();
         for (path, value) in [
             ("AlertResponseId", id.to_string()),
-            ("AlertId", (1001 + n % 3).to_string()),
+            ("AlertId", ALERTS[n % ALERTS.len()].0.to_string()),
             ("SubmitDate", days_before(now, count, n)),
         ] {
             fields.values.insert(path.to_string(), value);

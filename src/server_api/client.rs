@@ -12,7 +12,7 @@ use xsd_parser_types::quick_xml::WithDeserializer;
 use super::decode::{decode_response, Response, ResponseFormat};
 use super::generated::crm;
 use super::offline_donation::{check_amount, OfflineDonation};
-use super::params::{ConsParams, Lookup};
+use super::params::{AlertQuery, ConsParams, Lookup, CALL_PARAMETERS};
 use super::servlet::Servlet;
 use crate::codec::diagnose::{excerpt, is_well_formed};
 use crate::credentials::{Credentials, Secret};
@@ -417,6 +417,62 @@ impl Client {
             "refundOfflineDonation",
             pairs,
             &["donationResponse"],
+        )
+        .await
+    }
+
+    /// `getAdvocacyAlerts` (SRAdvocacyAPI): a page of the site's advocacy alerts.
+    pub async fn advocacy_alerts(
+        &self,
+        query: &AlertQuery,
+    ) -> Result<crm::GetAdvocacyAlertsResponseType, Error> {
+        self.call(
+            Servlet::Advocacy,
+            "getAdvocacyAlerts",
+            query.pairs(),
+            &["getAdvocacyAlertsResponse"],
+        )
+        .await
+    }
+
+    /// `takeAction` (SRAdvocacyAPI): constituent `lookup` takes action on alert `alert_id`
+    /// of `alert_type` (`action`, `call` or `lte`). `message` holds the documented optional
+    /// parameters (`subject`, `body`, `first_name`, `preview`, ...); names the call sets
+    /// itself are refused. Not idempotent: a failed exchange is [`Error::OutcomeUnknown`].
+    pub async fn take_action(
+        &self,
+        alert_id: u64,
+        alert_type: &str,
+        lookup: &Lookup,
+        message: &[(&str, &str)],
+    ) -> Result<crm::TakeActionResponseType, Error> {
+        let mut pairs = vec![
+            ("alert_id".to_string(), alert_id.to_string()),
+            ("alert_type".to_string(), alert_type.to_string()),
+            lookup.pair(),
+        ];
+        for (name, value) in message {
+            if CALL_PARAMETERS.contains(name)
+                || [
+                    "alert_id",
+                    "alert_type",
+                    "cons_id",
+                    "member_id",
+                    "primary_email",
+                ]
+                .contains(name)
+            {
+                return Err(Error::Configuration(format!(
+                    "`{name}` is set by take_action's own arguments"
+                )));
+            }
+            pairs.push(((*name).to_string(), (*value).to_string()));
+        }
+        self.call(
+            Servlet::Advocacy,
+            "takeAction",
+            pairs,
+            &["takeActionResponse"],
         )
         .await
     }

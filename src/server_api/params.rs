@@ -306,3 +306,44 @@ impl Lookup {
         }
     }
 }
+
+/// Which of the site's advocacy alerts [`Client::advocacy_alerts`] asks for, and which page.
+///
+/// ```
+/// let query = convio::server_api::AlertQuery {
+///     alert_type: Some("action,call".into()),
+///     page_size: Some(10),
+///     ..Default::default()
+/// };
+/// assert_eq!(query.pairs()[0], ("alert_type".to_string(), "action,call".to_string()));
+/// ```
+///
+/// [`Client::advocacy_alerts`]: crate::server_api::Client::advocacy_alerts
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlertQuery {
+    /// `alert_type`: comma-separated `action`, `lte`, `vote`, `call` (default: all).
+    pub alert_type: Option<String>,
+    /// `alert_status`: comma-separated `active`, `inactive`, `archived`, `datedriven`.
+    pub alert_status: Option<String>,
+    /// `list_page_size` (the server's default is 25).
+    pub page_size: Option<u32>,
+    /// `list_page_offset`: pages to skip, from 0.
+    pub page_offset: Option<u32>,
+}
+
+impl AlertQuery {
+    /// The form parameters it stands for.
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        let mut pairs = Vec::new();
+        let mut push = |name: &str, value: Option<String>| {
+            if let Some(value) = value {
+                pairs.push((name.to_string(), value));
+            }
+        };
+        push("alert_type", self.alert_type.clone());
+        push("alert_status", self.alert_status.clone());
+        push("list_page_size", self.page_size.map(|n| n.to_string()));
+        push("list_page_offset", self.page_offset.map(|n| n.to_string()));
+        pairs
+    }
+}

@@ -2,6 +2,7 @@
 //! methods (`SRConsAPI`) are here; offline gifts (`SRDonationAPI`), recurring gifts
 //! (`SRRecurringAPI`) and data syncs (`SRDataSyncAPI`) in their own modules.
 
+mod advocacy;
 mod catalog;
 mod data_sync;
 mod donation;
@@ -287,6 +288,9 @@ fn call(state: &Mutex<State>, servlet: &str, form: &Form) -> Result<Document, Ap
         "SRGroupAPI" => return group::call(&lock(state), method, params).ok_or_else(unknown)?,
         "SRRecurringAPI" => {
             return recurring::call(&mut lock(state), method, params).ok_or_else(unknown)?
+        }
+        "SRAdvocacyAPI" => {
+            return advocacy::call(&mut lock(state), &user, method, params).ok_or_else(unknown)?
         }
         _ => return Err(unknown()),
     }
