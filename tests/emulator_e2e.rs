@@ -296,14 +296,20 @@ async fn the_client_splits_large_batches_for_the_emulator() {
     emulator.shutdown().await;
 }
 
-#[tokio::test]
-async fn login_fault_and_session_expiry_with_the_injected_clock() {
+/// An emulator whose clock moves only when the test advances it.
+async fn start_with_manual_clock() -> (Emulator, Clock) {
     let clock = Clock::manual(1_790_000_000);
     let emulator = Emulator::builder()
         .clock(clock.clone())
         .start("127.0.0.1:0")
         .await
         .unwrap();
+    (emulator, clock)
+}
+
+#[tokio::test]
+async fn login_fault_and_session_expiry_with_the_injected_clock() {
+    let (emulator, clock) = start_with_manual_clock().await;
     let wrong = client_as(&emulator, "apiuser", "wrong");
     let Error::Fault(fault) = wrong.get_server_time().await.unwrap_err() else {
         panic!("expected a fault")
@@ -324,12 +330,7 @@ async fn login_fault_and_session_expiry_with_the_injected_clock() {
 
 #[tokio::test]
 async fn synchronization_lifecycle() {
-    let clock = Clock::manual(1_790_000_000);
-    let emulator = Emulator::builder()
-        .clock(clock.clone())
-        .start("127.0.0.1:0")
-        .await
-        .unwrap();
+    let (emulator, clock) = start_with_manual_clock().await;
     let client = client(&emulator);
     // Changes by another user (the web) are what a sync downloads.
     let web = client_as(&emulator, "apiuser", "secret");
@@ -513,12 +514,7 @@ async fn deletes_by_others_are_downloaded_and_user_names_are_unique() {
 
 #[tokio::test]
 async fn the_server_keeps_creation_and_modify_dates_and_ignores_uploads_of_them() {
-    let clock = Clock::manual(1_790_000_000);
-    let emulator = Emulator::builder()
-        .clock(clock.clone())
-        .start("127.0.0.1:0")
-        .await
-        .unwrap();
+    let (emulator, clock) = start_with_manual_clock().await;
     let client = client(&emulator);
     let created_at = convio::emulator::format_date_time(clock.now());
     let cons_id = create_one(&client, "katherine@example.org", None).await;

@@ -762,6 +762,23 @@ impl convio::transport::Transport for SiteRecorder {
     }
 }
 
+/// A client of `user` whose requests `recorder` records and its site answers.
+fn site_client(
+    recorder: &SiteRecorder,
+    format: ResponseFormat,
+    user: &str,
+    password: &str,
+) -> ServerApi {
+    ServerApi::builder()
+        .base_url("http://127.0.0.1:9/organization")
+        .api_key(convio::emulator::DEFAULT_API_KEY)
+        .credentials(user, password)
+        .response_format(format)
+        .transport(recorder.clone())
+        .build()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_constituents_centers_and_interests_and_the_sites_lists() {
     let site = std::sync::Arc::new(Emulator::builder().seed(3).build_site());
@@ -772,14 +789,12 @@ async fn a_constituents_centers_and_interests_and_the_sites_lists() {
             site: site.clone(),
             bodies: Default::default(),
         };
-        let client = ServerApi::builder()
-            .base_url("http://127.0.0.1:9/organization")
-            .api_key(convio::emulator::DEFAULT_API_KEY)
-            .credentials(DEFAULT_ADMIN_USER, DEFAULT_ADMIN_PASSWORD)
-            .response_format(format)
-            .transport(recorder.clone())
-            .build()
-            .unwrap();
+        let client = site_client(
+            &recorder,
+            format,
+            DEFAULT_ADMIN_USER,
+            DEFAULT_ADMIN_PASSWORD,
+        );
         // Memberships made through the Server API, for the lists to hold.
         for (n, id) in ids.iter().enumerate() {
             let n = n as u64;
@@ -846,16 +861,7 @@ async fn an_offline_gift_is_refunded_in_part_then_in_full_by_the_account_that_ad
             site: site.clone(),
             bodies: Default::default(),
         };
-        let as_user = |user: &str, password: &str| {
-            ServerApi::builder()
-                .base_url("http://127.0.0.1:9/organization")
-                .api_key(convio::emulator::DEFAULT_API_KEY)
-                .credentials(user, password)
-                .response_format(format)
-                .transport(recorder.clone())
-                .build()
-                .unwrap()
-        };
+        let as_user = |user: &str, password: &str| site_client(&recorder, format, user, password);
         let client = as_user(DEFAULT_ADMIN_USER, DEFAULT_ADMIN_PASSWORD);
         let added = client.add_offline_donation(&gift()).await.unwrap();
         let Field::Value(gift) = added.donation else {
@@ -916,14 +922,12 @@ async fn single_sign_on_tokens_for_a_constituent_named_by_id() {
             site: site.clone(),
             bodies: Default::default(),
         };
-        let client = ServerApi::builder()
-            .base_url("http://127.0.0.1:9/organization")
-            .api_key(convio::emulator::DEFAULT_API_KEY)
-            .credentials(DEFAULT_ADMIN_USER, DEFAULT_ADMIN_PASSWORD)
-            .response_format(format)
-            .transport(recorder.clone())
-            .build()
-            .unwrap();
+        let client = site_client(
+            &recorder,
+            format,
+            DEFAULT_ADMIN_USER,
+            DEFAULT_ADMIN_PASSWORD,
+        );
         use convio::server_api::Lookup;
         let first = client
             .single_sign_on_token(&Lookup::ConsId(cons_id))
@@ -1116,13 +1120,12 @@ async fn advocacy_form_bodies() {
         site: site.clone(),
         bodies: Default::default(),
     };
-    let client = ServerApi::builder()
-        .base_url("http://127.0.0.1:9/organization")
-        .api_key(convio::emulator::DEFAULT_API_KEY)
-        .credentials(DEFAULT_ADMIN_USER, DEFAULT_ADMIN_PASSWORD)
-        .transport(recorder.clone())
-        .build()
-        .unwrap();
+    let client = site_client(
+        &recorder,
+        ResponseFormat::Xml,
+        DEFAULT_ADMIN_USER,
+        DEFAULT_ADMIN_PASSWORD,
+    );
     client
         .advocacy_alerts(&convio::server_api::AlertQuery {
             alert_type: Some("action,call".into()),

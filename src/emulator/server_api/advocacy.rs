@@ -1,7 +1,7 @@
 //! `SRAdvocacyAPI`: the site's action alerts, and actions taken on them for a constituent,
 //! which are ActionAlertResponse records the SOAP downloads return.
 
-use super::{api_error, lookup, number_param, param, ApiError, Document, Node};
+use super::{api_error, list_page, lookup, number_param, param, ApiError, Document, Node};
 use crate::emulator::state::State;
 use crate::emulator::transactions::{alert_responses, record_alert_response, ALERTS};
 
@@ -9,8 +9,6 @@ use crate::emulator::transactions::{alert_responses, record_alert_response, ALER
 const ALERT_TYPE: &str = "action";
 /// The status of every alert of the site (`advocacyAlertStatus`).
 const ALERT_STATUS: &str = "active";
-/// The server's page size when the request names none.
-const DEFAULT_PAGE_SIZE: usize = 25;
 
 /// Answers `method`, or `None` when this servlet has no such method.
 pub(super) fn call(
@@ -32,17 +30,7 @@ fn admits(filter: Option<&str>, value: &str) -> bool {
 }
 
 fn advocacy_alerts(state: &State, params: &[(String, String)]) -> Result<Document, ApiError> {
-    let number = |name: &str| match param(params, name) {
-        Some(_) => number_param::<usize>(params, name).map(Some),
-        None => Ok(None),
-    };
-    let size = number("list_page_size")?.unwrap_or(DEFAULT_PAGE_SIZE);
-    let skip = match number("list_record_offset")? {
-        Some(records) => records,
-        None => number("list_page_offset")?
-            .unwrap_or(0)
-            .saturating_mul(size),
-    };
+    let (skip, size) = list_page(params)?;
     let shown = admits(param(params, "alert_type"), ALERT_TYPE)
         && admits(param(params, "alert_status"), ALERT_STATUS);
     let alerts = ALERTS

@@ -4,12 +4,11 @@
 
 use std::collections::BTreeSet;
 
-use super::{api_error, id_elements, lookup, number_param, param, ApiError, Document, Node};
+use super::{
+    api_error, id_elements, list_page, lookup, number_param, param, ApiError, Document, Node,
+};
 use crate::emulator::session::random_bytes;
 use crate::emulator::state::State;
-
-/// The server's page size of listCenters when the request names none (the documented 25).
-const DEFAULT_PAGE_SIZE: usize = 25;
 
 /// Answers `method`, or `None` when it is not one of these.
 pub(super) fn call(
@@ -92,20 +91,7 @@ fn is_user_interested(state: &State, params: &[(String, String)]) -> Result<Docu
 /// One page of the site's centers: `list_page_size` of them (25 by default), skipping
 /// `list_page_offset` pages or, when given, `list_record_offset` records.
 fn list_centers(state: &State, params: &[(String, String)]) -> Result<Document, ApiError> {
-    let number = |name: &str| match param(params, name) {
-        Some(_) => number_param::<usize>(params, name).map(Some),
-        None => Ok(None),
-    };
-    let size = number("list_page_size")?.unwrap_or(DEFAULT_PAGE_SIZE);
-    let skip = match number("list_record_offset")? {
-        Some(records) => records,
-        None => number("list_page_offset")?
-            .unwrap_or(0)
-            .saturating_mul(size),
-    };
-    if size == 0 {
-        return Err(api_error(22, "list_page_size: must be at least 1"));
-    }
+    let (skip, size) = list_page(params)?;
     Ok((
         "listCentersResponse",
         site_ids(state, "CenterId")

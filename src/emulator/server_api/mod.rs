@@ -129,6 +129,31 @@ fn number_param<T: std::str::FromStr>(
         .map_err(|_| api_error(22, format!("{name}: `{value}` is not a number")))
 }
 
+/// The server's page size of the list methods when the request names none (the
+/// documented 25).
+const DEFAULT_PAGE_SIZE: usize = 25;
+
+/// The page a list method asks for, as (records to skip, records to show):
+/// `list_page_size` records, after `list_record_offset` records or, without it,
+/// `list_page_offset` pages.
+fn list_page(params: &[(String, String)]) -> Result<(usize, usize), ApiError> {
+    let number = |name: &str| match param(params, name) {
+        Some(_) => number_param::<usize>(params, name).map(Some),
+        None => Ok(None),
+    };
+    let size = number("list_page_size")?.unwrap_or(DEFAULT_PAGE_SIZE);
+    if size == 0 {
+        return Err(api_error(22, "list_page_size: must be at least 1"));
+    }
+    let skip = match number("list_record_offset")? {
+        Some(records) => records,
+        None => number("list_page_offset")?
+            .unwrap_or(0)
+            .saturating_mul(size),
+    };
+    Ok((skip, size))
+}
+
 fn api_error(code: u32, message: impl Into<String>) -> ApiError {
     ApiError {
         code,
