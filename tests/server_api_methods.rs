@@ -169,6 +169,22 @@ async fn data_sync_runs_against_the_emulator_in_xml_and_json() {
     emulator.shutdown().await;
 }
 
+/// A SOAP client of the administrator that has synchronized once (ended window), so that its
+/// next window holds only what changes after this.
+async fn synchronized_admin(emulator: &Emulator) -> Soap {
+    let soap = Soap::builder()
+        .endpoint(emulator.soap_url())
+        .credentials(DEFAULT_ADMIN_USER, DEFAULT_ADMIN_PASSWORD)
+        .partition(1001)
+        .build()
+        .unwrap();
+    soap.start_synchronization(SyncOptions::default())
+        .await
+        .unwrap();
+    soap.end_synchronization(None).await.unwrap();
+    soap
+}
+
 #[tokio::test]
 async fn an_offline_gift_is_in_the_soap_donation_download() {
     let clock = Clock::manual(1_700_000_000);
@@ -180,17 +196,8 @@ async fn an_offline_gift_is_in_the_soap_donation_download() {
         .start("127.0.0.1:0")
         .await
         .unwrap();
-    let soap = Soap::builder()
-        .endpoint(emulator.soap_url())
-        .credentials(DEFAULT_ADMIN_USER, DEFAULT_ADMIN_PASSWORD)
-        .partition(1001)
-        .build()
-        .unwrap();
     // A first window takes the seeded donations.
-    soap.start_synchronization(SyncOptions::default())
-        .await
-        .unwrap();
-    soap.end_synchronization(None).await.unwrap();
+    let soap = synchronized_admin(&emulator).await;
     clock.advance(Duration::from_secs(60));
 
     // Gifts recorded by another API user (a sync sees other users' changes, not its own),
@@ -1010,17 +1017,8 @@ async fn an_action_taken_through_the_server_api_is_an_alert_response_in_the_soap
         .start("127.0.0.1:0")
         .await
         .unwrap();
-    let soap = Soap::builder()
-        .endpoint(emulator.soap_url())
-        .credentials(DEFAULT_ADMIN_USER, DEFAULT_ADMIN_PASSWORD)
-        .partition(1001)
-        .build()
-        .unwrap();
     // A first window takes the seeded responses.
-    soap.start_synchronization(SyncOptions::default())
-        .await
-        .unwrap();
-    soap.end_synchronization(None).await.unwrap();
+    let soap = synchronized_admin(&emulator).await;
 
     let cons_id = emulator.site().constituent_ids()[0];
     for format in [ResponseFormat::Xml, ResponseFormat::Json] {
