@@ -1144,3 +1144,105 @@ async fn advocacy_form_bodies() {
         .unwrap();
     insta::assert_snapshot!(recorder.bodies.lock().unwrap().join("\n\n"));
 }
+
+#[tokio::test]
+async fn a_constituents_gifts_from_either_api_are_its_transactions() {
+    // Seeded gifts a day apart, the last today (2026-11-30 by the site's clock).
+    let site = std::sync::Arc::new(
+        Emulator::builder()
+            .seed(2)
+            .seed_donations(4)
+            .clock(Clock::manual(1_796_000_000))
+            .build_site(),
+    );
+    let donor = site.constituent_ids()[0];
+    let mut bodies = Vec::new();
+    for format in [ResponseFormat::Xml, ResponseFormat::Json] {
+        let recorder = SiteRecorder {
+            site: site.clone(),
+            bodies: Default::default(),
+        };
+        let client = site_client(
+            &recorder,
+            format,
+            DEFAULT_ADMIN_USER,
+            DEFAULT_ADMIN_PASSWORD,
+        );
+        let lookup = convio::server_api::Lookup::ConsId(donor);
+        if format == ResponseFormat::Xml {
+            // An offline gift by the same constituent is one of its transactions too.
+            client
+                .add_offline_donation(&gift().cons_id(donor))
+                .await
+                .unwrap();
+        }
+        recorder.bodies.lock().unwrap().clear();
+        let codes = |answer: &crm::GetConsTransactionsResponseType| -> Vec<String> {
+            answer
+                .transaction
+                .iter()
+                .map(|t| {
+                    t.confirmation_code
+                        .as_option()
+                        .map(|c| c.to_string())
+                        .unwrap_or_default()
+                })
+                .collect()
+        };
+        let all = client
+            .get_user_transactions(&lookup, &Default::default())
+            .await
+            .unwrap();
+        // Seeded gifts 0 and 2 (round-robin over two donors), then the offline gift.
+        assert_eq!(
+            codes(&all),
+            ["SEED-5001001", "SEED-5001003", "1001-5001005"]
+        );
+        let offline = &all.transaction[2];
+        assert_eq!(
+            offline
+                .amount
+                .as_option()
+                .and_then(|a| a.decimal.as_option())
+                .map(|d| d.to_string()),
+            Some("62.50".to_string())
+        );
+        assert_eq!(
+            offline.transaction_type.as_option().map(|t| t.as_str()),
+            Some("DONATION")
+        );
+        assert!(offline.billing_name.is_value(), "{offline:?}");
+        assert_eq!(
+            offline.check_number.as_option().map(|n| n.as_str()),
+            Some("1042")
+        );
+
+        let recent = client
+            .get_user_transactions(
+                &lookup,
+                &convio::server_api::TransactionQuery {
+                    begin_date: Some("2026-11-29".into()),
+                    transaction_type: Some("DONATION".into()),
+                    page_size: Some(1),
+                    page_offset: Some(0),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(codes(&recent), ["SEED-5001003"]);
+        let tickets = client
+            .get_user_transactions(
+                &lookup,
+                &convio::server_api::TransactionQuery {
+                    transaction_type: Some("TICKET".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(tickets.transaction.is_empty());
+        bodies.extend(recorder.bodies.lock().unwrap().drain(..));
+    }
+    insta::assert_snapshot!(bodies.join("\n\n"));
+}

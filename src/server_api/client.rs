@@ -12,7 +12,7 @@ use xsd_parser_types::quick_xml::WithDeserializer;
 use super::decode::{decode_response, Response, ResponseFormat};
 use super::generated::crm;
 use super::offline_donation::{check_amount, OfflineDonation};
-use super::params::{AlertQuery, ConsParams, Lookup, CALL_PARAMETERS};
+use super::params::{AlertQuery, ConsParams, Lookup, TransactionQuery, CALL_PARAMETERS};
 use super::servlet::Servlet;
 use crate::codec::diagnose::{excerpt, is_well_formed};
 use crate::credentials::{Credentials, Secret};
@@ -333,6 +333,24 @@ impl Client {
             "getSingleSignOnToken",
             vec![lookup.pair()],
             &["getSingleSignOnTokenResponse"],
+        )
+        .await
+    }
+
+    /// `getUserTransactions`: a page of a constituent's transactions (gifts, recurring
+    /// payments, tickets, refunds...) in the period and of the type `query` names.
+    pub async fn get_user_transactions(
+        &self,
+        lookup: &Lookup,
+        query: &TransactionQuery,
+    ) -> Result<crm::GetConsTransactionsResponseType, Error> {
+        let mut pairs = vec![lookup.pair()];
+        pairs.extend(query.pairs());
+        self.call(
+            Servlet::Cons,
+            "getUserTransactions",
+            pairs,
+            &["getConsTransactionsResponse"],
         )
         .await
     }

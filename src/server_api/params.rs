@@ -347,3 +347,48 @@ impl AlertQuery {
         pairs
     }
 }
+
+/// Which of a constituent's transactions [`Client::get_user_transactions`] asks for, and
+/// which page.
+///
+/// ```
+/// let query = convio::server_api::TransactionQuery {
+///     begin_date: Some("2026-01-01".into()),
+///     transaction_type: Some("DONATION".into()),
+///     ..Default::default()
+/// };
+/// assert_eq!(query.pairs()[1], ("transaction_type".to_string(), "DONATION".to_string()));
+/// ```
+///
+/// [`Client::get_user_transactions`]: crate::server_api::Client::get_user_transactions
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TransactionQuery {
+    /// `begin_date`: the first day (ISO 8601, `2026-01-01` or a date-time).
+    pub begin_date: Option<String>,
+    /// `transaction_type`: `DONATION`, `RECURRING_GIFT`, `TICKET`, `REFUND`, ...
+    pub transaction_type: Option<String>,
+    /// `end_date`: the last day.
+    pub end_date: Option<String>,
+    /// `list_page_size` (the server's default is 25).
+    pub page_size: Option<u32>,
+    /// `list_page_offset`: pages to skip, from 0.
+    pub page_offset: Option<u32>,
+}
+
+impl TransactionQuery {
+    /// The form parameters it stands for.
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        let mut pairs = Vec::new();
+        let mut push = |name: &str, value: Option<String>| {
+            if let Some(value) = value {
+                pairs.push((name.to_string(), value));
+            }
+        };
+        push("begin_date", self.begin_date.clone());
+        push("transaction_type", self.transaction_type.clone());
+        push("end_date", self.end_date.clone());
+        push("list_page_size", self.page_size.map(|n| n.to_string()));
+        push("list_page_offset", self.page_offset.map(|n| n.to_string()));
+        pairs
+    }
+}

@@ -7,6 +7,7 @@ mod catalog;
 mod data_sync;
 mod donation;
 mod group;
+mod history;
 mod recurring;
 
 use std::collections::BTreeMap;
@@ -333,6 +334,9 @@ fn call(state: &Mutex<State>, servlet: &str, form: &Form) -> Result<Document, Ap
     let state = &*state;
     if let Some(answer) = catalog::call(state, method, params) {
         return answer;
+    }
+    if method == "getUserTransactions" {
+        return history::get_user_transactions(state, params);
     }
     match method {
         "getUser" => {
