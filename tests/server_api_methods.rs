@@ -414,7 +414,7 @@ fn the_readme_method_table_is_true() {
     let site = Emulator::builder().seed(1).build_site();
     for (servlet, method, client, emulator) in &rows {
         assert!(
-            matches!(client.as_str(), "typed" | "pass-through"),
+            matches!(client.as_str(), "typed" | "typed request" | "pass-through"),
             "{method}: {client}"
         );
         let body = format!(
@@ -1242,6 +1242,86 @@ async fn a_constituents_gifts_from_either_api_are_its_transactions() {
             .await
             .unwrap();
         assert!(tickets.transaction.is_empty());
+        bodies.extend(recorder.bodies.lock().unwrap().drain(..));
+    }
+    insta::assert_snapshot!(bodies.join("\n\n"));
+}
+
+#[tokio::test]
+async fn interactions_logged_read_back_and_changed() {
+    use convio::server_api::{Interaction, Lookup};
+    let site = std::sync::Arc::new(Emulator::builder().seed(2).build_site());
+    let cons_id = site.constituent_ids()[0];
+    let mut bodies = Vec::new();
+    for format in [ResponseFormat::Xml, ResponseFormat::Json] {
+        let recorder = SiteRecorder {
+            site: site.clone(),
+            bodies: Default::default(),
+        };
+        let client = site_client(
+            &recorder,
+            format,
+            DEFAULT_ADMIN_USER,
+            DEFAULT_ADMIN_PASSWORD,
+        );
+        let lookup = Lookup::ConsId(cons_id);
+        let subject = format!("Checked in ({format:?})");
+        client
+            .log_interaction(
+                &lookup,
+                &Interaction::new(&subject)
+                    .body("Arrived at 9:05.")
+                    .type_id(1030),
+            )
+            .await
+            .unwrap();
+        client
+            .log_interaction(&lookup, &Interaction::new("Called"))
+            .await
+            .unwrap();
+        let mine = client
+            .get_user_interactions(&lookup, Some(1030), Some(&subject))
+            .await
+            .unwrap();
+        assert_eq!(mine.interaction.len(), 1, "{mine:?}");
+        let logged = &mine.interaction[0];
+        assert_eq!(logged.interaction_type_id, Field::Value(1030));
+        let note = logged.note.as_option().and_then(|n| n.text.as_option());
+        assert_eq!(note.map(|t| t.as_str()), Some("Arrived at 9:05."));
+        let id = logged.interaction_id.expect("an id");
+
+        client
+            .update_interaction(id, &Interaction::new(&subject).body("Left at 17:00."))
+            .await
+            .unwrap();
+        let one = client.get_interaction(id).await.unwrap();
+        let note = one
+            .interaction
+            .note
+            .as_option()
+            .and_then(|n| n.text.as_option());
+        assert_eq!(note.map(|t| t.as_str()), Some("Left at 17:00."));
+
+        let Err(Error::ServerApi { code, .. }) = client.get_interaction(4).await else {
+            panic!("an interaction nobody logged")
+        };
+        assert_eq!(code, ErrorCode::RecordNotFound);
+        let Err(Error::ServerApi { code, .. }) = client
+            .update_interaction(4, &Interaction::new("Nothing"))
+            .await
+        else {
+            panic!("an update of an interaction nobody logged")
+        };
+        assert_eq!(code, ErrorCode::RecordNotFound);
+        // Over the documented 80 characters: refused before sending.
+        let sent = recorder.bodies.lock().unwrap().len();
+        assert!(matches!(
+            client
+                .log_interaction(&lookup, &Interaction::new("s".repeat(81)))
+                .await,
+            Err(Error::Configuration(_))
+        ));
+        assert_eq!(recorder.bodies.lock().unwrap().len(), sent);
         bodies.extend(recorder.bodies.lock().unwrap().drain(..));
     }
     insta::assert_snapshot!(bodies.join("\n\n"));

@@ -22,6 +22,7 @@ mod clock;
 mod data_sync;
 mod donations;
 mod form;
+mod interactions;
 mod limits;
 mod query;
 mod records;

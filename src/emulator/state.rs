@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::clock::{format_date_time, Clock};
 use super::data_sync::DataSyncTasks;
+use super::interactions::Interactions;
 use super::records::Fields;
 use super::recurring::RecurringGifts;
 use super::session::{new_token, LoginError, Session};
@@ -159,6 +160,8 @@ pub struct State {
     pub recurring: RecurringGifts,
     /// Cents refunded so far of each offline gift, by TransactionId (`refundOfflineDonation`).
     pub refunded_cents: BTreeMap<u64, u64>,
+    /// Interactions logged on constituents (`logInteraction`).
+    pub interactions: Interactions,
 }
 
 /// Distinct queries whose matches are kept at once.
@@ -205,6 +208,7 @@ impl State {
             data_syncs: DataSyncTasks::default(),
             recurring: RecurringGifts::default(),
             refunded_cents: BTreeMap::new(),
+            interactions: Interactions::default(),
         }
     }
 

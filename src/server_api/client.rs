@@ -12,7 +12,9 @@ use xsd_parser_types::quick_xml::WithDeserializer;
 use super::decode::{decode_response, Response, ResponseFormat};
 use super::generated::crm;
 use super::offline_donation::{check_amount, OfflineDonation};
-use super::params::{AlertQuery, ConsParams, Lookup, TransactionQuery, CALL_PARAMETERS};
+use super::params::{
+    AlertQuery, ConsParams, Interaction, Lookup, TransactionQuery, CALL_PARAMETERS,
+};
 use super::servlet::Servlet;
 use crate::codec::diagnose::{excerpt, is_well_formed};
 use crate::credentials::{Credentials, Secret};
@@ -351,6 +353,72 @@ impl Client {
             "getUserTransactions",
             pairs,
             &["getConsTransactionsResponse"],
+        )
+        .await
+    }
+
+    /// `logInteraction`: records an interaction on constituent `lookup`. No source shows
+    /// this method's answer, so it is returned as sent; an `errorResponse` is an
+    /// [`Error::ServerApi`]. Not idempotent: a failed exchange is [`Error::OutcomeUnknown`].
+    pub async fn log_interaction(
+        &self,
+        lookup: &Lookup,
+        interaction: &Interaction,
+    ) -> Result<RawAnswer, Error> {
+        let mut pairs = vec![lookup.pair()];
+        pairs.extend(interaction.pairs()?);
+        self.acknowledged(Servlet::Cons, "logInteraction", pairs)
+            .await
+    }
+
+    /// `updateInteraction`: changes interaction `interaction_id` (of type 0 "Other" or a
+    /// custom type) to `interaction`. Its answer is returned as sent, as
+    /// [`log_interaction`](Self::log_interaction)'s is.
+    pub async fn update_interaction(
+        &self,
+        interaction_id: u64,
+        interaction: &Interaction,
+    ) -> Result<RawAnswer, Error> {
+        let mut pairs = vec![("interaction_id".to_string(), interaction_id.to_string())];
+        pairs.extend(interaction.pairs()?);
+        self.acknowledged(Servlet::Cons, "updateInteraction", pairs)
+            .await
+    }
+
+    /// `getUserInteractions`: the interactions of constituent `lookup`, optionally of one
+    /// custom type and subject (the server's default page: 25).
+    pub async fn get_user_interactions(
+        &self,
+        lookup: &Lookup,
+        type_id: Option<u64>,
+        subject: Option<&str>,
+    ) -> Result<crm::GetUserInteractionsResponseType, Error> {
+        let mut pairs = vec![lookup.pair()];
+        if let Some(id) = type_id {
+            pairs.push(("interaction_type_id".into(), id.to_string()));
+        }
+        if let Some(subject) = subject {
+            pairs.push(("interaction_subject".into(), subject.to_string()));
+        }
+        self.call(
+            Servlet::Cons,
+            "getUserInteractions",
+            pairs,
+            &["getUserInteractionsResponse"],
+        )
+        .await
+    }
+
+    /// `getInteraction`: one interaction, by id.
+    pub async fn get_interaction(
+        &self,
+        interaction_id: u64,
+    ) -> Result<crm::GetInteractionResponseType, Error> {
+        self.call(
+            Servlet::Cons,
+            "getInteraction",
+            vec![("interaction_id".into(), interaction_id.to_string())],
+            &["getInteractionResponse"],
         )
         .await
     }
@@ -735,6 +803,30 @@ impl Client {
         form.finish()
     }
 
+    /// Calls a method whose answer no source shows: the answer as sent, unless it is an
+    /// `errorResponse` (an [`Error::ServerApi`]) or the status is not 200.
+    async fn acknowledged(
+        &self,
+        servlet: Servlet,
+        method: &'static str,
+        pairs: Vec<(String, String)>,
+    ) -> Result<RawAnswer, Error> {
+        let answer = self.call_method(servlet, method, &pairs).await?;
+        if let Ok(Response::Error(error)) =
+            decode_response::<crm::ErrorResponseType>(&answer.body, self.format, &["errorResponse"])
+        {
+            return Err(server_api_error(method, answer.status, error));
+        }
+        if answer.status != 200 {
+            return Err(Error::HttpStatus {
+                operation: method,
+                status: answer.status,
+                excerpt: excerpt(&answer.body),
+            });
+        }
+        Ok(answer)
+    }
+
     async fn call<T: WithDeserializer>(
         &self,
         servlet: Servlet,
@@ -769,16 +861,7 @@ impl Client {
         let status = response.status().as_u16();
         match decode_response::<T>(response.body(), self.format, roots) {
             Ok(Response::Ok(value)) if status == 200 => Ok(value),
-            Ok(Response::Error(error)) => Err(Error::ServerApi {
-                method,
-                status,
-                code: ErrorCode::from(u32::try_from(error.code).unwrap_or(0)),
-                message: error
-                    .message
-                    .into_option()
-                    .map(String::from)
-                    .unwrap_or_default(),
-            }),
+            Ok(Response::Error(error)) => Err(server_api_error(method, status, error)),
             Ok(Response::Ok(_))
             | Err(DecodeError::Xml { .. } | DecodeError::UnexpectedBody { .. })
                 if status != 200 =>
@@ -806,6 +889,20 @@ impl Client {
                 None => Err(error.into()),
             },
         }
+    }
+}
+
+/// The error an `errorResponse` stands for.
+fn server_api_error(method: &'static str, status: u16, error: crm::ErrorResponseType) -> Error {
+    Error::ServerApi {
+        method,
+        status,
+        code: ErrorCode::from(u32::try_from(error.code).unwrap_or(0)),
+        message: error
+            .message
+            .into_option()
+            .map(String::from)
+            .unwrap_or_default(),
     }
 }
 

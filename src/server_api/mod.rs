@@ -26,5 +26,7 @@ pub use decode::{
     decode_response, decode_response_keeping, Response, ResponseFormat, Unrecognized, CRM_NAMESPACE,
 };
 pub use offline_donation::{OfflineDonation, OfflinePaymentMethod};
-pub use params::{AlertQuery, ConsParams, IdList, Lookup, TransactionQuery, MIN_GROUP_ID};
+pub use params::{
+    AlertQuery, ConsParams, IdList, Interaction, Lookup, TransactionQuery, MIN_GROUP_ID,
+};
 pub use servlet::Servlet;

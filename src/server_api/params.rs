@@ -392,3 +392,96 @@ impl TransactionQuery {
         pairs
     }
 }
+
+/// An interaction to log with [`Client::log_interaction`] or to change with
+/// [`Client::update_interaction`]: the subject (at most 80 characters), and optionally a body
+/// (at most 1,500), a custom interaction type (else 0, "Other"), a security category and a
+/// count.
+///
+/// ```
+/// let note = convio::server_api::Interaction::new("Called about the gala")
+///     .body("Will bring two guests.")
+///     .type_id(1030);
+/// assert!(note.pairs().unwrap().contains(&("interaction_type_id".to_string(), "1030".to_string())));
+/// assert!(convio::server_api::Interaction::new("x".repeat(81)).pairs().is_err());
+/// ```
+///
+/// [`Client::log_interaction`]: crate::server_api::Client::log_interaction
+/// [`Client::update_interaction`]: crate::server_api::Client::update_interaction
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Interaction {
+    subject: String,
+    body: Option<String>,
+    type_id: Option<u64>,
+    category_id: Option<u64>,
+    count: Option<u64>,
+}
+
+/// The documented limits of an interaction's subject and body, in characters.
+const SUBJECT_LIMIT: usize = 80;
+const BODY_LIMIT: usize = 1_500;
+
+impl Interaction {
+    /// An interaction with `subject` (`interaction_subject`).
+    pub fn new(subject: impl Into<String>) -> Self {
+        Interaction {
+            subject: subject.into(),
+            ..Default::default()
+        }
+    }
+
+    /// `interaction_body`.
+    pub fn body(mut self, body: impl Into<String>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// `interaction_type_id`: a custom interaction type of the site.
+    pub fn type_id(mut self, id: u64) -> Self {
+        self.type_id = Some(id);
+        self
+    }
+
+    /// `interaction_cat_id`: the security category.
+    pub fn category_id(mut self, id: u64) -> Self {
+        self.category_id = Some(id);
+        self
+    }
+
+    /// `interaction_count`.
+    pub fn count(mut self, count: u64) -> Self {
+        self.count = Some(count);
+        self
+    }
+
+    /// The form parameters; a subject or body over its documented length is refused.
+    pub fn pairs(&self) -> Result<Vec<(String, String)>, Error> {
+        let chars = |text: &str| text.chars().count();
+        if self.subject.trim().is_empty() || chars(&self.subject) > SUBJECT_LIMIT {
+            return Err(Error::Configuration(format!(
+                "interaction_subject: 1 to {SUBJECT_LIMIT} characters, not {}",
+                chars(&self.subject)
+            )));
+        }
+        let mut pairs = vec![("interaction_subject".to_string(), self.subject.clone())];
+        if let Some(body) = &self.body {
+            if chars(body) > BODY_LIMIT {
+                return Err(Error::Configuration(format!(
+                    "interaction_body: at most {BODY_LIMIT} characters, not {}",
+                    chars(body)
+                )));
+            }
+            pairs.push(("interaction_body".into(), body.clone()));
+        }
+        for (name, value) in [
+            ("interaction_type_id", self.type_id),
+            ("interaction_cat_id", self.category_id),
+            ("interaction_count", self.count),
+        ] {
+            if let Some(value) = value {
+                pairs.push((name.to_string(), value.to_string()));
+            }
+        }
+        Ok(pairs)
+    }
+}

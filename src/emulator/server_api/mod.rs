@@ -8,6 +8,7 @@ mod data_sync;
 mod donation;
 mod group;
 mod history;
+mod interactions;
 mod recurring;
 
 use std::collections::BTreeMap;
@@ -320,6 +321,9 @@ fn call(state: &Mutex<State>, servlet: &str, form: &Form) -> Result<Document, Ap
         }
         _ => return Err(unknown()),
     }
+    if let Some(answer) = interactions::write(&mut lock(state), &user, method, params) {
+        return answer;
+    }
     if matches!(method, "createOrUpdate" | "create" | "update") {
         // Every value checked and every id list read before the site is locked.
         let changes = Changes::read(&schema, params)?;
@@ -337,6 +341,9 @@ fn call(state: &Mutex<State>, servlet: &str, form: &Form) -> Result<Document, Ap
     }
     if method == "getUserTransactions" {
         return history::get_user_transactions(state, params);
+    }
+    if let Some(answer) = interactions::read(state, method, params) {
+        return answer;
     }
     match method {
         "getUser" => {
