@@ -562,3 +562,55 @@ async fn an_offline_gift_added_then_refunded_from_the_command_line() {
     assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
     emulator.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn groups_of_a_constituent_from_the_command_line() {
+    let emulator = Emulator::builder()
+        .seed(1)
+        .start("127.0.0.1:0")
+        .await
+        .unwrap();
+    let cons_id = emulator.site().constituent_ids()[0];
+    let server_api = convio::server_api::Client::builder()
+        .base_url(emulator.server_api_base())
+        .api_key(convio::emulator::DEFAULT_API_KEY)
+        .credentials(
+            convio::emulator::DEFAULT_ADMIN_USER,
+            convio::emulator::DEFAULT_ADMIN_PASSWORD,
+        )
+        .allow_insecure_http(true)
+        .build()
+        .unwrap();
+    server_api
+        .update(
+            &convio::server_api::ConsParams::new()
+                .cons_id(cons_id)
+                .add_group_ids([1010, 1013]),
+        )
+        .await
+        .unwrap();
+    let base = emulator.server_api_base();
+    let id = cons_id.to_string();
+    let output = tokio::task::spawn_blocking(move || {
+        convio(&[
+            "groups",
+            "--server-api-base",
+            &base,
+            "--api-key",
+            convio::emulator::DEFAULT_API_KEY,
+            "--user",
+            convio::emulator::DEFAULT_ADMIN_USER,
+            "--password",
+            convio::emulator::DEFAULT_ADMIN_PASSWORD,
+            "--cons-id",
+            &id,
+        ])
+    })
+    .await
+    .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "1010\tGroup 1010\n1013\tGroup 1013\n");
+    let nobody = convio(&["groups"]);
+    assert_eq!(nobody.status.code(), Some(2), "{}", stderr(&nobody));
+    emulator.shutdown().await;
+}

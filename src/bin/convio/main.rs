@@ -33,8 +33,9 @@ use emulator::{serve_emulator, EmulatorArgs};
 use failure::{usage, Failure};
 use output::{print_rows, terminal_safe, Format};
 use server_api::{
-    add_offline_donation, name_value, refund_offline_donation, server_api, AddOfflineDonationArgs,
-    RefundOfflineDonationArgs, ServerApiArgs, ServerApiConnection, WireFormat,
+    add_offline_donation, groups, name_value, refund_offline_donation, server_api,
+    AddOfflineDonationArgs, GroupsArgs, RefundOfflineDonationArgs, ServerApiArgs,
+    ServerApiConnection, WireFormat,
 };
 use sync::sync;
 use wsdl::{wsdl_fetch, WsdlCommand};
@@ -119,6 +120,8 @@ enum Command {
     /// Refund all or part of an offline gift this account added (SRDonationAPI
     /// refundOfflineDonation).
     RefundOfflineDonation(RefundOfflineDonationArgs),
+    /// List the groups a constituent belongs to (SRConsAPI getUserGroups).
+    Groups(GroupsArgs),
     /// Call any Server API method and print the answer as sent (typed where the crate
     /// knows the method, passed through otherwise).
     ServerApi(ServerApiArgs),
@@ -311,6 +314,7 @@ async fn run(command: Command) -> Result<(), Failure> {
         Command::Sync(args) => sync(args).await,
         Command::AddOfflineDonation(args) => add_offline_donation(args).await,
         Command::RefundOfflineDonation(args) => refund_offline_donation(args).await,
+        Command::Groups(args) => groups(args).await,
         Command::ServerApi(args) => server_api(args).await,
     }
 }

@@ -5,7 +5,7 @@
 use clap::{Args, ValueEnum};
 use convio::emulator::Emulator;
 use convio::server_api::{
-    Client as ServerApi, OfflineDonation, OfflinePaymentMethod, ResponseFormat, Servlet,
+    Client as ServerApi, Lookup, OfflineDonation, OfflinePaymentMethod, ResponseFormat, Servlet,
 };
 
 use crate::connection::{
@@ -341,4 +341,41 @@ fn print_donation(
         status: 1,
         message: format!("{refused}: {}", reasons.join("; ")),
     })
+}
+
+/// `convio groups`: the groups a constituent belongs to (SRConsAPI getUserGroups).
+#[derive(Args)]
+pub(crate) struct GroupsArgs {
+    #[command(flatten)]
+    api: ServerApiConnection,
+    /// cons_id
+    #[arg(long, conflicts_with_all = ["member_id", "email"])]
+    cons_id: Option<u64>,
+    /// member_id
+    #[arg(long, conflicts_with = "email")]
+    member_id: Option<String>,
+    /// primary_email
+    #[arg(long)]
+    email: Option<String>,
+}
+
+/// Prints one line per group: its id and label.
+pub(crate) async fn groups(args: GroupsArgs) -> Result<(), Failure> {
+    let lookup = match (args.cons_id, args.member_id, args.email) {
+        (Some(id), ..) => Lookup::ConsId(id),
+        (None, Some(member_id), _) => Lookup::MemberId(member_id),
+        (None, None, Some(email)) => Lookup::PrimaryEmail(email),
+        (None, None, None) => return Err(usage("groups needs --cons-id, --member-id or --email")),
+    };
+    let (client, emulator) = args.api.client("groups", ResponseFormat::Xml).await?;
+    let response = client.get_user_groups(&lookup).await?;
+    drop(emulator);
+    for group in &response.group {
+        println!(
+            "{}\t{}",
+            group.id,
+            terminal_safe(group.label.as_option().map_or("", |label| label.as_str()))
+        );
+    }
+    Ok(())
 }
