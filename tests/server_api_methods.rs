@@ -1326,3 +1326,60 @@ async fn interactions_logged_read_back_and_changed() {
     }
     insta::assert_snapshot!(bodies.join("\n\n"));
 }
+
+#[tokio::test]
+async fn online_gifts_refunded_with_a_refund_request() {
+    use convio::server_api::{RefundRequest, TransactionRefund};
+    let site = std::sync::Arc::new(Emulator::builder().seed(1).seed_donations(3).build_site());
+    let recorder = SiteRecorder {
+        site: site.clone(),
+        bodies: Default::default(),
+    };
+    let client = site_client(
+        &recorder,
+        ResponseFormat::Xml,
+        DEFAULT_ADMIN_USER,
+        DEFAULT_ADMIN_PASSWORD,
+    );
+    // The seeded gifts are 25.00, 50.00 and 100.00.
+    let answer = client
+        .refund_transactions(
+            &RefundRequest::new()
+                .donation(TransactionRefund::of("SEED-5001001").amount_cents(1_000))
+                .donation(TransactionRefund::of("SEED-5001002").send_autoresponder(false)),
+        )
+        .await
+        .unwrap();
+    let body = String::from_utf8(answer.body).unwrap();
+    assert_eq!(body.matches("<refund_transaction_id>").count(), 2, "{body}");
+    assert!(body.contains("<decimal>10.00</decimal>"), "{body}");
+    assert!(body.contains("<decimal>50.00</decimal>"), "{body}");
+    // One unknown gift refuses the whole request: the 15.00 left of the first is untouched.
+    let Err(Error::ServerApi { code, .. }) = client
+        .refund_transactions(
+            &RefundRequest::new()
+                .donation(TransactionRefund::of("SEED-5001001"))
+                .donation(TransactionRefund::of("NO-SUCH-GIFT")),
+        )
+        .await
+    else {
+        panic!("a refund of no gift")
+    };
+    assert_eq!(code, ErrorCode::RecordNotFound);
+    let rest = client
+        .refund_transactions(&RefundRequest::new().donation(TransactionRefund::of("SEED-5001001")))
+        .await
+        .unwrap();
+    let body = String::from_utf8(rest.body).unwrap();
+    assert!(body.contains("<decimal>15.00</decimal>"), "{body}");
+    // Nothing is left of the second gift.
+    let Err(Error::ServerApi { code, .. }) = client
+        .refund_transactions(&RefundRequest::new().donation(TransactionRefund::of("SEED-5001002")))
+        .await
+    else {
+        panic!("a second full refund")
+    };
+    assert_eq!(code, ErrorCode::ValidationError);
+    let bodies = recorder.bodies.lock().unwrap();
+    insta::assert_snapshot!(bodies[0].clone());
+}

@@ -220,6 +220,8 @@ pub(crate) struct Refund {
     pub transaction_id: u64,
     pub cons_id: Option<u64>,
     pub refunded_cents: u64,
+    /// The refund's own transaction id.
+    pub refund_id: u64,
 }
 
 /// Why a refund was not made.
@@ -230,25 +232,39 @@ pub(crate) enum RefundRefusal {
     TooMuch { left_cents: u64 },
 }
 
-/// Refunds `amount_cents` of the offline gift with `confirmation_code` that `by` added (the
-/// documentation: an API account refunds only the offline gifts it added itself, never more
-/// than is left of one); `None` or 0 refunds all that is left. The gift stays as it was in
-/// the Donation store: a refund is a transaction of its own.
-pub(crate) fn refund_offline(
+/// Which gifts a refund may name.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Refundable<'a> {
+    /// Only offline gifts this API user added (refundOfflineDonation: "an API account refunds
+    /// only the offline gifts it added itself").
+    OfflineBy(&'a str),
+    /// Any gift (refundTransaction, for transactions processed online).
+    Any,
+}
+
+/// Refunds `amount_cents` of the gift with `confirmation_code` (never more than is left of
+/// it); `None` or 0 refunds all that is left. The gift stays as it was in the Donation store:
+/// a refund is a transaction of its own.
+pub(crate) fn refund(
     state: &mut State,
     confirmation_code: &str,
     amount_cents: Option<u64>,
-    by: &str,
+    refundable: Refundable<'_>,
 ) -> Result<Refund, RefundRefusal> {
-    let account = state.account_id(by).to_string();
+    let account = match refundable {
+        Refundable::OfflineBy(by) => Some(state.account_id(by).to_string()),
+        Refundable::Any => None,
+    };
     let (transaction_id, gift) = state
         .stores
         .get(DONATION)
         .and_then(|store| {
             store.active.iter().find(|(_, gift)| {
                 gift.get("Payment.ConfirmationCode") == Some(confirmation_code)
-                    && gift.get("Payment.CreationMethod") == Some("OFFLINE")
-                    && gift.get("Payment.CreatedBy") == Some(account.as_str())
+                    && account.as_deref().is_none_or(|account| {
+                        gift.get("Payment.CreationMethod") == Some("OFFLINE")
+                            && gift.get("Payment.CreatedBy") == Some(account)
+                    })
             })
         })
         .ok_or(RefundRefusal::UnknownGift)?;
@@ -268,12 +284,17 @@ pub(crate) fn refund_offline(
         return Err(RefundRefusal::TooMuch { left_cents });
     }
     *refunded += refund;
+    state.refunds_made += 1;
     Ok(Refund {
         transaction_id,
         cons_id,
         refunded_cents: refund,
+        refund_id: FIRST_REFUND_ID + state.refunds_made - 1,
     })
 }
+
+/// The first refund's transaction id.
+const FIRST_REFUND_ID: u64 = 6_501_001;
 
 /// Cents as a decimal amount (`5000` → `50.00`).
 pub fn format_cents(cents: u64) -> String {

@@ -160,6 +160,8 @@ pub struct State {
     pub recurring: RecurringGifts,
     /// Cents refunded so far of each offline gift, by TransactionId (`refundOfflineDonation`).
     pub refunded_cents: BTreeMap<u64, u64>,
+    /// Refunds made so far (their transaction ids are counted from this).
+    pub refunds_made: u64,
     /// Interactions logged on constituents (`logInteraction`).
     pub interactions: Interactions,
 }
@@ -208,6 +210,7 @@ impl State {
             data_syncs: DataSyncTasks::default(),
             recurring: RecurringGifts::default(),
             refunded_cents: BTreeMap::new(),
+            refunds_made: 0,
             interactions: Interactions::default(),
         }
     }

@@ -18,6 +18,7 @@ pub mod generated {
 }
 mod offline_donation;
 pub mod params;
+mod refund;
 mod servlet;
 
 pub use crate::error::ErrorCode;
@@ -29,4 +30,5 @@ pub use offline_donation::{OfflineDonation, OfflinePaymentMethod};
 pub use params::{
     AlertQuery, ConsParams, IdList, Interaction, Lookup, TransactionQuery, MIN_GROUP_ID,
 };
+pub use refund::{RefundRequest, TransactionRefund};
 pub use servlet::Servlet;
