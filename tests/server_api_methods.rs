@@ -770,21 +770,36 @@ impl convio::transport::Transport for SiteRecorder {
     }
 }
 
-/// A client of `user` whose requests `recorder` records and its site answers.
-fn site_client(
-    recorder: &SiteRecorder,
-    format: ResponseFormat,
-    user: &str,
-    password: &str,
-) -> ServerApi {
-    ServerApi::builder()
-        .base_url("http://127.0.0.1:9/organization")
-        .api_key(convio::emulator::DEFAULT_API_KEY)
-        .credentials(user, password)
-        .response_format(format)
-        .transport(recorder.clone())
-        .build()
-        .unwrap()
+impl SiteRecorder {
+    /// A recorder whose answers come from `site`.
+    fn new(site: &std::sync::Arc<convio::emulator::Site>) -> Self {
+        SiteRecorder {
+            site: site.clone(),
+            bodies: Default::default(),
+        }
+    }
+
+    /// A client of `user` whose requests this records and its site answers.
+    fn client(&self, format: ResponseFormat, user: &str, password: &str) -> ServerApi {
+        ServerApi::builder()
+            .base_url("http://127.0.0.1:9/organization")
+            .api_key(convio::emulator::DEFAULT_API_KEY)
+            .credentials(user, password)
+            .response_format(format)
+            .transport(self.clone())
+            .build()
+            .unwrap()
+    }
+
+    /// A client of the site's administrator.
+    fn admin(&self, format: ResponseFormat) -> ServerApi {
+        self.client(format, DEFAULT_ADMIN_USER, DEFAULT_ADMIN_PASSWORD)
+    }
+
+    /// The form bodies recorded so far, taken.
+    fn take(&self) -> Vec<String> {
+        self.bodies.lock().unwrap().drain(..).collect()
+    }
 }
 
 #[tokio::test]
@@ -793,16 +808,8 @@ async fn a_constituents_centers_and_interests_and_the_sites_lists() {
     let ids = site.constituent_ids();
     let mut bodies = Vec::new();
     for format in [ResponseFormat::Xml, ResponseFormat::Json] {
-        let recorder = SiteRecorder {
-            site: site.clone(),
-            bodies: Default::default(),
-        };
-        let client = site_client(
-            &recorder,
-            format,
-            DEFAULT_ADMIN_USER,
-            DEFAULT_ADMIN_PASSWORD,
-        );
+        let recorder = SiteRecorder::new(&site);
+        let client = recorder.admin(format);
         // Memberships made through the Server API, for the lists to hold.
         for (n, id) in ids.iter().enumerate() {
             let n = n as u64;
@@ -850,7 +857,7 @@ async fn a_constituents_centers_and_interests_and_the_sites_lists() {
             panic!("centers of nobody")
         };
         assert_eq!(code, ErrorCode::RecordNotFound);
-        bodies.extend(recorder.bodies.lock().unwrap().drain(..));
+        bodies.extend(recorder.take());
     }
     insta::assert_snapshot!(bodies.join("\n\n"));
 }
@@ -865,11 +872,8 @@ async fn an_offline_gift_is_refunded_in_part_then_in_full_by_the_account_that_ad
     );
     let mut bodies = Vec::new();
     for format in [ResponseFormat::Xml, ResponseFormat::Json] {
-        let recorder = SiteRecorder {
-            site: site.clone(),
-            bodies: Default::default(),
-        };
-        let as_user = |user: &str, password: &str| site_client(&recorder, format, user, password);
+        let recorder = SiteRecorder::new(&site);
+        let as_user = |user: &str, password: &str| recorder.client(format, user, password);
         let client = as_user(DEFAULT_ADMIN_USER, DEFAULT_ADMIN_PASSWORD);
         let added = client.add_offline_donation(&gift()).await.unwrap();
         let Field::Value(gift) = added.donation else {
@@ -915,7 +919,7 @@ async fn an_offline_gift_is_refunded_in_part_then_in_full_by_the_account_that_ad
             Err(Error::Configuration(_))
         ));
         assert_eq!(recorder.bodies.lock().unwrap().len(), sent);
-        bodies.extend(recorder.bodies.lock().unwrap().drain(..));
+        bodies.extend(recorder.take());
     }
     insta::assert_snapshot!(bodies.join("\n\n"));
 }
@@ -926,16 +930,8 @@ async fn single_sign_on_tokens_for_a_constituent_named_by_id() {
     let cons_id = site.constituent_ids()[1];
     let mut bodies = Vec::new();
     for format in [ResponseFormat::Xml, ResponseFormat::Json] {
-        let recorder = SiteRecorder {
-            site: site.clone(),
-            bodies: Default::default(),
-        };
-        let client = site_client(
-            &recorder,
-            format,
-            DEFAULT_ADMIN_USER,
-            DEFAULT_ADMIN_PASSWORD,
-        );
+        let recorder = SiteRecorder::new(&site);
+        let client = recorder.admin(format);
         use convio::server_api::Lookup;
         let first = client
             .single_sign_on_token(&Lookup::ConsId(cons_id))
@@ -977,7 +973,7 @@ async fn single_sign_on_tokens_for_a_constituent_named_by_id() {
             panic!("a token without a constituent")
         };
         assert_eq!(error.code, 1);
-        bodies.extend(recorder.bodies.lock().unwrap().drain(..));
+        bodies.extend(recorder.take());
     }
     insta::assert_snapshot!(bodies.join("\n\n"));
 }
@@ -1115,16 +1111,8 @@ async fn an_action_taken_through_the_server_api_is_an_alert_response_in_the_soap
 #[tokio::test]
 async fn advocacy_form_bodies() {
     let site = std::sync::Arc::new(Emulator::builder().seed(1).build_site());
-    let recorder = SiteRecorder {
-        site: site.clone(),
-        bodies: Default::default(),
-    };
-    let client = site_client(
-        &recorder,
-        ResponseFormat::Xml,
-        DEFAULT_ADMIN_USER,
-        DEFAULT_ADMIN_PASSWORD,
-    );
+    let recorder = SiteRecorder::new(&site);
+    let client = recorder.admin(ResponseFormat::Xml);
     client
         .advocacy_alerts(&convio::server_api::AlertQuery {
             alert_type: Some("action,call".into()),
@@ -1159,16 +1147,8 @@ async fn a_constituents_gifts_from_either_api_are_its_transactions() {
     let donor = site.constituent_ids()[0];
     let mut bodies = Vec::new();
     for format in [ResponseFormat::Xml, ResponseFormat::Json] {
-        let recorder = SiteRecorder {
-            site: site.clone(),
-            bodies: Default::default(),
-        };
-        let client = site_client(
-            &recorder,
-            format,
-            DEFAULT_ADMIN_USER,
-            DEFAULT_ADMIN_PASSWORD,
-        );
+        let recorder = SiteRecorder::new(&site);
+        let client = recorder.admin(format);
         let lookup = convio::server_api::Lookup::ConsId(donor);
         if format == ResponseFormat::Xml {
             // An offline gift by the same constituent is one of its transactions too.
@@ -1243,7 +1223,7 @@ async fn a_constituents_gifts_from_either_api_are_its_transactions() {
             .await
             .unwrap();
         assert!(tickets.transaction.is_empty());
-        bodies.extend(recorder.bodies.lock().unwrap().drain(..));
+        bodies.extend(recorder.take());
     }
     insta::assert_snapshot!(bodies.join("\n\n"));
 }
@@ -1255,16 +1235,8 @@ async fn interactions_logged_read_back_and_changed() {
     let cons_id = site.constituent_ids()[0];
     let mut bodies = Vec::new();
     for format in [ResponseFormat::Xml, ResponseFormat::Json] {
-        let recorder = SiteRecorder {
-            site: site.clone(),
-            bodies: Default::default(),
-        };
-        let client = site_client(
-            &recorder,
-            format,
-            DEFAULT_ADMIN_USER,
-            DEFAULT_ADMIN_PASSWORD,
-        );
+        let recorder = SiteRecorder::new(&site);
+        let client = recorder.admin(format);
         let lookup = Lookup::ConsId(cons_id);
         let subject = format!("Checked in ({format:?})");
         client
@@ -1323,7 +1295,7 @@ async fn interactions_logged_read_back_and_changed() {
             Err(Error::Configuration(_))
         ));
         assert_eq!(recorder.bodies.lock().unwrap().len(), sent);
-        bodies.extend(recorder.bodies.lock().unwrap().drain(..));
+        bodies.extend(recorder.take());
     }
     insta::assert_snapshot!(bodies.join("\n\n"));
 }
@@ -1332,16 +1304,8 @@ async fn interactions_logged_read_back_and_changed() {
 async fn online_gifts_refunded_with_a_refund_request() {
     use convio::server_api::{RefundRequest, TransactionRefund};
     let site = std::sync::Arc::new(Emulator::builder().seed(1).seed_donations(3).build_site());
-    let recorder = SiteRecorder {
-        site: site.clone(),
-        bodies: Default::default(),
-    };
-    let client = site_client(
-        &recorder,
-        ResponseFormat::Xml,
-        DEFAULT_ADMIN_USER,
-        DEFAULT_ADMIN_PASSWORD,
-    );
+    let recorder = SiteRecorder::new(&site);
+    let client = recorder.admin(ResponseFormat::Xml);
     // The seeded gifts are 25.00, 50.00 and 100.00.
     let answer = client
         .refund_transactions(
@@ -1390,16 +1354,8 @@ async fn every_pass_through_method_goes_to_its_servlet() {
     // The site answers each (an errorResponse 6 for a method it does not emulate); the
     // snapshot is of what is sent: the servlet path and the common parameters.
     let site = std::sync::Arc::new(Emulator::builder().build_site());
-    let recorder = SiteRecorder {
-        site,
-        bodies: Default::default(),
-    };
-    let client = site_client(
-        &recorder,
-        ResponseFormat::Xml,
-        DEFAULT_ADMIN_USER,
-        DEFAULT_ADMIN_PASSWORD,
-    );
+    let recorder = SiteRecorder::new(&site);
+    let client = recorder.admin(ResponseFormat::Xml);
     let passed_through: Vec<(String, String)> = readme_method_table()
         .into_iter()
         .filter(|(_, _, client, _)| client == "pass-through")

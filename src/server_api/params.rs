@@ -307,6 +307,14 @@ impl Lookup {
     }
 }
 
+/// The parameters that have a value, as form pairs, in the order given.
+fn present(params: &[(&str, Option<String>)]) -> Vec<(String, String)> {
+    params
+        .iter()
+        .filter_map(|(name, value)| Some(((*name).to_string(), value.clone()?)))
+        .collect()
+}
+
 /// Which of the site's advocacy alerts [`Client::advocacy_alerts`] asks for, and which page.
 ///
 /// ```
@@ -334,17 +342,12 @@ pub struct AlertQuery {
 impl AlertQuery {
     /// The form parameters it stands for.
     pub fn pairs(&self) -> Vec<(String, String)> {
-        let mut pairs = Vec::new();
-        let mut push = |name: &str, value: Option<String>| {
-            if let Some(value) = value {
-                pairs.push((name.to_string(), value));
-            }
-        };
-        push("alert_type", self.alert_type.clone());
-        push("alert_status", self.alert_status.clone());
-        push("list_page_size", self.page_size.map(|n| n.to_string()));
-        push("list_page_offset", self.page_offset.map(|n| n.to_string()));
-        pairs
+        present(&[
+            ("alert_type", self.alert_type.clone()),
+            ("alert_status", self.alert_status.clone()),
+            ("list_page_size", self.page_size.map(|n| n.to_string())),
+            ("list_page_offset", self.page_offset.map(|n| n.to_string())),
+        ])
     }
 }
 
@@ -378,18 +381,13 @@ pub struct TransactionQuery {
 impl TransactionQuery {
     /// The form parameters it stands for.
     pub fn pairs(&self) -> Vec<(String, String)> {
-        let mut pairs = Vec::new();
-        let mut push = |name: &str, value: Option<String>| {
-            if let Some(value) = value {
-                pairs.push((name.to_string(), value));
-            }
-        };
-        push("begin_date", self.begin_date.clone());
-        push("transaction_type", self.transaction_type.clone());
-        push("end_date", self.end_date.clone());
-        push("list_page_size", self.page_size.map(|n| n.to_string()));
-        push("list_page_offset", self.page_offset.map(|n| n.to_string()));
-        pairs
+        present(&[
+            ("begin_date", self.begin_date.clone()),
+            ("transaction_type", self.transaction_type.clone()),
+            ("end_date", self.end_date.clone()),
+            ("list_page_size", self.page_size.map(|n| n.to_string())),
+            ("list_page_offset", self.page_offset.map(|n| n.to_string())),
+        ])
     }
 }
 
