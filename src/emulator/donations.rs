@@ -19,21 +19,38 @@ const AMOUNTS: &[&str] = &["25.00", "50.00", "100.00", "10.00", "250.00", "35.50
 const TENDERS: &[&str] = &["CREDIT_CARD", "CHECK", "CASH"];
 const CARDS: &[&str] = &["VISA", "MASTERCARD", "AMEX"];
 
+/// The sample constituents and the time `count` transactions a day apart end at (today);
+/// `None` when there is nothing to seed or the site's schema has no store for `record_type`.
+pub(crate) fn seeding(
+    state: &State,
+    record_type: &str,
+    count: usize,
+) -> Option<(Vec<Fields>, Duration)> {
+    let people: Vec<Fields> = state.constituents.values().cloned().collect();
+    if count == 0 || people.is_empty() || !state.stores.contains_key(record_type) {
+        return None;
+    }
+    Some((people, state.now()))
+}
+
+/// The time of the `n`th of `count` transactions a day apart that end `now`.
+pub(crate) fn days_before(now: Duration, count: usize, n: usize) -> String {
+    let days_ago = (count - 1 - n) as u64;
+    format_date_time(now.saturating_sub(Duration::from_secs(days_ago * 86_400)))
+}
+
 /// Adds `count` donations by the constituents the site has now, round-robin, each a day
 /// apart and the last one today; nothing when the site has no constituents or no
 /// `Donation` store (a site WSDL without the type).
 pub fn seed(state: &mut State, count: usize) {
-    let donors: Vec<Fields> = state.constituents.values().cloned().collect();
-    if donors.is_empty() || !state.stores.contains_key(DONATION) {
+    let Some((donors, now)) = seeding(state, DONATION, count) else {
         return;
-    }
-    let now = state.now();
+    };
     for n in 0..count {
         let donor = &donors[n % donors.len()];
         let id = FIRST_TRANSACTION_ID + n as u64;
         let amount = AMOUNTS[n % AMOUNTS.len()];
-        let days_ago = (count - 1 - n) as u64;
-        let paid = format_date_time(now.saturating_sub(Duration::from_secs(days_ago * 86_400)));
+        let paid = days_before(now, count, n);
         let tender = TENDERS[n % TENDERS.len()];
         let mut fields = Fields::default();
         for (path, value) in [

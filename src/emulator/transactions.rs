@@ -4,10 +4,8 @@
 //! website, by the sample constituents, so a synchronization downloads them; no client can
 //! write them.
 
-use std::time::Duration;
-
 use super::clock::format_date_time;
-use super::donations::copy_constituent;
+use super::donations::{copy_constituent, days_before, seeding};
 use super::records::Fields;
 use super::state::{ChangeKind, State};
 
@@ -23,21 +21,6 @@ const FIRST_ORDER_TRANSACTION_ID: u64 = 6_001_001;
 pub const FIRST_ALERT_RESPONSE_ID: u64 = 8_001_001;
 
 const ORDER_AMOUNTS: &[&str] = &["18.00", "42.50", "7.25", "120.00"];
-
-/// The sample constituents and the time `count` transactions a day apart end at (today);
-/// `None` when there is nothing to seed or the site's schema has no store for `record_type`.
-fn seeding(state: &State, record_type: &str, count: usize) -> Option<(Vec<Fields>, Duration)> {
-    let people: Vec<Fields> = state.constituents.values().cloned().collect();
-    if count == 0 || people.is_empty() || !state.stores.contains_key(record_type) {
-        return None;
-    }
-    Some((people, state.now()))
-}
-
-fn days_before(now: Duration, count: usize, n: usize) -> String {
-    let days_ago = (count - 1 - n) as u64;
-    format_date_time(now.saturating_sub(Duration::from_secs(days_ago * 86_400)))
-}
 
 /// Adds `count` store orders by the sample constituents, round-robin, a day apart, the last
 /// one today: each with its payment and its purchaser (keys, name, email, home city).
