@@ -20,13 +20,11 @@ pub(super) fn get_user_transactions(
     let begin = param(params, "begin_date").and_then(day);
     let end = param(params, "end_date").and_then(day);
     let wanted_type = param(params, "transaction_type").is_none_or(|t| t == DONATION_TYPE);
-    let gifts = state
+    let transactions = state
         .stores
         .get(DONATION)
-        .map(|store| store.active.values().collect::<Vec<_>>())
-        .unwrap_or_default();
-    let transactions = gifts
         .into_iter()
+        .flat_map(|store| store.active.values())
         .filter(|gift| wanted_type && gift.get("Donor.ConsId") == Some(cons_id.as_str()))
         .filter(|gift| {
             let paid = gift.get("Payment.PaymentDate").and_then(day);
