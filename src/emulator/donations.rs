@@ -112,11 +112,12 @@ pub const OFFLINE_FORM_ID: u64 = 1001;
 pub const OFFLINE_LEVEL_ID: u64 = 1001;
 const OFFLINE_LEVEL_CENTS: u64 = 5_000;
 
-/// An offline gift as `addOfflineDonation` gives it, its parameters checked.
+/// An offline gift as `addOfflineDonation` or `offlineOrganizationGift` gives it, its
+/// parameters checked.
 pub(crate) struct OfflineGift {
     pub form_id: u64,
     pub level_id: u64,
-    /// `cash`, `check` or `credit`.
+    /// `cash`, `check`, `credit` or (an organization's) `ach`.
     pub payment_method: String,
     pub first_name: String,
     pub last_name: String,
@@ -124,6 +125,8 @@ pub(crate) struct OfflineGift {
     pub cons_id: Option<u64>,
     pub additional_cents: u64,
     pub check_number: Option<String>,
+    /// An organization's gift (offlineOrganizationGift): its Payment's DonorType says so.
+    pub organization: bool,
 }
 
 /// A recorded gift.
@@ -194,6 +197,7 @@ pub(crate) fn record_offline(
     let tender = match gift.payment_method.as_str() {
         "check" => "CHECK",
         "credit" => "CREDIT_CARD",
+        "ach" => "ACH",
         _ => "CASH",
     };
     let mut fields = Fields::default();
@@ -214,6 +218,11 @@ pub(crate) fn record_offline(
         ("Payment.TenderType", tender.to_string()),
     ] {
         fields.values.insert(path.to_string(), value);
+    }
+    if gift.organization {
+        fields
+            .values
+            .insert("Payment.DonorType".into(), "ORGANIZATION".into());
     }
     if let Some(number) = &gift.check_number {
         fields
@@ -339,4 +348,47 @@ pub fn parse_cents(amount: &str) -> Option<u64> {
         _ => fraction.parse().ok()?,
     };
     whole.checked_mul(100)?.checked_add(cents)
+}
+
+/// Records a payment of a recurring gift made elsewhere (recordRecurringTransaction) as a
+/// Donation of constituent `cons_id` paid on `paid` (an `xs:dateTime`), logged as an insert
+/// by `by`; its TransactionId, or `None` when the site has no Donation store.
+pub(crate) fn record_recurring_payment(
+    state: &mut State,
+    cons_id: u64,
+    amount_cents: u64,
+    paid: String,
+    by: &str,
+) -> Option<u64> {
+    let transaction_id = state
+        .stores
+        .get(DONATION)?
+        .active
+        .keys()
+        .next_back()
+        .map_or(FIRST_TRANSACTION_ID, |last| last + 1);
+    let amount = format_cents(amount_cents);
+    let mut fields = Fields::default();
+    for (path, value) in [
+        ("TransactionId", transaction_id.to_string()),
+        ("TaxDeductibleValue", amount.clone()),
+        ("FairMarketValue", "0.00".to_string()),
+        ("Payment.Amount", amount),
+        ("Payment.PaymentDate", paid.clone()),
+        ("Payment.CreationDate", paid),
+        ("Payment.CreatedBy", state.account_id(by).to_string()),
+        ("Payment.CreationMethod", "RECURRING".to_string()),
+        (
+            "Payment.ConfirmationCode",
+            format!("RECUR-{transaction_id}"),
+        ),
+        ("Payment.TenderType", "CREDIT_CARD".to_string()),
+    ] {
+        fields.values.insert(path.to_string(), value);
+    }
+    if let Some(donor) = state.constituents.get(&cons_id) {
+        copy_constituent(&mut fields, "Donor", donor);
+    }
+    state.store_record(DONATION, transaction_id, fields, ChangeKind::Insert, by);
+    Some(transaction_id)
 }

@@ -23,6 +23,8 @@ pub struct Interaction {
     pub count: Option<u64>,
     /// The API user who logged it.
     pub by: String,
+    /// When it was logged (`xs:dateTime`).
+    pub logged: String,
 }
 
 /// The site's interactions by id; ids are never reused.
@@ -51,6 +53,13 @@ impl Interactions {
     /// The interaction `id`, to change.
     pub fn get_mut(&mut self, id: u64) -> Option<&mut Interaction> {
         self.by_id.get_mut(&id)
+    }
+
+    /// Every interaction, oldest first, with its id.
+    pub fn all(&self) -> impl Iterator<Item = (u64, &Interaction)> {
+        self.by_id
+            .iter()
+            .map(|(id, interaction)| (*id, interaction))
     }
 
     /// The interactions of constituent `cons_id`, oldest first, with their ids.

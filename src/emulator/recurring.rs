@@ -29,6 +29,16 @@ impl RecurringGift {
     }
 }
 
+/// Gift `id`'s seed transaction (the transaction that started it) is this plus `id`: the
+/// emulator's own numbering, which recordRecurringTransaction names gifts by.
+pub const SEED_TRANSACTION_BASE: u64 = 6_000_000;
+
+/// Gift `id`'s reference at the payment processor (`processor_ref_id`), as the emulator
+/// numbers them.
+pub fn processor_ref(id: u64) -> String {
+    format!("EMU-RECUR-{id}")
+}
+
 /// The site's recurring gifts, by id.
 #[derive(Debug, Default)]
 pub struct RecurringGifts {
@@ -36,6 +46,20 @@ pub struct RecurringGifts {
 }
 
 impl RecurringGifts {
+    /// The id of the gift that seed transaction `transaction_id` started.
+    pub fn by_seed_transaction(&self, transaction_id: u64) -> Option<u64> {
+        let id = transaction_id.checked_sub(SEED_TRANSACTION_BASE)?;
+        self.gifts.contains_key(&id).then_some(id)
+    }
+
+    /// The id of the gift the processor knows as `reference`.
+    pub fn by_processor_ref(&self, reference: &str) -> Option<u64> {
+        self.gifts
+            .keys()
+            .copied()
+            .find(|id| processor_ref(*id) == reference.trim())
+    }
+
     /// The gift `id` of constituent `cons_id`.
     pub fn of(&mut self, cons_id: u64, id: u64) -> Option<&mut RecurringGift> {
         self.gifts
@@ -53,6 +77,29 @@ pub fn format_day(day: i64) -> String {
 /// The year of a day.
 pub fn year_of(day: i64) -> i64 {
     civil_from_days(day).0
+}
+
+/// `YYYY-MM-DD`, alone or starting a date-time (`2010-05-30T09:30:10-06:00`): the two
+/// spellings of recordRecurringTransaction's examples; in days since 1970-01-01.
+pub fn parse_iso_day(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let date = text.get(..10)?;
+    let rest = &text[10..];
+    if !(rest.is_empty() || rest.starts_with('T')) {
+        return None;
+    }
+    let mut parts = date.split('-');
+    let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
+    if year.len() != 4 || month.len() != 2 || day.len() != 2 {
+        return None;
+    }
+    let (year, month, day): (i64, u32, u32) =
+        (year.parse().ok()?, month.parse().ok()?, day.parse().ok()?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    (civil_from_days(days) == (year, month, day)).then_some(days)
 }
 
 /// `MM-DD-YYYY`, as updateRecurringGift takes `next_payment_date`, in days since 1970-01-01.

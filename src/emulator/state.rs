@@ -164,6 +164,12 @@ pub struct State {
     pub refunds_made: u64,
     /// Interactions logged on constituents (`logInteraction`).
     pub interactions: Interactions,
+    /// Constituents' own passwords (set with `user_password` on create/update, or with
+    /// changePassword; checked by login), by ConsId.
+    pub passwords: BTreeMap<u64, String>,
+    /// Actions taken on advocacy alerts, for getAdvocacyInteractions: (ConsId, AlertId,
+    /// when), oldest first. The ActionAlertResponse records carry no constituent.
+    pub actions_taken: Vec<(u64, u64, String)>,
 }
 
 /// Distinct queries whose matches are kept at once.
@@ -212,6 +218,8 @@ impl State {
             refunded_cents: BTreeMap::new(),
             refunds_made: 0,
             interactions: Interactions::default(),
+            passwords: BTreeMap::new(),
+            actions_taken: Vec::new(),
         }
     }
 
@@ -318,6 +326,11 @@ impl State {
     /// Constituents with this member id.
     pub fn by_member_id(&self, member_id: &str) -> Vec<u64> {
         Self::matches(&self.member_index, member_id.trim())
+    }
+
+    /// Constituents with this user name (case-insensitive).
+    pub fn by_user_name(&self, user_name: &str) -> Vec<u64> {
+        Self::matches(&self.user_name_index, &user_name.trim().to_lowercase())
     }
 
     /// Constituents with this primary email (case-insensitive).

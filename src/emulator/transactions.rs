@@ -66,10 +66,15 @@ pub const ALERTS: &[(u64, &str)] = &[
     (1003, "Support safe routes to school"),
 ];
 
-/// Records a response to alert `alert_id` taken now by API user `by` (SRAdvocacyAPI
-/// takeAction), logged as an insert the SOAP downloads return; its AlertResponseId, or
-/// `None` when the site's schema has no ActionAlertResponse type.
-pub fn record_alert_response(state: &mut State, alert_id: u64, by: &str) -> Option<u64> {
+/// Records a response of constituent `cons_id` to alert `alert_id` taken now by API user
+/// `by` (SRAdvocacyAPI takeAction), logged as an insert the SOAP downloads return; its
+/// AlertResponseId, or `None` when the site's schema has no ActionAlertResponse type.
+pub fn record_alert_response(
+    state: &mut State,
+    cons_id: u64,
+    alert_id: u64,
+    by: &str,
+) -> Option<u64> {
     let now = format_date_time(state.now());
     let store = state.stores.get_mut(ACTION_ALERT_RESPONSE)?;
     let id = store.allocate_id().max(FIRST_ALERT_RESPONSE_ID);
@@ -77,11 +82,12 @@ pub fn record_alert_response(state: &mut State, alert_id: u64, by: &str) -> Opti
     for (path, value) in [
         ("AlertResponseId", id.to_string()),
         ("AlertId", alert_id.to_string()),
-        ("SubmitDate", now),
+        ("SubmitDate", now.clone()),
     ] {
         fields.values.insert(path.to_string(), value);
     }
     state.store_record(ACTION_ALERT_RESPONSE, id, fields, ChangeKind::Insert, by);
+    state.actions_taken.push((cons_id, alert_id, now));
     Some(id)
 }
 
@@ -100,19 +106,27 @@ pub fn alert_responses(state: &State, alert_id: u64) -> usize {
 /// Adds `count` responses to the site's three action alerts ([`ALERTS`]) by the sample
 /// constituents, round-robin, a day apart, the last one today.
 pub fn seed_alert_responses(state: &mut State, count: usize) {
-    let Some((_, now)) = seeding(state, ACTION_ALERT_RESPONSE, count) else {
+    let Some((people, now)) = seeding(state, ACTION_ALERT_RESPONSE, count) else {
         return;
     };
     for n in 0..count {
         let id = FIRST_ALERT_RESPONSE_ID + n as u64;
+        let alert_id = ALERTS[n % ALERTS.len()].0;
+        let submitted = days_before(now, count, n);
         let mut fields = Fields::default();
         for (path, value) in [
             ("AlertResponseId", id.to_string()),
-            ("AlertId", ALERTS[n % ALERTS.len()].0.to_string()),
-            ("SubmitDate", days_before(now, count, n)),
+            ("AlertId", alert_id.to_string()),
+            ("SubmitDate", submitted.clone()),
         ] {
             fields.values.insert(path.to_string(), value);
         }
         state.store_record(ACTION_ALERT_RESPONSE, id, fields, ChangeKind::Insert, "web");
+        let taker = people[n % people.len()]
+            .get("ConsId")
+            .and_then(|id| id.parse().ok());
+        if let Some(cons_id) = taker {
+            state.actions_taken.push((cons_id, alert_id, submitted));
+        }
     }
 }

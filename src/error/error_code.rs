@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// Documented error codes of the Server API (general and Constituent API tables), with
+/// Documented error codes of the Server API (general and Constituent API tables, 1–36), with
 /// `Other` for any code not listed.
 ///
 /// ```
@@ -48,12 +48,44 @@ pub enum ErrorCode {
     RecordNotFound,
     /// 17: no method specified (deprecated form of 6).
     NoMethod,
+    /// 18: user-field access matched no records.
+    NoUserFieldAccess,
+    /// 19: the group membership could not be returned.
+    GroupMembershipError,
+    /// 20: the password is wrong or not allowed.
+    InvalidPassword,
+    /// 21: changing a password needs the old one.
+    OldPasswordRequired,
     /// 22: a value failed validation.
     ValidationError,
     /// 23: a value is too long or too short.
     InputSizeError,
+    /// 24: the address-correction service failed.
+    AddressCorrectionError,
+    /// 25: the date range is not valid.
+    InvalidDateRange,
+    /// 26: the interaction type cannot be added through the API.
+    InteractionTypeNotAddable,
+    /// 27: the interaction is not valid.
+    InvalidInteraction,
+    /// 28: the interaction could not be logged.
+    InteractionLoggingFailed,
+    /// 29: the category id is not valid.
+    InvalidCategory,
+    /// 30: the interaction body is too large.
+    InteractionBodyTooLarge,
+    /// 31: too many interactions in one call.
+    TooManyInteractions,
+    /// 32: the constituent id is not valid for interactions.
+    InvalidInteractionConstituent,
+    /// 33: the site has no fields configured for authentication.
+    NoAuthenticationFields,
+    /// 34: the UK address lookup failed.
+    AddressLookupError,
     /// 35: the input contains characters that are not allowed.
     InvalidCharacters,
+    /// 36: user names that are email addresses are not checked.
+    EmailUserNameNotChecked,
     /// 50: invalid list criteria.
     InvalidListCriteria,
     /// A code this crate does not list.
@@ -78,9 +110,25 @@ const KNOWN: &[(u32, ErrorCode)] = &[
     (15, ErrorCode::UpdateMatchAmbiguous),
     (16, ErrorCode::RecordNotFound),
     (17, ErrorCode::NoMethod),
+    (18, ErrorCode::NoUserFieldAccess),
+    (19, ErrorCode::GroupMembershipError),
+    (20, ErrorCode::InvalidPassword),
+    (21, ErrorCode::OldPasswordRequired),
     (22, ErrorCode::ValidationError),
     (23, ErrorCode::InputSizeError),
+    (24, ErrorCode::AddressCorrectionError),
+    (25, ErrorCode::InvalidDateRange),
+    (26, ErrorCode::InteractionTypeNotAddable),
+    (27, ErrorCode::InvalidInteraction),
+    (28, ErrorCode::InteractionLoggingFailed),
+    (29, ErrorCode::InvalidCategory),
+    (30, ErrorCode::InteractionBodyTooLarge),
+    (31, ErrorCode::TooManyInteractions),
+    (32, ErrorCode::InvalidInteractionConstituent),
+    (33, ErrorCode::NoAuthenticationFields),
+    (34, ErrorCode::AddressLookupError),
     (35, ErrorCode::InvalidCharacters),
+    (36, ErrorCode::EmailUserNameNotChecked),
     (50, ErrorCode::InvalidListCriteria),
 ];
 

@@ -13,8 +13,10 @@ use super::decode::{decode_response, Response, ResponseFormat};
 use super::generated::crm;
 use super::offline_donation::{check_amount, OfflineDonation};
 use super::params::{
-    AlertQuery, ConsParams, Interaction, Lookup, TransactionQuery, CALL_PARAMETERS,
+    AlertQuery, ConsParams, ConstituentLogin, GroupQuery, Interaction, InteractionQuery, Lookup,
+    PasswordChange, TransactionQuery, CALL_PARAMETERS,
 };
+use super::recurring_transaction::RecurringTransactionRequest;
 use super::refund::RefundRequest;
 use super::servlet::Servlet;
 use crate::codec::diagnose::{excerpt, is_well_formed};
@@ -424,6 +426,104 @@ impl Client {
         .await
     }
 
+    /// `listInteractions`: a page of the interactions of custom type `type_id` (a public
+    /// custom type of the site), across constituents.
+    pub async fn list_interactions(
+        &self,
+        type_id: u64,
+        query: &InteractionQuery,
+    ) -> Result<crm::GetUserInteractionsResponseType, Error> {
+        let mut pairs = vec![("interaction_type_id".to_string(), type_id.to_string())];
+        pairs.extend(query.pairs());
+        self.call(
+            Servlet::Cons,
+            "listInteractions",
+            pairs,
+            &["listInteractionsResponse"],
+        )
+        .await
+    }
+
+    /// `getGroupMembers`: the members of group `group_id`, each with the columns `fields`
+    /// names (none: the server's default set, cons_id to home_zip), at most `max_number`
+    /// (1 to 1000; the server's default is 1000). Both roots the reference has shown are
+    /// read: `getGroupMembersResponse`, and the legacy `getConsGroupsResponse`.
+    pub async fn group_members(
+        &self,
+        group_id: u64,
+        fields: &[&str],
+        max_number: Option<u32>,
+    ) -> Result<crm::GetGroupMembersResponseType, Error> {
+        let mut pairs = vec![("group_id".to_string(), group_id.to_string())];
+        if !fields.is_empty() {
+            pairs.push(("fields".into(), fields.join(",")));
+        }
+        if let Some(max) = max_number {
+            if !(1..=1000).contains(&max) {
+                return Err(Error::Configuration(format!(
+                    "max_number: 1 to 1000 members, not {max}"
+                )));
+            }
+            pairs.push(("max_number".into(), max.to_string()));
+        }
+        self.call(
+            Servlet::Cons,
+            "getGroupMembers",
+            pairs,
+            &["getGroupMembersResponse", "getConsGroupsResponse"],
+        )
+        .await
+    }
+
+    /// `login`: checks a constituent's own credentials; the answer carries the
+    /// constituent's id and an auth token (nil when the credentials are wrong on sites that
+    /// answer rather than fail).
+    pub async fn login(&self, login: &ConstituentLogin) -> Result<crm::LoginResponseType, Error> {
+        self.call(Servlet::Cons, "login", login.pairs(), &["loginResponse"])
+            .await
+    }
+
+    /// `authenticateUser`: checks a constituent by the values of the fields the site flags
+    /// "Use for Authentication" (`fields`, by their Server API names); answered as
+    /// [`login`](Self::login) is. A site with no such field answers error 33
+    /// ([`ErrorCode::NoAuthenticationFields`]).
+    pub async fn authenticate_user(
+        &self,
+        fields: &[(&str, &str)],
+    ) -> Result<crm::LoginResponseType, Error> {
+        let mut pairs = Vec::new();
+        for (name, value) in fields {
+            if CALL_PARAMETERS.contains(name) {
+                return Err(Error::Configuration(format!(
+                    "`{name}` is set by the client, not an authentication field"
+                )));
+            }
+            pairs.push(((*name).to_string(), (*value).to_string()));
+        }
+        self.call(Servlet::Cons, "authenticateUser", pairs, &["loginResponse"])
+            .await
+    }
+
+    /// `changePassword`: sets constituent `lookup`'s password. A wrong old password is
+    /// error 20, a missing one where the site needs it error 21. Not idempotent (the old
+    /// password no longer matches after the first): a failed exchange is
+    /// [`Error::OutcomeUnknown`].
+    pub async fn change_password(
+        &self,
+        lookup: &Lookup,
+        change: &PasswordChange,
+    ) -> Result<crm::UpdateConsResponseType, Error> {
+        let mut pairs = vec![lookup.pair()];
+        pairs.extend(change.pairs()?);
+        self.call(
+            Servlet::Cons,
+            "changePassword",
+            pairs,
+            &["changePasswordResponse"],
+        )
+        .await
+    }
+
     /// `listUserFields`: the constituent fields this caller may see (`access=view`) or
     /// change (`access=update`), optionally with their choices.
     pub async fn list_user_fields(
@@ -574,6 +674,102 @@ impl Client {
         let pairs = vec![("refund_transaction_request".to_string(), request.to_xml()?)];
         self.acknowledged(Servlet::Donation, "refundTransaction", pairs)
             .await
+    }
+
+    /// `offlineOrganizationGift` (SRDonationAPI): an organization's gift, processed
+    /// (credit, ACH) or recorded (cash, check). `gift` is made with
+    /// [`OfflineDonation::organization`]. Not idempotent: a failed exchange is
+    /// [`Error::OutcomeUnknown`].
+    pub async fn offline_organization_gift(
+        &self,
+        gift: &OfflineDonation,
+    ) -> Result<crm::DonationResponseType, Error> {
+        self.organization_gift("offlineOrganizationGift", gift)
+            .await
+    }
+
+    /// `offlineOrganizationGiftCheckout` (SRDonationAPI): as
+    /// [`offline_organization_gift`](Self::offline_organization_gift), through the
+    /// checkout flow (which also takes `gift_aid` and `joint_donor.name.*`).
+    pub async fn offline_organization_gift_checkout(
+        &self,
+        gift: &OfflineDonation,
+    ) -> Result<crm::DonationResponseType, Error> {
+        self.organization_gift("offlineOrganizationGiftCheckout", gift)
+            .await
+    }
+
+    async fn organization_gift(
+        &self,
+        method: &'static str,
+        gift: &OfflineDonation,
+    ) -> Result<crm::DonationResponseType, Error> {
+        if !gift.is_organization_gift() {
+            return Err(Error::Configuration(format!(
+                "{method} takes an organization gift (OfflineDonation::organization)"
+            )));
+        }
+        self.call(
+            Servlet::Donation,
+            method,
+            gift.form_pairs()?,
+            &["donationResponse"],
+        )
+        .await
+    }
+
+    /// `recordRecurringTransaction` (SRDonationAPI): records payments of recurring gifts
+    /// made elsewhere (1 to 200 per call), sent as `record_recurring_transaction`. A
+    /// request the server cannot read is refused whole (an error); otherwise each payment
+    /// has its own result, in the order sent. Not idempotent: a failed exchange is
+    /// [`Error::OutcomeUnknown`].
+    pub async fn record_recurring_transactions(
+        &self,
+        request: &RecurringTransactionRequest,
+    ) -> Result<crm::RecordRecurringTransactionResponseType, Error> {
+        let pairs = vec![(
+            "record_recurring_transaction".to_string(),
+            request.to_xml()?,
+        )];
+        self.call(
+            Servlet::Donation,
+            "recordRecurringTransaction",
+            pairs,
+            &["recordRecurringTransactionResponse"],
+        )
+        .await
+    }
+
+    /// `getAdvocacyInteractions` (SRAdvocacyAPI): the alerts constituent `lookup` acted on,
+    /// filtered and paged as [`advocacy_alerts`](Self::advocacy_alerts) is.
+    pub async fn advocacy_interactions(
+        &self,
+        lookup: &Lookup,
+        query: &AlertQuery,
+    ) -> Result<crm::GetAdvocacyInteractionsResponseType, Error> {
+        let mut pairs = vec![lookup.pair()];
+        pairs.extend(query.pairs());
+        self.call(
+            Servlet::Advocacy,
+            "getAdvocacyInteractions",
+            pairs,
+            &["getAdvocacyInteractionsResponse"],
+        )
+        .await
+    }
+
+    /// `listGroups` (SRGroupAPI): a page of the site's groups.
+    pub async fn list_groups(
+        &self,
+        query: &GroupQuery,
+    ) -> Result<crm::ListGroupsResponseType, Error> {
+        self.call(
+            Servlet::Group,
+            "listGroups",
+            query.pairs(),
+            &["listGroupsResponse"],
+        )
+        .await
     }
 
     /// `launchDataSync` (SRDataSyncAPI): starts the data sync operation `operation_id`; the
@@ -856,10 +1052,7 @@ impl Client {
         let response = sent.map_err(|source| {
             if source.is_configuration() {
                 Error::from_transport(method, source)
-            } else if source.request_may_have_reached_server()
-                && !method.starts_with("get")
-                && !method.starts_with("list")
-            {
+            } else if source.request_may_have_reached_server() && !is_read(method) {
                 Error::OutcomeUnknown {
                     operation: method,
                     source,
@@ -903,6 +1096,14 @@ impl Client {
             },
         }
     }
+}
+
+/// Whether `method` only reads (so a failed exchange changed nothing): the `get`, `list`
+/// and `is` methods.
+fn is_read(method: &str) -> bool {
+    ["get", "list", "is"]
+        .iter()
+        .any(|prefix| method.starts_with(prefix))
 }
 
 /// The error an `errorResponse` stands for.

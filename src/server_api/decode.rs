@@ -122,10 +122,11 @@ pub fn decode_response_keeping<T: WithDeserializer>(
 ) -> Result<(Response<T>, Vec<Unrecognized>), DecodeError> {
     let mut unrecognized = Vec::new();
     let xml = match format {
-        ResponseFormat::Xml => {
-            in_schema_order(set_aside_unrecognized(xml_text(body)?, &mut unrecognized))
-        }
-        ResponseFormat::Json => json_to_xml(body, &mut unrecognized)?,
+        ResponseFormat::Xml => in_schema_order(set_aside_unrecognized(
+            under_first_root(xml_text(body)?, roots),
+            &mut unrecognized,
+        )),
+        ResponseFormat::Json => json_to_xml(body, roots, &mut unrecognized)?,
     };
     let response = typed_response(&xml, roots)?;
     Ok((response, unrecognized))
@@ -438,7 +439,59 @@ fn placed_elements(xml: &str) -> Option<Placed> {
 
 /// Rebuilds the XML document a JSON response stands for, in schema element order; keys the
 /// schema does not declare go to `unrecognized`.
-fn json_to_xml(body: &[u8], unrecognized: &mut Vec<Unrecognized>) -> Result<String, DecodeError> {
+/// The root a document is read under: the first of `roots` when the document's root is
+/// another of them (a method documented under two root names is read with the type of the
+/// first, so the content the other name's type lacks is not set aside); else its own.
+fn reading_root<'r>(root: &'r str, roots: &[&'static str]) -> &'r str {
+    match roots.first() {
+        Some(first) if root != "errorResponse" && roots.contains(&root) => first,
+        _ => root,
+    }
+}
+
+/// `xml` with its root element renamed to [`reading_root`]'s choice (its prefix kept).
+fn under_first_root(xml: String, roots: &[&'static str]) -> String {
+    let Ok(root) = root_name(&xml) else {
+        return xml;
+    };
+    let reading = reading_root(&root, roots);
+    if reading == root {
+        return xml;
+    }
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let qualified = loop {
+        match reader.read_event() {
+            Ok(Event::Start(start) | Event::Empty(start)) => {
+                break String::from_utf8_lossy(start.name().as_ref()).into_owned()
+            }
+            Ok(Event::Eof) | Err(_) => return xml,
+            Ok(_) => {}
+        }
+    };
+    let tag_end = usize::try_from(reader.buffer_position()).unwrap_or(0);
+    let Some(tag_start) = xml.get(..tag_end).and_then(|head| head.rfind('<')) else {
+        return xml;
+    };
+    let prefix = qualified.strip_suffix(root.as_str()).unwrap_or("");
+    let renamed = format!("{prefix}{reading}");
+    let open = format!("<{qualified}");
+    let close = format!("</{qualified}");
+    let head = &xml[..tag_start];
+    let Some(rest) = xml[tag_start..].strip_prefix(open.as_str()) else {
+        return xml;
+    };
+    let mut out = format!("{head}<{renamed}{rest}");
+    if let Some(at) = out.rfind(close.as_str()) {
+        out.replace_range(at..at + close.len(), &format!("</{renamed}"));
+    }
+    out
+}
+
+fn json_to_xml(
+    body: &[u8],
+    roots: &[&'static str],
+    unrecognized: &mut Vec<Unrecognized>,
+) -> Result<String, DecodeError> {
     let json_error = |message: String| DecodeError::Xml {
         message,
         position: None,
@@ -460,6 +513,7 @@ fn json_to_xml(body: &[u8], unrecognized: &mut Vec<Unrecognized>) -> Result<Stri
             "a JSON response is an object with exactly one key".into(),
         ));
     };
+    let root = reading_root(&root, roots).to_string();
     let type_name = ROOT_ELEMENTS
         .iter()
         .find(|element| element.name == root)

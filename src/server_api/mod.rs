@@ -18,6 +18,7 @@ pub mod generated {
 }
 mod offline_donation;
 pub mod params;
+mod recurring_transaction;
 mod refund;
 mod servlet;
 
@@ -26,9 +27,13 @@ pub use client::{Client, ClientBuilder, RawAnswer};
 pub use decode::{
     decode_response, decode_response_keeping, Response, ResponseFormat, Unrecognized, CRM_NAMESPACE,
 };
-pub use offline_donation::{OfflineDonation, OfflinePaymentMethod};
+pub use offline_donation::{OfflineDonation, OfflinePaymentMethod, OrganizationPaymentMethod};
 pub use params::{
-    AlertQuery, ConsParams, IdList, Interaction, Lookup, TransactionQuery, MIN_GROUP_ID,
+    AlertQuery, ConsParams, ConstituentLogin, GroupQuery, IdList, Interaction, InteractionQuery,
+    Lookup, PasswordChange, TransactionQuery, MIN_GROUP_ID,
+};
+pub use recurring_transaction::{
+    RecurringPayment, RecurringTransactionRequest, MAX_RECURRING_PAYMENTS,
 };
 pub use refund::{RefundRequest, TransactionRefund};
 pub use servlet::Servlet;

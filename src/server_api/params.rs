@@ -483,3 +483,227 @@ impl Interaction {
         Ok(pairs)
     }
 }
+
+/// Which of the site's groups [`Client::list_groups`] asks for, and which page.
+///
+/// ```
+/// let query = convio::server_api::GroupQuery {
+///     selection_mode: Some("MEMBERSHIP".into()),
+///     filter_text: Some("Volunteers".into()),
+///     ..Default::default()
+/// };
+/// assert_eq!(query.pairs()[0], ("selection_mode".to_string(), "MEMBERSHIP".to_string()));
+/// ```
+///
+/// [`Client::list_groups`]: crate::server_api::Client::list_groups
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupQuery {
+    /// `selection_mode`: `EMAIL`, `ADMIN_SECURITY`, `MEMBERSHIP`, `HEIRARCHY` (sic),
+    /// `NOT_BUILT_IN` (the server's default), `REPORTWRITER_SHAREES`, `STATES`.
+    pub selection_mode: Option<String>,
+    /// `list_filter_text`: only groups whose name contains it.
+    pub filter_text: Option<String>,
+    /// `allow_cross_center`.
+    pub allow_cross_center: Option<bool>,
+    /// `list_page_size` (the server's default is 25).
+    pub page_size: Option<u32>,
+    /// `list_page_offset`: pages to skip, from 0.
+    pub page_offset: Option<u32>,
+}
+
+impl GroupQuery {
+    /// The form parameters it stands for.
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        present(&[
+            ("selection_mode", self.selection_mode.clone()),
+            ("list_filter_text", self.filter_text.clone()),
+            (
+                "allow_cross_center",
+                self.allow_cross_center.map(|b| b.to_string()),
+            ),
+            ("list_page_size", self.page_size.map(|n| n.to_string())),
+            ("list_page_offset", self.page_offset.map(|n| n.to_string())),
+        ])
+    }
+}
+
+/// Which interactions of one type [`Client::list_interactions`] asks for, and which page.
+///
+/// ```
+/// let query = convio::server_api::InteractionQuery {
+///     begin_date: Some("2026-01-01".into()),
+///     subject: Some("Checked in".into()),
+///     ..Default::default()
+/// };
+/// assert_eq!(query.pairs()[1], ("interaction_subject".to_string(), "Checked in".to_string()));
+/// ```
+///
+/// [`Client::list_interactions`]: crate::server_api::Client::list_interactions
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InteractionQuery {
+    /// `begin_date`: the first day (ISO 8601).
+    pub begin_date: Option<String>,
+    /// `interaction_subject`: only interactions with this subject.
+    pub subject: Option<String>,
+    /// `end_date`: the last day.
+    pub end_date: Option<String>,
+    /// `list_page_size` (the server's default is 25).
+    pub page_size: Option<u32>,
+    /// `list_page_offset`: pages to skip, from 0.
+    pub page_offset: Option<u32>,
+}
+
+impl InteractionQuery {
+    /// The form parameters it stands for.
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        present(&[
+            ("begin_date", self.begin_date.clone()),
+            ("interaction_subject", self.subject.clone()),
+            ("end_date", self.end_date.clone()),
+            ("list_page_size", self.page_size.map(|n| n.to_string())),
+            ("list_page_offset", self.page_offset.map(|n| n.to_string())),
+        ])
+    }
+}
+
+/// A constituent's own credentials, for [`Client::login`]: the user name or the email
+/// address, and the password. Its `Debug` never shows the password.
+///
+/// ```
+/// use convio::server_api::ConstituentLogin;
+///
+/// let login = ConstituentLogin::user_name("ada", "s3cret").remember_me(true);
+/// assert!(!format!("{login:?}").contains("s3cret"));
+/// assert_eq!(login.pairs()[0], ("user_name".to_string(), "ada".to_string()));
+/// ```
+///
+/// [`Client::login`]: crate::server_api::Client::login
+#[derive(Clone, PartialEq, Eq)]
+pub struct ConstituentLogin {
+    by: (&'static str, String),
+    password: String,
+    remember_me: Option<bool>,
+}
+
+impl ConstituentLogin {
+    /// Logs in by `user_name`.
+    pub fn user_name(user_name: impl Into<String>, password: impl Into<String>) -> Self {
+        ConstituentLogin {
+            by: ("user_name", user_name.into()),
+            password: password.into(),
+            remember_me: None,
+        }
+    }
+
+    /// Logs in by the primary email address (`email`).
+    pub fn email(email: impl Into<String>, password: impl Into<String>) -> Self {
+        ConstituentLogin {
+            by: ("email", email.into()),
+            password: password.into(),
+            remember_me: None,
+        }
+    }
+
+    /// `remember_me`.
+    pub fn remember_me(mut self, remember: bool) -> Self {
+        self.remember_me = Some(remember);
+        self
+    }
+
+    /// The form parameters (the password among them: never log them).
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        let mut pairs = vec![
+            (self.by.0.to_string(), self.by.1.clone()),
+            ("password".to_string(), self.password.clone()),
+        ];
+        if let Some(remember) = self.remember_me {
+            pairs.push(("remember_me".into(), remember.to_string()));
+        }
+        pairs
+    }
+}
+
+impl std::fmt::Debug for ConstituentLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConstituentLogin")
+            .field(self.by.0, &self.by.1)
+            .field("password", &"<redacted>")
+            .field("remember_me", &self.remember_me)
+            .finish()
+    }
+}
+
+/// A new password for [`Client::change_password`]: sent as `user_password` and again as
+/// `retype_password`, with the old one when the caller knows it and an optional reminder
+/// hint. Its `Debug` never shows a password.
+///
+/// ```
+/// use convio::server_api::PasswordChange;
+///
+/// let change = PasswordChange::new("n3w-s3cret").old_password("s3cret");
+/// assert!(!format!("{change:?}").contains("s3cret"));
+/// assert!(PasswordChange::new("").pairs().is_err());
+/// ```
+///
+/// [`Client::change_password`]: crate::server_api::Client::change_password
+#[derive(Clone, PartialEq, Eq)]
+pub struct PasswordChange {
+    new_password: String,
+    old_password: Option<String>,
+    reminder_hint: Option<String>,
+}
+
+impl PasswordChange {
+    /// Sets the password to `new_password`.
+    pub fn new(new_password: impl Into<String>) -> Self {
+        PasswordChange {
+            new_password: new_password.into(),
+            old_password: None,
+            reminder_hint: None,
+        }
+    }
+
+    /// `old_password`: the password being replaced.
+    pub fn old_password(mut self, password: impl Into<String>) -> Self {
+        self.old_password = Some(password.into());
+        self
+    }
+
+    /// `reminder_hint`.
+    pub fn reminder_hint(mut self, hint: impl Into<String>) -> Self {
+        self.reminder_hint = Some(hint.into());
+        self
+    }
+
+    /// The form parameters; an empty new password is refused.
+    pub fn pairs(&self) -> Result<Vec<(String, String)>, Error> {
+        if self.new_password.is_empty() {
+            return Err(Error::Configuration(
+                "user_password: the new password is empty".into(),
+            ));
+        }
+        let mut pairs = Vec::new();
+        if let Some(old) = &self.old_password {
+            pairs.push(("old_password".to_string(), old.clone()));
+        }
+        pairs.push(("user_password".to_string(), self.new_password.clone()));
+        pairs.push(("retype_password".to_string(), self.new_password.clone()));
+        if let Some(hint) = &self.reminder_hint {
+            pairs.push(("reminder_hint".to_string(), hint.clone()));
+        }
+        Ok(pairs)
+    }
+}
+
+impl std::fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordChange")
+            .field("new_password", &"<redacted>")
+            .field(
+                "old_password",
+                &self.old_password.as_ref().map(|_| "<redacted>"),
+            )
+            .field("reminder_hint", &self.reminder_hint)
+            .finish()
+    }
+}

@@ -20,6 +20,7 @@ pub(super) fn call(
     Some(match method {
         "getAdvocacyAlerts" => advocacy_alerts(state, params),
         "takeAction" => take_action(state, user, params),
+        "getAdvocacyInteractions" => advocacy_interactions(state, params),
         _ => return None,
     })
 }
@@ -27,6 +28,39 @@ pub(super) fn call(
 /// Whether `value` is in the comma-separated `filter` (no filter: everything is).
 fn admits(filter: Option<&str>, value: &str) -> bool {
     filter.is_none_or(|list| list.split(',').any(|item| item.trim() == value))
+}
+
+/// `getAdvocacyInteractions`: the actions constituent `lookup` took, oldest first, each as
+/// the alert acted on and when (the emulator's reading; no source shows the answer),
+/// filtered by the alert's type and status and paged as the alert list is.
+fn advocacy_interactions(state: &State, params: &[(String, String)]) -> Result<Document, ApiError> {
+    let cons_id = lookup(state, params)?;
+    let (skip, size) = list_page(params)?;
+    let shown = admits(param(params, "alert_type"), ALERT_TYPE)
+        && admits(param(params, "alert_status"), ALERT_STATUS);
+    let interactions = state
+        .actions_taken
+        .iter()
+        .filter(|(taker, _, _)| shown && *taker == cons_id)
+        .skip(skip)
+        .take(size)
+        .map(|(_, alert_id, when)| {
+            let title = ALERTS
+                .iter()
+                .find(|(id, _)| id == alert_id)
+                .map_or("", |(_, title)| title);
+            (
+                "interaction".to_string(),
+                Node::Object(vec![
+                    ("alertId".into(), Node::Text(alert_id.to_string())),
+                    ("type".into(), Node::Text(ALERT_TYPE.into())),
+                    ("title".into(), Node::Text(title.to_string())),
+                    ("interacted".into(), Node::Text(when.clone())),
+                ]),
+            )
+        })
+        .collect();
+    Ok(("getAdvocacyInteractionsResponse", interactions))
 }
 
 fn advocacy_alerts(state: &State, params: &[(String, String)]) -> Result<Document, ApiError> {
@@ -89,9 +123,9 @@ fn take_action(
             format!("alert_type: alert {alert_id} is of type {ALERT_TYPE}, not {alert_type}"),
         ));
     }
-    lookup(state, params)?;
+    let cons_id = lookup(state, params)?;
     if param(params, "preview") != Some("true")
-        && record_alert_response(state, alert_id, user).is_none()
+        && record_alert_response(state, cons_id, alert_id, user).is_none()
     {
         return Err(api_error(1, "This site does not record alert responses."));
     }

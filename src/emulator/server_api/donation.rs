@@ -15,7 +15,13 @@ pub(super) fn call(
     params: &[(String, String)],
 ) -> Option<Result<Document, ApiError>> {
     match method {
-        "addOfflineDonation" => Some(add_offline_donation(state, user, params)),
+        "addOfflineDonation" => Some(add_gift(state, user, params, Giver::Individual)),
+        "offlineOrganizationGift" | "offlineOrganizationGiftCheckout" => {
+            Some(add_gift(state, user, params, Giver::Organization))
+        }
+        "recordRecurringTransaction" => Some(super::recurring::record_recurring_transaction(
+            state, user, params,
+        )),
         "refundOfflineDonation" => Some(refund_offline_donation(state, user, params)),
         "refundTransaction" => Some(refund_transaction(state, params)),
         _ => None,
@@ -38,10 +44,38 @@ fn gift_errors(page_error: String, field_error: Option<String>) -> Document {
     )
 }
 
-fn add_offline_donation(
+/// Whose gift: an individual's (addOfflineDonation, `offline_payment_method` cash, check or
+/// credit) or an organization's (offlineOrganizationGift, `org_gift_payment_method` cash,
+/// check, credit or ach).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Giver {
+    Individual,
+    Organization,
+}
+
+impl Giver {
+    /// The payment parameters the gift needs (the method pages list both of an
+    /// organization's as required) and their values; the last one decides the tender.
+    fn payment_parameters(self) -> &'static [(&'static str, &'static [&'static str])] {
+        const OFFLINE: (&str, &[&str]) = ("offline_payment_method", &["cash", "check", "credit"]);
+        match self {
+            Giver::Individual => &[OFFLINE],
+            Giver::Organization => &[
+                OFFLINE,
+                (
+                    "org_gift_payment_method",
+                    &["cash", "check", "credit", "ach"],
+                ),
+            ],
+        }
+    }
+}
+
+fn add_gift(
     state: &mut State,
     user: &str,
     params: &[(String, String)],
+    giver: Giver,
 ) -> Result<Document, ApiError> {
     let param = |name: &str| param(params, name);
     let required = |name: &str| {
@@ -57,14 +91,18 @@ fn add_offline_donation(
     let email = required("donor.email")?;
     let form_id = number("form_id", required("form_id")?)?;
     let level_id = number("level_id", required("level_id")?)?;
-    let payment_method = required("offline_payment_method")?;
-    if !matches!(payment_method, "cash" | "check" | "credit") {
-        return Ok(gift_errors(
-            "The payment method is not one this form accepts.".into(),
-            Some(format!(
-                "offline_payment_method: `{payment_method}` is not cash, check or credit"
-            )),
-        ));
+    let mut payment_method = "";
+    for (payment_parameter, accepted) in giver.payment_parameters() {
+        payment_method = required(payment_parameter)?;
+        if !accepted.contains(&payment_method) {
+            return Ok(gift_errors(
+                "The payment method is not one this form accepts.".into(),
+                Some(format!(
+                    "{payment_parameter}: `{payment_method}` is not one of {}",
+                    accepted.join(", ")
+                )),
+            ));
+        }
     }
     let cons_id = param("donor.cons_id")
         .map(|value| number("donor.cons_id", value))
@@ -91,6 +129,7 @@ fn add_offline_donation(
         cons_id,
         additional_cents,
         check_number: param("check_number").map(str::to_string),
+        organization: giver == Giver::Organization,
     };
     let recorded = match record_offline(state, &gift, user) {
         Ok(recorded) => recorded,

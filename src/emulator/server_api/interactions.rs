@@ -34,6 +34,7 @@ pub(super) fn read(
     Some(match method {
         "getUserInteractions" => user_interactions(state, params),
         "getInteraction" => interaction(state, params),
+        "listInteractions" => list_interactions(state, params),
         _ => return None,
     })
 }
@@ -96,6 +97,7 @@ fn log_interaction(
 ) -> Result<Document, ApiError> {
     let written = written(params, true)?;
     let cons_id = lookup(state, params)?;
+    let logged = crate::emulator::clock::format_date_time(state.now());
     let id = state.interactions.log(Interaction {
         cons_id,
         type_id: written.type_id.unwrap_or(0),
@@ -104,6 +106,7 @@ fn log_interaction(
         category_id: written.category_id,
         count: written.count,
         by: user.to_string(),
+        logged,
     });
     Ok(answer("logInteractionResponse", id))
 }
@@ -189,5 +192,41 @@ fn interaction(state: &State, params: &[(String, String)]) -> Result<Document, A
     Ok((
         "getInteractionResponse",
         vec![("interaction".to_string(), shown(id, interaction))],
+    ))
+}
+
+/// `listInteractions`: the interactions of one custom type (`interaction_type_id`, not 0,
+/// "Other") across constituents, oldest first, optionally of one subject and logged
+/// between `begin_date` and `end_date` (compared by day), a page at a time.
+fn list_interactions(state: &State, params: &[(String, String)]) -> Result<Document, ApiError> {
+    let type_id: u64 = number_param(params, "interaction_type_id")?;
+    if type_id == 0 {
+        return Err(api_error(
+            22,
+            "interaction_type_id: 0 (Other) is not a custom interaction type",
+        ));
+    }
+    let (skip, size) = list_page(params)?;
+    let subject = param(params, "interaction_subject");
+    // Dates compare by their first ten characters (`2026-11-30`), whatever follows.
+    let day = |value: &str| value.get(..10).map(str::to_string);
+    let begin = param(params, "begin_date").and_then(day);
+    let end = param(params, "end_date").and_then(day);
+    Ok((
+        "listInteractionsResponse",
+        state
+            .interactions
+            .all()
+            .filter(|(_, i)| i.type_id == type_id)
+            .filter(|(_, i)| subject.is_none_or(|s| i.subject == s))
+            .filter(|(_, i)| {
+                let logged = day(&i.logged);
+                begin.as_ref().is_none_or(|b| logged.as_ref() >= Some(b))
+                    && end.as_ref().is_none_or(|e| logged.as_ref() <= Some(e))
+            })
+            .skip(skip)
+            .take(size)
+            .map(|(id, i)| ("interaction".to_string(), shown(id, i)))
+            .collect(),
     ))
 }

@@ -2,6 +2,7 @@
 //! methods (`SRConsAPI`) are here; offline gifts (`SRDonationAPI`), recurring gifts
 //! (`SRRecurringAPI`) and data syncs (`SRDataSyncAPI`) in their own modules.
 
+mod access;
 mod advocacy;
 mod catalog;
 mod data_sync;
@@ -90,6 +91,8 @@ const CONTROL: &[&str] = &[
     "remove_group_ids",
     "add_interest_ids",
     "remove_interest_ids",
+    // Write-only: kept apart from the record (login checks it), never answered.
+    "user_password",
 ];
 
 /// A response document: root element name and content.
@@ -324,15 +327,25 @@ fn call(state: &Mutex<State>, servlet: &str, form: &Form) -> Result<Document, Ap
     if let Some(answer) = interactions::write(&mut lock(state), &user, method, params) {
         return answer;
     }
+    if let Some(answer) = access::call(&mut lock(state), method, params) {
+        return answer;
+    }
     if matches!(method, "createOrUpdate" | "create" | "update") {
         // Every value checked and every id list read before the site is locked.
         let changes = Changes::read(&schema, params)?;
         let mut state = lock(state);
-        return match method {
+        let answer = match method {
             "createOrUpdate" => create_or_update(&mut state, &user, params, &changes),
             "create" => create(&mut state, &user, params, &changes),
             _ => update(&mut state, &user, params, &changes),
-        };
+        }?;
+        let password = params
+            .iter()
+            .find(|(name, value)| name == "user_password" && !value.is_empty());
+        if let (Some((_, password)), Some(cons_id)) = (password, answered_cons_id(&answer)) {
+            state.passwords.insert(cons_id, password.clone());
+        }
+        return Ok(answer);
     }
     let state = lock(state);
     let state = &*state;
@@ -341,6 +354,9 @@ fn call(state: &Mutex<State>, servlet: &str, form: &Form) -> Result<Document, Ap
     }
     if method == "getUserTransactions" {
         return history::get_user_transactions(state, params);
+    }
+    if method == "getGroupMembers" {
+        return group::group_members(state, params);
     }
     if let Some(answer) = interactions::read(state, method, params) {
         return answer;
@@ -406,6 +422,14 @@ fn call(state: &Mutex<State>, servlet: &str, form: &Form) -> Result<Document, Ap
         )),
         _ => Err(unknown()),
     }
+}
+
+/// The `cons_id` a constituent write answered.
+fn answered_cons_id((_, content): &Document) -> Option<u64> {
+    content.iter().find_map(|(name, node)| match node {
+        Node::Text(id) if name == "cons_id" => id.parse().ok(),
+        _ => None,
+    })
 }
 
 /// The allowed values of a constituent field (listUserFieldChoices): a fixed list for the
