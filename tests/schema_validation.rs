@@ -91,6 +91,13 @@ fn schemas_compile() {
         "schemas/soap/messages.xsd",
         "schemas/soap/objects.xsd",
         "schemas/crm.public.v1.xsd",
+        "schemas/crm.public.common.v1.xsd",
+        "schemas/crm.public.constituent.v1.xsd",
+        "schemas/crm.public.group.v1.xsd",
+        "schemas/crm.public.donation.v1.xsd",
+        "schemas/crm.public.recurring.v1.xsd",
+        "schemas/crm.public.datasync.v1.xsd",
+        "schemas/crm.public.advocacy.v1.xsd",
     ] {
         // libxml2 compiles a schema when it validates with it; a one-element probe document
         // (which is of course not valid) is enough to surface schema errors.

@@ -1,7 +1,7 @@
 //! `getUserTransactions`: a constituent's gifts, read from the Donation store both APIs share
 //! (seeded gifts and offline gifts alike), oldest first.
 
-use super::{list_page, lookup, money, param, ApiError, Document, Node};
+use super::{list_page, lookup, money, param, within_dates, ApiError, Document, Node};
 use crate::emulator::donations::{parse_cents, DONATION};
 use crate::emulator::records::Fields;
 use crate::emulator::state::State;
@@ -15,10 +15,7 @@ pub(super) fn get_user_transactions(
 ) -> Result<Document, ApiError> {
     let cons_id = lookup(state, params)?.to_string();
     let (skip, size) = list_page(params)?;
-    // Dates compare by their first ten characters (`2026-11-30`), whatever follows.
-    let day = |value: &str| value.get(..10).map(str::to_string);
-    let begin = param(params, "begin_date").and_then(day);
-    let end = param(params, "end_date").and_then(day);
+    let within = within_dates(params);
     let wanted_type = param(params, "transaction_type").is_none_or(|t| t == DONATION_TYPE);
     let transactions = state
         .stores
@@ -26,11 +23,7 @@ pub(super) fn get_user_transactions(
         .into_iter()
         .flat_map(|store| store.active.values())
         .filter(|gift| wanted_type && gift.get("Donor.ConsId") == Some(cons_id.as_str()))
-        .filter(|gift| {
-            let paid = gift.get("Payment.PaymentDate").and_then(day);
-            begin.as_ref().is_none_or(|b| paid.as_ref() >= Some(b))
-                && end.as_ref().is_none_or(|e| paid.as_ref() <= Some(e))
-        })
+        .filter(|gift| within(gift.get("Payment.PaymentDate")))
         .skip(skip)
         .take(size)
         .map(|gift| ("transaction".to_string(), transaction(gift)))

@@ -3,7 +3,9 @@
 //! `logInteractionResponse` / `updateInteractionResponse` with the interaction's id, its own
 //! spelling (clients get it as sent).
 
-use super::{api_error, list_page, lookup, number_param, param, ApiError, Document, Node};
+use super::{
+    api_error, list_page, lookup, number_param, param, within_dates, ApiError, Document, Node,
+};
 use crate::emulator::interactions::Interaction;
 use crate::emulator::state::State;
 
@@ -208,10 +210,7 @@ fn list_interactions(state: &State, params: &[(String, String)]) -> Result<Docum
     }
     let (skip, size) = list_page(params)?;
     let subject = param(params, "interaction_subject");
-    // Dates compare by their first ten characters (`2026-11-30`), whatever follows.
-    let day = |value: &str| value.get(..10).map(str::to_string);
-    let begin = param(params, "begin_date").and_then(day);
-    let end = param(params, "end_date").and_then(day);
+    let within = within_dates(params);
     Ok((
         "listInteractionsResponse",
         state
@@ -219,11 +218,7 @@ fn list_interactions(state: &State, params: &[(String, String)]) -> Result<Docum
             .all()
             .filter(|(_, i)| i.type_id == type_id)
             .filter(|(_, i)| subject.is_none_or(|s| i.subject == s))
-            .filter(|(_, i)| {
-                let logged = day(&i.logged);
-                begin.as_ref().is_none_or(|b| logged.as_ref() >= Some(b))
-                    && end.as_ref().is_none_or(|e| logged.as_ref() <= Some(e))
-            })
+            .filter(|(_, i)| within(Some(&i.logged)))
             .skip(skip)
             .take(size)
             .map(|(id, i)| ("interaction".to_string(), shown(id, i)))

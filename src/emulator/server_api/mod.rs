@@ -159,6 +159,20 @@ fn list_page(params: &[(String, String)]) -> Result<(usize, usize), ApiError> {
     Ok((skip, size))
 }
 
+/// The `begin_date` and `end_date` of a request, as a test of a date-time: whether its day
+/// is within them. Dates compare by their first ten characters (`2026-11-30`), whatever
+/// follows, so a date and a date-time of the same day match.
+fn within_dates(params: &[(String, String)]) -> impl Fn(Option<&str>) -> bool {
+    let day = |value: &str| value.get(..10).map(str::to_string);
+    let begin = param(params, "begin_date").and_then(day);
+    let end = param(params, "end_date").and_then(day);
+    move |when| {
+        let when = when.and_then(day);
+        begin.as_ref().is_none_or(|b| when.as_ref() >= Some(b))
+            && end.as_ref().is_none_or(|e| when.as_ref() <= Some(e))
+    }
+}
+
 fn api_error(code: u32, message: impl Into<String>) -> ApiError {
     ApiError {
         code,
