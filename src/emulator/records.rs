@@ -334,12 +334,16 @@ pub fn write_record(
 
 /// How the records of one response are written, worked out once for the response: which
 /// fields the selection shows, their tags spelled out and their stored paths, in schema
-/// order. A page of 200 records then costs one lookup per shown field and no formatting.
+/// order. A record's values are then found in one merge of its sorted paths with the
+/// shown ones (no lookup per field), and written without formatting.
 #[derive(Debug, Clone)]
 pub struct RecordWriter {
     open: String,
     close: String,
     fields: Vec<Shown>,
+    /// The shown simple fields' paths, sorted, with their slot (their place in schema
+    /// order).
+    leaves: Vec<(String, usize)>,
 }
 
 /// One field a response shows.
@@ -348,7 +352,7 @@ enum Shown {
     /// A simple field: its stored path and tags; `nil` is written when it has no value
     /// (a selected, nillable field).
     Leaf {
-        path: String,
+        slot: usize,
         open: String,
         close: String,
         nil: Option<String>,
@@ -370,6 +374,9 @@ enum Shown {
     },
 }
 
+/// The values of one record's shown simple fields, by slot.
+type Slots<'f> = Vec<Option<&'f str>>;
+
 impl RecordWriter {
     /// The writer for records of `type_name` as `element`, showing the `selection` paths (a
     /// complex path selects its wildcard children; a shown field without a value is nil).
@@ -383,26 +390,50 @@ impl RecordWriter {
                     .chain(std::iter::once(path.as_str()))
             })
             .collect();
+        let mut leaves = Vec::new();
+        let fields = shown_fields(schema, type_name, "", Some(&selected), &mut leaves);
+        leaves.sort();
         RecordWriter {
             open: format!(r#"<{element} xsi:type="ens:{type_name}">"#),
             close: format!("</{element}>"),
-            fields: shown_fields(schema, type_name, "", Some(&selected)),
+            fields,
+            leaves,
         }
     }
 
     /// Appends one record.
     pub fn write(&self, out: &mut String, fields: &Fields) {
         out.push_str(&self.open);
-        write_shown(out, &self.fields, fields);
+        write_shown(out, &self.fields, fields, &self.slots(fields));
         out.push_str(&self.close);
+    }
+
+    /// The record's values of the shown simple fields: both path lists are sorted, so one
+    /// pass over each finds them all.
+    fn slots<'f>(&self, fields: &'f Fields) -> Slots<'f> {
+        let mut slots = vec![None; self.leaves.len()];
+        let mut shown = self.leaves.iter().peekable();
+        for (path, value) in &fields.values {
+            while shown.next_if(|(leaf, _)| leaf < path).is_some() {}
+            if let Some((_, slot)) = shown.next_if(|(leaf, _)| leaf == path) {
+                slots[*slot] = Some(value.as_str());
+            }
+            if shown.peek().is_none() {
+                break;
+            }
+        }
+        slots
     }
 }
 
+/// The fields of `type_name` below `prefix` that `selected` shows; each simple one's path
+/// and slot are added to `leaves`, slots numbered in schema order.
 fn shown_fields(
     schema: &Schema,
     type_name: &str,
     prefix: &str,
     selected: Option<&HashSet<&str>>,
+    leaves: &mut Vec<(String, usize)>,
 ) -> Vec<Shown> {
     let Some(children) = schema.fields(type_name) else {
         return Vec::new();
@@ -423,7 +454,7 @@ fn shown_fields(
         if field.repeated {
             shown.push(Shown::List { path, open, close });
         } else if schema.fields(&field.type_name).is_some() {
-            let fields = shown_fields(schema, &field.type_name, &path, selected);
+            let fields = shown_fields(schema, &field.type_name, &path, selected, leaves);
             shown.push(Shown::Group {
                 prefix: format!("{path}."),
                 open,
@@ -435,8 +466,10 @@ fn shown_fields(
             // A selected field without a value is nil where the schema allows it, else left out.
             let nil = (selected.is_some() && field.nillable)
                 .then(|| format!(r#"<ens:{name} xsi:nil="true"/>"#));
+            let slot = leaves.len();
+            leaves.push((path, slot));
             shown.push(Shown::Leaf {
-                path,
+                slot,
                 open,
                 close,
                 nil,
@@ -446,15 +479,15 @@ fn shown_fields(
     shown
 }
 
-fn write_shown(out: &mut String, shown: &[Shown], fields: &Fields) {
+fn write_shown(out: &mut String, shown: &[Shown], fields: &Fields, slots: &Slots<'_>) {
     for field in shown {
         match field {
             Shown::Leaf {
-                path,
+                slot,
                 open,
                 close,
                 nil,
-            } => match (fields.values.get(path.as_str()), nil) {
+            } => match (slots.get(*slot).copied().flatten(), nil) {
                 (Some(value), _) => {
                     out.push_str(open);
                     super::xml::escape_into(out, value);
@@ -489,7 +522,7 @@ fn write_shown(out: &mut String, shown: &[Shown], fields: &Fields) {
                 };
                 if *always || has_values() {
                     out.push_str(open);
-                    write_shown(out, below, fields);
+                    write_shown(out, below, fields, slots);
                     out.push_str(close);
                 }
             }

@@ -552,13 +552,29 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// The bytes [`escape_into`] replaces, as a table (one lookup per byte of the text).
+const ESCAPED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut n = 0;
+    let special = b"&<>\"'\r";
+    while n < special.len() {
+        table[special[n] as usize] = true;
+        n += 1;
+    }
+    table
+};
+
 /// Appends `text` escaped for element content or an attribute value (`\r` as `&#13;`, so
 /// that it survives line-end normalisation).
 pub fn escape_into(out: &mut String, text: &str) {
-    let mut rest = text;
-    while let Some(at) = rest.find(['&', '<', '>', '"', '\'', '\r']) {
-        out.push_str(&rest[..at]);
-        out.push_str(match rest.as_bytes()[at] {
+    let mut start = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        if !ESCAPED[usize::from(byte)] {
+            continue;
+        }
+        // The replaced bytes are ASCII: `at` is a character boundary.
+        out.push_str(&text[start..at]);
+        out.push_str(match byte {
             b'&' => "&amp;",
             b'<' => "&lt;",
             b'>' => "&gt;",
@@ -566,14 +582,29 @@ pub fn escape_into(out: &mut String, text: &str) {
             b'\'' => "&apos;",
             _ => "&#13;",
         });
-        rest = &rest[at + 1..];
+        start = at + 1;
     }
-    out.push_str(rest);
+    out.push_str(&text[start..]);
 }
 
 #[cfg(test)]
 mod tests {
     use super::{parse, Element, ParseErrorKind, MAX_ATTRIBUTES};
+
+    #[test]
+    fn escaping_replaces_the_five_markup_characters_and_carriage_returns_only() {
+        assert_eq!(
+            super::escape("a&b<c>d\"e'f\rg"),
+            "a&amp;b&lt;c&gt;d&quot;e&apos;f&#13;g"
+        );
+        assert_eq!(super::escape("Zoë € 𝄞\n\t"), "Zoë € 𝄞\n\t");
+        assert_eq!(super::escape("&"), "&amp;");
+        assert_eq!(super::escape(""), "");
+        // Every text read back is the text written.
+        let text = "<ens:Note>Tom & \"Jerry\"</ens:Note>\r\n";
+        let document = format!("<r>{}</r>", super::escape(text));
+        assert_eq!(parse(document.as_bytes()).unwrap().text, text);
+    }
 
     #[test]
     fn the_attribute_limit_is_exact_and_a_repeated_attribute_is_malformed() {
