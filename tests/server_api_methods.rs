@@ -414,10 +414,7 @@ fn the_readme_method_table_is_true() {
 
     let site = Emulator::builder().seed(1).build_site();
     for (servlet, method, client, emulator) in &rows {
-        assert!(
-            matches!(client.as_str(), "typed" | "typed request" | "pass-through"),
-            "{method}: {client}"
-        );
+        assert!(client == "typed", "{method}: {client}");
         let body = format!(
             "v=1.0&api_key={}&login_name={DEFAULT_ADMIN_USER}&login_password={DEFAULT_ADMIN_PASSWORD}&method={method}",
             convio::emulator::DEFAULT_API_KEY
@@ -1239,7 +1236,7 @@ async fn interactions_logged_read_back_and_changed() {
         let client = recorder.admin(format);
         let lookup = Lookup::ConsId(cons_id);
         let subject = format!("Checked in ({format:?})");
-        client
+        let logged_id = client
             .log_interaction(
                 &lookup,
                 &Interaction::new(&subject)
@@ -1247,7 +1244,9 @@ async fn interactions_logged_read_back_and_changed() {
                     .type_id(1030),
             )
             .await
-            .unwrap();
+            .unwrap()
+            .typed
+            .and_then(|answer| answer.interaction_id.as_option().copied());
         client
             .log_interaction(&lookup, &Interaction::new("Called"))
             .await
@@ -1262,6 +1261,7 @@ async fn interactions_logged_read_back_and_changed() {
         let note = logged.note.as_option().and_then(|n| n.text.as_option());
         assert_eq!(note.map(|t| t.as_str()), Some("Arrived at 9:05."));
         let id = logged.interaction_id.expect("an id");
+        assert_eq!(logged_id, Some(id));
 
         client
             .update_interaction(id, &Interaction::new(&subject).body("Left at 17:00."))
@@ -1315,10 +1315,25 @@ async fn online_gifts_refunded_with_a_refund_request() {
         )
         .await
         .unwrap();
-    let body = String::from_utf8(answer.body).unwrap();
+    let body = String::from_utf8(answer.answer.body).unwrap();
     assert_eq!(body.matches("<refund_transaction_id>").count(), 2, "{body}");
-    assert!(body.contains("<decimal>10.00</decimal>"), "{body}");
-    assert!(body.contains("<decimal>50.00</decimal>"), "{body}");
+    let refunds = answer.typed.expect("the inferred shape").refund;
+    let amounts: Vec<Option<String>> = refunds
+        .iter()
+        .map(|r| {
+            r.refund_amount
+                .as_option()
+                .and_then(|a| a.decimal.as_option())
+                .map(|d| d.to_string())
+        })
+        .collect();
+    assert_eq!(
+        amounts,
+        [Some("10.00".to_string()), Some("50.00".to_string())]
+    );
+    assert!(refunds
+        .iter()
+        .all(|r| r.refund_transaction_id.as_option().is_some()));
     // One unknown gift refuses the whole request: the 15.00 left of the first is untouched.
     let Err(Error::ServerApi { code, .. }) = client
         .refund_transactions(
@@ -1335,7 +1350,7 @@ async fn online_gifts_refunded_with_a_refund_request() {
         .refund_transactions(&RefundRequest::new().donation(TransactionRefund::of("SEED-5001001")))
         .await
         .unwrap();
-    let body = String::from_utf8(rest.body).unwrap();
+    let body = String::from_utf8(rest.answer.body).unwrap();
     assert!(body.contains("<decimal>15.00</decimal>"), "{body}");
     // Nothing is left of the second gift.
     let Err(Error::ServerApi { code, .. }) = client
@@ -1839,4 +1854,67 @@ async fn a_constituents_advocacy_interactions_are_the_actions_taken() {
         bodies.extend(recorder.take());
     }
     insta::assert_snapshot!(bodies.join("\n\n"));
+}
+
+/// A transport that answers every request with one body.
+#[derive(Clone)]
+struct Answering(&'static str);
+
+impl convio::transport::Transport for Answering {
+    fn send(
+        &self,
+        _request: hyper::Request<bytes::Bytes>,
+    ) -> convio::transport::BoxFuture<
+        '_,
+        Result<hyper::Response<bytes::Bytes>, convio::transport::TransportError>,
+    > {
+        let body = bytes::Bytes::from_static(self.0.as_bytes());
+        Box::pin(async move { Ok(hyper::Response::new(body)) })
+    }
+}
+
+#[tokio::test]
+async fn a_write_answered_in_another_shape_is_kept_as_sent_and_is_no_error() {
+    use convio::server_api::{Interaction, Lookup};
+    let answering = |body: &'static str| {
+        ServerApi::builder()
+            .base_url("http://127.0.0.1:9/organization")
+            .api_key(convio::emulator::DEFAULT_API_KEY)
+            .credentials(DEFAULT_ADMIN_USER, DEFAULT_ADMIN_PASSWORD)
+            .transport(Answering(body))
+            .build()
+            .unwrap()
+    };
+    let surprising = answering(
+        r#"<?xml version="1.0"?><logInteractionResult xmlns="http://convio.com/crm/v1.0"><success>true</success></logInteractionResult>"#,
+    );
+    let logged = surprising
+        .log_interaction(&Lookup::ConsId(1_001_001), &Interaction::new("Called"))
+        .await
+        .unwrap();
+    assert!(logged.typed.is_none());
+    assert!(String::from_utf8_lossy(&logged.answer.body).contains("<success>true</success>"));
+
+    let inferred = answering(
+        r#"<logInteractionResponse xmlns="http://convio.com/crm/v1.0"><interactionId>9001007</interactionId><extra>kept aside</extra></logInteractionResponse>"#,
+    );
+    let logged = inferred
+        .log_interaction(&Lookup::ConsId(1_001_001), &Interaction::new("Called"))
+        .await
+        .unwrap();
+    let id = logged
+        .typed
+        .and_then(|t| t.interaction_id.as_option().copied());
+    assert_eq!(id, Some(9_001_007));
+
+    let refused = answering(
+        r#"<errorResponse xmlns="http://convio.com/crm/v1"><code>27</code><message>Invalid interaction</message></errorResponse>"#,
+    );
+    let Err(Error::ServerApi { code, .. }) = refused
+        .log_interaction(&Lookup::ConsId(1_001_001), &Interaction::new("Called"))
+        .await
+    else {
+        panic!("an errorResponse is an error")
+    };
+    assert_eq!(code, ErrorCode::InvalidInteraction);
 }

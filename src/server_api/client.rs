@@ -361,31 +361,42 @@ impl Client {
     }
 
     /// `logInteraction`: records an interaction on constituent `lookup`. No source shows
-    /// this method's answer, so it is returned as sent; an `errorResponse` is an
+    /// this method's answer: it is read as `logInteractionResponse` > `interactionId` (our
+    /// inference) where it is one, and kept as sent in any case; an `errorResponse` is an
     /// [`Error::ServerApi`]. Not idempotent: a failed exchange is [`Error::OutcomeUnknown`].
     pub async fn log_interaction(
         &self,
         lookup: &Lookup,
         interaction: &Interaction,
-    ) -> Result<RawAnswer, Error> {
+    ) -> Result<Acknowledged<crm::InteractionWriteResponseType>, Error> {
         let mut pairs = vec![lookup.pair()];
         pairs.extend(interaction.pairs()?);
-        self.acknowledged(Servlet::Cons, "logInteraction", pairs)
-            .await
+        self.acknowledged(
+            Servlet::Cons,
+            "logInteraction",
+            pairs,
+            &["logInteractionResponse"],
+        )
+        .await
     }
 
     /// `updateInteraction`: changes interaction `interaction_id` (of type 0 "Other" or a
-    /// custom type) to `interaction`. Its answer is returned as sent, as
-    /// [`log_interaction`](Self::log_interaction)'s is.
+    /// custom type) to `interaction`. Its answer is read and kept as
+    /// [`log_interaction`](Self::log_interaction)'s is (`updateInteractionResponse`).
     pub async fn update_interaction(
         &self,
         interaction_id: u64,
         interaction: &Interaction,
-    ) -> Result<RawAnswer, Error> {
+    ) -> Result<Acknowledged<crm::InteractionWriteResponseType>, Error> {
         let mut pairs = vec![("interaction_id".to_string(), interaction_id.to_string())];
         pairs.extend(interaction.pairs()?);
-        self.acknowledged(Servlet::Cons, "updateInteraction", pairs)
-            .await
+        self.acknowledged(
+            Servlet::Cons,
+            "updateInteraction",
+            pairs,
+            &["updateInteractionResponse"],
+        )
+        .await
     }
 
     /// `getUserInteractions`: the interactions of constituent `lookup`, optionally of one
@@ -668,12 +679,21 @@ impl Client {
     /// refunds of gifts processed online. The request is sent as `refund_transaction_request`,
     /// the name its syntax and public client code use (the page's prose says
     /// `refund_request`). No source shows the whole answer (client code reads its
-    /// `refund_transaction_id`), so it is returned as sent; an `errorResponse` is an error.
-    /// Not idempotent: a failed exchange is [`Error::OutcomeUnknown`].
-    pub async fn refund_transactions(&self, request: &RefundRequest) -> Result<RawAnswer, Error> {
+    /// `refund_transaction_id`): it is read as `refundTransactionResponse` > `refund` (our
+    /// inference) where it is one, and kept as sent in any case; an `errorResponse` is an
+    /// error. Not idempotent: a failed exchange is [`Error::OutcomeUnknown`].
+    pub async fn refund_transactions(
+        &self,
+        request: &RefundRequest,
+    ) -> Result<Acknowledged<crm::RefundTransactionResponseType>, Error> {
         let pairs = vec![("refund_transaction_request".to_string(), request.to_xml()?)];
-        self.acknowledged(Servlet::Donation, "refundTransaction", pairs)
-            .await
+        self.acknowledged(
+            Servlet::Donation,
+            "refundTransaction",
+            pairs,
+            &["refundTransactionResponse"],
+        )
+        .await
     }
 
     /// `offlineOrganizationGift` (SRDonationAPI): an organization's gift, processed
@@ -1012,14 +1032,17 @@ impl Client {
         form.finish()
     }
 
-    /// Calls a method whose answer no source shows: the answer as sent, unless it is an
-    /// `errorResponse` (an [`Error::ServerApi`]) or the status is not 200.
-    async fn acknowledged(
+    /// Calls a method whose answer no source shows: the answer as sent, read as `roots` (our
+    /// inferred shape) where it is one, unless it is an `errorResponse` (an
+    /// [`Error::ServerApi`]) or the status is not 200. An answer of another shape is no
+    /// error: the change was made.
+    async fn acknowledged<T: WithDeserializer>(
         &self,
         servlet: Servlet,
         method: &'static str,
         pairs: Vec<(String, String)>,
-    ) -> Result<RawAnswer, Error> {
+        roots: &[&'static str],
+    ) -> Result<Acknowledged<T>, Error> {
         let answer = self.call_method(servlet, method, &pairs).await?;
         if let Ok(Response::Error(error)) =
             decode_response::<crm::ErrorResponseType>(&answer.body, self.format, &["errorResponse"])
@@ -1033,7 +1056,17 @@ impl Client {
                 excerpt: excerpt(&answer.body),
             });
         }
-        Ok(answer)
+        let typed = match decode_response::<T>(&answer.body, self.format, roots) {
+            Ok(Response::Ok(value)) => Some(value),
+            Ok(Response::Error(_)) | Err(_) => {
+                tracing::warn!(
+                    method,
+                    "the answer is not of the expected shape; kept as sent"
+                );
+                None
+            }
+        };
+        Ok(Acknowledged { typed, answer })
     }
 
     async fn call<T: WithDeserializer>(
@@ -1146,6 +1179,29 @@ fn not_a_response(body: &[u8], format: ResponseFormat, error: &DecodeError) -> O
             .map_or(true, |value| !value.is_object())
             .then(|| format!("not a JSON object ({error})")),
     }
+}
+
+/// The answer to a write whose answer no public source shows (logInteraction,
+/// updateInteraction, refundTransaction): its reading in the shape this crate infers, `None`
+/// when the site answered in another shape (the write was made all the same), and the
+/// answer as sent.
+///
+/// ```
+/// use convio::server_api::Acknowledged;
+/// use convio::server_api::generated::crm::InteractionWriteResponseType;
+///
+/// fn interaction_id(logged: &Acknowledged<InteractionWriteResponseType>) -> Option<u64> {
+///     logged.typed.as_ref()?.interaction_id.as_option().copied()
+/// }
+/// # let _ = interaction_id;
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Acknowledged<T> {
+    /// The answer read as this crate's inferred type, if it is one.
+    pub typed: Option<T>,
+    /// The answer as sent.
+    pub answer: RawAnswer,
 }
 
 /// The answer to a method passed through [`Client::call_method`]: HTTP status and body, as

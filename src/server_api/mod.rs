@@ -23,7 +23,7 @@ mod refund;
 mod servlet;
 
 pub use crate::error::ErrorCode;
-pub use client::{Client, ClientBuilder, RawAnswer};
+pub use client::{Acknowledged, Client, ClientBuilder, RawAnswer};
 pub use decode::{
     decode_response, decode_response_keeping, Response, ResponseFormat, Unrecognized, CRM_NAMESPACE,
 };
