@@ -243,6 +243,15 @@ fn offline_gifts_and_any_server_api_method() {
     let unknown_task = convio(&["server-api", "getDataSyncStatus", "--param", "task_id=99"]);
     assert_eq!(unknown_task.status.code(), Some(1));
     assert!(stdout(&unknown_task).contains("<errorResponse"));
+    // A documented method's answer is read with its type as well.
+    let groups = convio(&["server-api", "listGroups", "--format", "json"]);
+    assert!(groups.status.success(), "{}", stderr(&groups));
+    assert!(stdout(&groups).starts_with("{\"listGroupsResponse\""));
+    assert!(
+        !stderr(&groups).contains("not in the schema"),
+        "{}",
+        stderr(&groups)
+    );
     // A method the reference does not list needs its servlet.
     let undocumented = convio(&["server-api", "getSomething"]);
     assert_eq!(undocumented.status.code(), Some(2));

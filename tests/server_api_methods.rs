@@ -89,6 +89,23 @@ fn offline_donation_parameters_are_checked_before_sending() {
 }
 
 #[test]
+fn every_documented_server_method_has_its_answer_roots_declared() {
+    let declared = std::fs::read_to_string("schemas/crm.public.v1.xsd").unwrap();
+    for servlet in Servlet::ALL {
+        for method in servlet.methods() {
+            let roots = convio::server_api::answer_roots(method)
+                .unwrap_or_else(|| panic!("{method}: no answer roots"));
+            for root in roots {
+                assert!(
+                    declared.contains(&format!(r#"<xs:element name="{root}""#)),
+                    "{method}: {root} is not a root element of the schema"
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn every_documented_server_method_has_one_servlet() {
     let mut count = 0;
     for servlet in Servlet::ALL {
@@ -1917,4 +1934,37 @@ async fn a_write_answered_in_another_shape_is_kept_as_sent_and_is_no_error() {
         panic!("an errorResponse is an error")
     };
     assert_eq!(code, ErrorCode::InvalidInteraction);
+}
+
+#[test]
+fn a_documented_methods_answer_is_read_with_its_type() {
+    use convio::server_api::{read_answer, AnswerReading};
+    let shown = br#"<listGroupsResponse xmlns="http://convio.com/crm/v1.0"><groupInfo><id>1010</id><name>Volunteers</name><lastBuildTimestamp>2026-11-30T06:00:00Z</lastBuildTimestamp></groupInfo></listGroupsResponse>"#;
+    let Some(Ok(AnswerReading::Answer { root, unrecognized })) =
+        read_answer("listGroups", shown, ResponseFormat::Xml)
+    else {
+        panic!("a listGroups answer")
+    };
+    assert_eq!(root, "listGroupsResponse");
+    assert_eq!(
+        unrecognized[0].path,
+        ["listGroupsResponse", "groupInfo", "lastBuildTimestamp"]
+    );
+    let other = br#"<getGroupInfoResponse xmlns="http://convio.com/crm/v1.0"><groupInfo><id>1</id></groupInfo></getGroupInfoResponse>"#;
+    assert!(matches!(
+        read_answer("listGroups", other, ResponseFormat::Xml),
+        Some(Err(_))
+    ));
+    let refused = br#"{"errorResponse":{"code":"16","message":"No group."}}"#;
+    assert_eq!(
+        read_answer("listGroups", refused, ResponseFormat::Json),
+        Some(Ok(AnswerReading::Error {
+            code: 16,
+            message: "No group.".into()
+        }))
+    );
+    assert_eq!(
+        read_answer("getSomething", shown, ResponseFormat::Xml),
+        None
+    );
 }

@@ -9,6 +9,7 @@ use hyper::{Method, Request, Uri};
 use tracing::Instrument;
 use xsd_parser_types::quick_xml::WithDeserializer;
 
+use super::answers::answer_roots;
 use super::decode::{decode_response, Response, ResponseFormat};
 use super::generated::crm;
 use super::offline_donation::{check_amount, OfflineDonation};
@@ -167,37 +168,22 @@ impl Client {
         &self,
         params: &ConsParams,
     ) -> Result<crm::CreateOrUpdateConsResponseType, Error> {
-        self.call(
-            Servlet::Cons,
-            "createOrUpdate",
-            params.form_pairs()?,
-            &["createOrUpdateConsResponse"],
-        )
-        .await
+        self.call(Servlet::Cons, "createOrUpdate", params.form_pairs()?)
+            .await
     }
 
     /// `create`: adds a constituent (a primary email is required); error 11 when a matching
     /// record exists.
     pub async fn create(&self, params: &ConsParams) -> Result<crm::CreateConsResponseType, Error> {
-        self.call(
-            Servlet::Cons,
-            "create",
-            params.form_pairs()?,
-            &["createConsResponse"],
-        )
-        .await
+        self.call(Servlet::Cons, "create", params.form_pairs()?)
+            .await
     }
 
     /// `update`: changes an existing constituent (cons_id, else member_id, else
     /// primary_email; several matches are error 15, none is error 16).
     pub async fn update(&self, params: &ConsParams) -> Result<crm::UpdateConsResponseType, Error> {
-        self.call(
-            Servlet::Cons,
-            "update",
-            params.form_pairs()?,
-            &["updateConsResponse"],
-        )
-        .await
+        self.call(Servlet::Cons, "update", params.form_pairs()?)
+            .await
     }
 
     /// `getUser`: one constituent; `fields` limits the answer (dot notation). A field left out
@@ -212,8 +198,7 @@ impl Client {
         if !fields.is_empty() {
             pairs.push(("fields".into(), fields.join(",")));
         }
-        self.call(Servlet::Cons, "getUser", pairs, &["getConsResponse"])
-            .await
+        self.call(Servlet::Cons, "getUser", pairs).await
     }
 
     /// `getUserGroups`: the groups a constituent belongs to.
@@ -221,13 +206,8 @@ impl Client {
         &self,
         lookup: &Lookup,
     ) -> Result<crm::GetConsGroupsResponseType, Error> {
-        self.call(
-            Servlet::Cons,
-            "getUserGroups",
-            vec![lookup.pair()],
-            &["getConsGroupsResponse", "getConsGroupResponse"],
-        )
-        .await
+        self.call(Servlet::Cons, "getUserGroups", vec![lookup.pair()])
+            .await
     }
 
     /// `getUserInterests`: the interests a constituent has.
@@ -235,25 +215,15 @@ impl Client {
         &self,
         lookup: &Lookup,
     ) -> Result<crm::GetConsInterestsResponseType, Error> {
-        self.call(
-            Servlet::Cons,
-            "getUserInterests",
-            vec![lookup.pair()],
-            &["getConsInterestsResponse"],
-        )
-        .await
+        self.call(Servlet::Cons, "getUserInterests", vec![lookup.pair()])
+            .await
     }
 
     /// `getUserCenters`: the centers a constituent belongs to (none on a site that is not
     /// Multi-Center, or when the lookup matches nobody or several).
     pub async fn get_user_centers(&self, lookup: &Lookup) -> Result<crm::ConsCentersType, Error> {
-        self.call(
-            Servlet::Cons,
-            "getUserCenters",
-            vec![lookup.pair()],
-            &["getConsCentersResponse"],
-        )
-        .await
+        self.call(Servlet::Cons, "getUserCenters", vec![lookup.pair()])
+            .await
     }
 
     /// `listCenters`: a page of the site's centers (the server's default page size is 25;
@@ -270,13 +240,7 @@ impl Client {
         if let Some(offset) = page_offset {
             pairs.push(("list_page_offset".into(), offset.to_string()));
         }
-        self.call(
-            Servlet::Cons,
-            "listCenters",
-            pairs,
-            &["listCentersResponse"],
-        )
-        .await
+        self.call(Servlet::Cons, "listCenters", pairs).await
     }
 
     /// `listInterests`: the site's interest categories; `include_hidden` adds the ones
@@ -289,13 +253,7 @@ impl Client {
         if include_hidden {
             pairs.push(("include_hidden".into(), "true".into()));
         }
-        self.call(
-            Servlet::Cons,
-            "listInterests",
-            pairs,
-            &["listInterestsResponse"],
-        )
-        .await
+        self.call(Servlet::Cons, "listInterests", pairs).await
     }
 
     /// `isUserInterested`: whether a constituent has the interest `interest_id`.
@@ -312,7 +270,6 @@ impl Client {
                     ("interest_id".into(), interest_id.to_string()),
                     lookup.pair(),
                 ],
-                &["isUserInterestedResponse"],
             )
             .await?;
         Ok(answer.interested)
@@ -333,13 +290,8 @@ impl Client {
                     .into(),
             ));
         }
-        self.call(
-            Servlet::Cons,
-            "getSingleSignOnToken",
-            vec![lookup.pair()],
-            &["getSingleSignOnTokenResponse"],
-        )
-        .await
+        self.call(Servlet::Cons, "getSingleSignOnToken", vec![lookup.pair()])
+            .await
     }
 
     /// `getUserTransactions`: a page of a constituent's transactions (gifts, recurring
@@ -351,13 +303,7 @@ impl Client {
     ) -> Result<crm::GetConsTransactionsResponseType, Error> {
         let mut pairs = vec![lookup.pair()];
         pairs.extend(query.pairs());
-        self.call(
-            Servlet::Cons,
-            "getUserTransactions",
-            pairs,
-            &["getConsTransactionsResponse"],
-        )
-        .await
+        self.call(Servlet::Cons, "getUserTransactions", pairs).await
     }
 
     /// `logInteraction`: records an interaction on constituent `lookup`. No source shows
@@ -371,13 +317,8 @@ impl Client {
     ) -> Result<Acknowledged<crm::InteractionWriteResponseType>, Error> {
         let mut pairs = vec![lookup.pair()];
         pairs.extend(interaction.pairs()?);
-        self.acknowledged(
-            Servlet::Cons,
-            "logInteraction",
-            pairs,
-            &["logInteractionResponse"],
-        )
-        .await
+        self.acknowledged(Servlet::Cons, "logInteraction", pairs)
+            .await
     }
 
     /// `updateInteraction`: changes interaction `interaction_id` (of type 0 "Other" or a
@@ -390,13 +331,8 @@ impl Client {
     ) -> Result<Acknowledged<crm::InteractionWriteResponseType>, Error> {
         let mut pairs = vec![("interaction_id".to_string(), interaction_id.to_string())];
         pairs.extend(interaction.pairs()?);
-        self.acknowledged(
-            Servlet::Cons,
-            "updateInteraction",
-            pairs,
-            &["updateInteractionResponse"],
-        )
-        .await
+        self.acknowledged(Servlet::Cons, "updateInteraction", pairs)
+            .await
     }
 
     /// `getUserInteractions`: the interactions of constituent `lookup`, optionally of one
@@ -414,13 +350,7 @@ impl Client {
         if let Some(subject) = subject {
             pairs.push(("interaction_subject".into(), subject.to_string()));
         }
-        self.call(
-            Servlet::Cons,
-            "getUserInteractions",
-            pairs,
-            &["getUserInteractionsResponse"],
-        )
-        .await
+        self.call(Servlet::Cons, "getUserInteractions", pairs).await
     }
 
     /// `getInteraction`: one interaction, by id.
@@ -432,7 +362,6 @@ impl Client {
             Servlet::Cons,
             "getInteraction",
             vec![("interaction_id".into(), interaction_id.to_string())],
-            &["getInteractionResponse"],
         )
         .await
     }
@@ -446,13 +375,7 @@ impl Client {
     ) -> Result<crm::GetUserInteractionsResponseType, Error> {
         let mut pairs = vec![("interaction_type_id".to_string(), type_id.to_string())];
         pairs.extend(query.pairs());
-        self.call(
-            Servlet::Cons,
-            "listInteractions",
-            pairs,
-            &["listInteractionsResponse"],
-        )
-        .await
+        self.call(Servlet::Cons, "listInteractions", pairs).await
     }
 
     /// `getGroupMembers`: the members of group `group_id`, each with the columns `fields`
@@ -477,21 +400,14 @@ impl Client {
             }
             pairs.push(("max_number".into(), max.to_string()));
         }
-        self.call(
-            Servlet::Cons,
-            "getGroupMembers",
-            pairs,
-            &["getGroupMembersResponse", "getConsGroupsResponse"],
-        )
-        .await
+        self.call(Servlet::Cons, "getGroupMembers", pairs).await
     }
 
     /// `login`: checks a constituent's own credentials; the answer carries the
     /// constituent's id and an auth token (nil when the credentials are wrong on sites that
     /// answer rather than fail).
     pub async fn login(&self, login: &ConstituentLogin) -> Result<crm::LoginResponseType, Error> {
-        self.call(Servlet::Cons, "login", login.pairs(), &["loginResponse"])
-            .await
+        self.call(Servlet::Cons, "login", login.pairs()).await
     }
 
     /// `authenticateUser`: checks a constituent by the values of the fields the site flags
@@ -511,8 +427,7 @@ impl Client {
             }
             pairs.push(((*name).to_string(), (*value).to_string()));
         }
-        self.call(Servlet::Cons, "authenticateUser", pairs, &["loginResponse"])
-            .await
+        self.call(Servlet::Cons, "authenticateUser", pairs).await
     }
 
     /// `changePassword`: sets constituent `lookup`'s password. A wrong old password is
@@ -526,13 +441,7 @@ impl Client {
     ) -> Result<crm::UpdateConsResponseType, Error> {
         let mut pairs = vec![lookup.pair()];
         pairs.extend(change.pairs()?);
-        self.call(
-            Servlet::Cons,
-            "changePassword",
-            pairs,
-            &["changePasswordResponse"],
-        )
-        .await
+        self.call(Servlet::Cons, "changePassword", pairs).await
     }
 
     /// `listUserFields`: the constituent fields this caller may see (`access=view`) or
@@ -549,13 +458,7 @@ impl Client {
         if include_choices {
             pairs.push(("include_choices".into(), "true".into()));
         }
-        self.call(
-            Servlet::Cons,
-            "listUserFields",
-            pairs,
-            &["listConsFieldsResponse"],
-        )
-        .await
+        self.call(Servlet::Cons, "listUserFields", pairs).await
     }
 
     /// `listUserFieldChoices`: the allowed values of one field.
@@ -567,7 +470,6 @@ impl Client {
             Servlet::Cons,
             "listUserFieldChoices",
             vec![("field".into(), field.to_string())],
-            &["listConsFieldChoicesResponse"],
         )
         .await
     }
@@ -582,13 +484,8 @@ impl Client {
         &self,
         gift: &OfflineDonation,
     ) -> Result<crm::DonationResponseType, Error> {
-        self.call(
-            Servlet::Donation,
-            "addOfflineDonation",
-            gift.form_pairs()?,
-            &["donationResponse"],
-        )
-        .await
+        self.call(Servlet::Donation, "addOfflineDonation", gift.form_pairs()?)
+            .await
     }
 
     /// `refundOfflineDonation` (SRDonationAPI): refunds an offline gift this account added,
@@ -610,13 +507,8 @@ impl Client {
             check_amount("refund_amount", amount)?;
             pairs.push(("refund_amount".into(), amount.to_string()));
         }
-        self.call(
-            Servlet::Donation,
-            "refundOfflineDonation",
-            pairs,
-            &["donationResponse"],
-        )
-        .await
+        self.call(Servlet::Donation, "refundOfflineDonation", pairs)
+            .await
     }
 
     /// `getAdvocacyAlerts` (SRAdvocacyAPI): a page of the site's advocacy alerts.
@@ -624,13 +516,8 @@ impl Client {
         &self,
         query: &AlertQuery,
     ) -> Result<crm::GetAdvocacyAlertsResponseType, Error> {
-        self.call(
-            Servlet::Advocacy,
-            "getAdvocacyAlerts",
-            query.pairs(),
-            &["getAdvocacyAlertsResponse"],
-        )
-        .await
+        self.call(Servlet::Advocacy, "getAdvocacyAlerts", query.pairs())
+            .await
     }
 
     /// `takeAction` (SRAdvocacyAPI): constituent `lookup` takes action on alert `alert_id`
@@ -666,13 +553,7 @@ impl Client {
             }
             pairs.push(((*name).to_string(), (*value).to_string()));
         }
-        self.call(
-            Servlet::Advocacy,
-            "takeAction",
-            pairs,
-            &["takeActionResponse"],
-        )
-        .await
+        self.call(Servlet::Advocacy, "takeAction", pairs).await
     }
 
     /// `refundTransaction` (SRDonationAPI): records (and, with `process_transaction`, makes)
@@ -687,13 +568,8 @@ impl Client {
         request: &RefundRequest,
     ) -> Result<Acknowledged<crm::RefundTransactionResponseType>, Error> {
         let pairs = vec![("refund_transaction_request".to_string(), request.to_xml()?)];
-        self.acknowledged(
-            Servlet::Donation,
-            "refundTransaction",
-            pairs,
-            &["refundTransactionResponse"],
-        )
-        .await
+        self.acknowledged(Servlet::Donation, "refundTransaction", pairs)
+            .await
     }
 
     /// `offlineOrganizationGift` (SRDonationAPI): an organization's gift, processed
@@ -729,13 +605,8 @@ impl Client {
                 "{method} takes an organization gift (OfflineDonation::organization)"
             )));
         }
-        self.call(
-            Servlet::Donation,
-            method,
-            gift.form_pairs()?,
-            &["donationResponse"],
-        )
-        .await
+        self.call(Servlet::Donation, method, gift.form_pairs()?)
+            .await
     }
 
     /// `recordRecurringTransaction` (SRDonationAPI): records payments of recurring gifts
@@ -751,13 +622,8 @@ impl Client {
             "record_recurring_transaction".to_string(),
             request.to_xml()?,
         )];
-        self.call(
-            Servlet::Donation,
-            "recordRecurringTransaction",
-            pairs,
-            &["recordRecurringTransactionResponse"],
-        )
-        .await
+        self.call(Servlet::Donation, "recordRecurringTransaction", pairs)
+            .await
     }
 
     /// `getAdvocacyInteractions` (SRAdvocacyAPI): the alerts constituent `lookup` acted on,
@@ -769,13 +635,8 @@ impl Client {
     ) -> Result<crm::GetAdvocacyInteractionsResponseType, Error> {
         let mut pairs = vec![lookup.pair()];
         pairs.extend(query.pairs());
-        self.call(
-            Servlet::Advocacy,
-            "getAdvocacyInteractions",
-            pairs,
-            &["getAdvocacyInteractionsResponse"],
-        )
-        .await
+        self.call(Servlet::Advocacy, "getAdvocacyInteractions", pairs)
+            .await
     }
 
     /// `listGroups` (SRGroupAPI): a page of the site's groups.
@@ -783,13 +644,7 @@ impl Client {
         &self,
         query: &GroupQuery,
     ) -> Result<crm::ListGroupsResponseType, Error> {
-        self.call(
-            Servlet::Group,
-            "listGroups",
-            query.pairs(),
-            &["listGroupsResponse"],
-        )
-        .await
+        self.call(Servlet::Group, "listGroups", query.pairs()).await
     }
 
     /// `launchDataSync` (SRDataSyncAPI): starts the data sync operation `operation_id`; the
@@ -802,7 +657,6 @@ impl Client {
             Servlet::DataSync,
             "launchDataSync",
             vec![("operation_id".into(), operation_id.to_string())],
-            &["launchDataSyncResponse"],
         )
         .await
     }
@@ -817,7 +671,6 @@ impl Client {
             Servlet::DataSync,
             "getDataSyncStatus",
             vec![("task_id".into(), task_id.to_string())],
-            &["getDataSyncStatusResponse"],
         )
         .await
     }
@@ -828,7 +681,6 @@ impl Client {
             Servlet::Group,
             "getGroupInfo",
             vec![("group_id".into(), group_id.to_string())],
-            &["getGroupInfoResponse"],
         )
         .await
     }
@@ -842,7 +694,6 @@ impl Client {
             Servlet::Recurring,
             "getRecurringGifts",
             vec![("cons_id".into(), cons_id.to_string())],
-            &["getRecurringGiftsResponse"],
         )
         .await
     }
@@ -858,7 +709,6 @@ impl Client {
             Servlet::Recurring,
             "cancelRecurringGift",
             recurring_pairs(cons_id, recurring_gift_id),
-            &["cancelRecurringGiftResponse"],
         )
         .await
     }
@@ -875,7 +725,6 @@ impl Client {
             Servlet::Recurring,
             "skipNextPayment",
             recurring_pairs(cons_id, recurring_gift_id),
-            &["skipNextPaymentResponse"],
         )
         .await
     }
@@ -918,13 +767,8 @@ impl Client {
             pairs.push(("amount".into(), cents.to_string()));
         }
         pairs.push(("next_payment_date".into(), next_payment_date.to_string()));
-        self.call(
-            Servlet::Recurring,
-            "updateRecurringGift",
-            pairs,
-            &["updateRecurringGiftResponse"],
-        )
-        .await
+        self.call(Servlet::Recurring, "updateRecurringGift", pairs)
+            .await
     }
 
     /// `getRecurringHistory` (SRRecurringAPI): the payments of a recurring gift in calendar
@@ -937,13 +781,8 @@ impl Client {
     ) -> Result<crm::GetRecurringHistoryResponseType, Error> {
         let mut pairs = recurring_pairs(cons_id, recurring_gift_id);
         pairs.push(("sustainer_history_year".into(), year.to_string()));
-        self.call(
-            Servlet::Recurring,
-            "getRecurringHistory",
-            pairs,
-            &["getRecurringHistoryResponse"],
-        )
-        .await
+        self.call(Servlet::Recurring, "getRecurringHistory", pairs)
+            .await
     }
 
     /// Any method, passed through: the parameters are sent as given (after the client's own
@@ -1041,7 +880,6 @@ impl Client {
         servlet: Servlet,
         method: &'static str,
         pairs: Vec<(String, String)>,
-        roots: &[&'static str],
     ) -> Result<Acknowledged<T>, Error> {
         let answer = self.call_method(servlet, method, &pairs).await?;
         if let Ok(Response::Error(error)) =
@@ -1056,6 +894,7 @@ impl Client {
                 excerpt: excerpt(&answer.body),
             });
         }
+        let roots = answer_roots(method).unwrap_or_default();
         let typed = match decode_response::<T>(&answer.body, self.format, roots) {
             Ok(Response::Ok(value)) => Some(value),
             Ok(Response::Error(_)) | Err(_) => {
@@ -1074,8 +913,9 @@ impl Client {
         servlet: Servlet,
         method: &'static str,
         pairs: Vec<(String, String)>,
-        roots: &[&'static str],
     ) -> Result<T, Error> {
+        // The answer's root names come from the one table of them (`answers.rs`).
+        let roots = answer_roots(method).unwrap_or_default();
         let request = self.request(servlet, method, &pairs);
         tracing::debug!(method, "calling the Server API");
         // One span per call, as for SOAP calls (one attempt: nothing here is retried).

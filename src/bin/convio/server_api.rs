@@ -5,7 +5,8 @@
 use clap::{Args, ValueEnum};
 use convio::emulator::Emulator;
 use convio::server_api::{
-    Client as ServerApi, Lookup, OfflineDonation, OfflinePaymentMethod, ResponseFormat, Servlet,
+    read_answer, AnswerReading, Client as ServerApi, Lookup, OfflineDonation, OfflinePaymentMethod,
+    ResponseFormat, Servlet,
 };
 
 use crate::connection::{
@@ -146,7 +147,9 @@ pub(crate) struct ServerApiArgs {
 }
 
 /// Calls any method and prints the answer as the server sent it; exit 1 when it is an
-/// error (`errorResponse`, or a status other than 200).
+/// error (`errorResponse`, or a status other than 200). A documented method's answer is
+/// also read with its generated type: one that does not read is an error too, and content
+/// the schema lacks is named on stderr (it stays in the answer printed).
 pub(crate) async fn server_api(args: ServerApiArgs) -> Result<(), Failure> {
     let servlet = match &args.servlet {
         Some(name) => Servlet::from_path(name).ok_or_else(|| {
@@ -172,13 +175,31 @@ pub(crate) async fn server_api(args: ServerApiArgs) -> Result<(), Failure> {
     drop(emulator);
     let body = String::from_utf8_lossy(&answer.body);
     println!("{}", document_terminal_safe(body.trim_end()));
-    if answer.status == 200 && !body.contains("errorResponse") {
-        Ok(())
-    } else {
-        Err(Failure {
+    if answer.status != 200 || body.contains("errorResponse") {
+        return Err(Failure {
             status: 1,
             message: format!("{} answered {} with an error", servlet, answer.status),
-        })
+        });
+    }
+    match read_answer(&args.method, &answer.body, args.format.into()) {
+        Some(Ok(AnswerReading::Answer { root, unrecognized })) => {
+            for item in &unrecognized {
+                eprintln!(
+                    "note: `{}` is not in the schema of {root} (kept in the answer above)",
+                    terminal_safe(&item.path.join("."))
+                );
+            }
+            Ok(())
+        }
+        Some(Err(error)) => Err(Failure {
+            status: 1,
+            message: format!(
+                "the answer to {} does not read as its documented type: {}",
+                args.method,
+                terminal_safe(&error.to_string())
+            ),
+        }),
+        Some(Ok(_)) | None => Ok(()),
     }
 }
 
