@@ -6,65 +6,51 @@ use std::fmt;
 use super::params::CALL_PARAMETERS;
 use crate::error::Error;
 
-/// How an offline gift was paid (`offline_payment_method`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum OfflinePaymentMethod {
-    /// `cash`
-    Cash,
-    /// `check` (give the number with [`OfflineDonation::check_number`])
-    Check,
-    /// `credit`
-    Credit,
-}
-
-impl OfflinePaymentMethod {
-    /// The parameter value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OfflinePaymentMethod::Cash => "cash",
-            OfflinePaymentMethod::Check => "check",
-            OfflinePaymentMethod::Credit => "credit",
+/// A parameter's enumerated values: the enum, each variant's text, `as_str` and `Display`.
+macro_rules! parameter_values {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum $name {
+            $(#[doc = concat!("`", $text, "`")] $variant,)+
         }
-    }
-}
 
-impl fmt::Display for OfflinePaymentMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// How an organization's gift is paid (`org_gift_payment_method`): credit and ACH gifts are
-/// processed by Luminate, cash and check gifts only recorded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum OrganizationPaymentMethod {
-    /// `cash`
-    Cash,
-    /// `check`
-    Check,
-    /// `credit`
-    Credit,
-    /// `ach`
-    Ach,
-}
-
-impl OrganizationPaymentMethod {
-    /// The parameter value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrganizationPaymentMethod::Cash => "cash",
-            OrganizationPaymentMethod::Check => "check",
-            OrganizationPaymentMethod::Credit => "credit",
-            OrganizationPaymentMethod::Ach => "ach",
+        impl $name {
+            /// The parameter value.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
         }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+parameter_values! {
+    /// How an offline gift was paid (`offline_payment_method`); give a check's number with
+    /// [`OfflineDonation::check_number`].
+    OfflinePaymentMethod {
+        Cash => "cash",
+        Check => "check",
+        Credit => "credit",
     }
 }
 
-impl fmt::Display for OrganizationPaymentMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+parameter_values! {
+    /// How an organization's gift is paid (`org_gift_payment_method`): credit and ACH gifts
+    /// are processed by Luminate, cash and check gifts only recorded.
+    OrganizationPaymentMethod {
+        Cash => "cash",
+        Check => "check",
+        Credit => "credit",
+        Ach => "ach",
     }
 }
 

@@ -2,8 +2,7 @@
 //! authenticateUser (the fields the site flags "Use for Authentication"), changePassword.
 //! Both sign-ins answer `loginResponse`, as public client code reads them.
 
-use super::{api_error, lookup, param, ApiError, Document, Node};
-use crate::emulator::session::random_bytes;
+use super::{api_error, lookup, param, random_token, ApiError, Document, Node};
 use crate::emulator::state::State;
 
 /// The fields the emulated site flags "Use for Authentication", by their Server API names,
@@ -30,17 +29,12 @@ pub(super) fn call(
 
 /// A fresh session for `cons_id`, in loginResponse's order.
 fn signed_in(cons_id: u64) -> Result<Document, ApiError> {
-    let random = || {
-        random_bytes::<16>()
-            .map(|bytes| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
-            .map_err(|e| api_error(1, format!("Unable to process request: {e}")))
-    };
     Ok((
         "loginResponse",
         vec![
             ("cons_id".to_string(), Node::Text(cons_id.to_string())),
-            ("token".to_string(), Node::Text(random()?)),
-            ("nonce".to_string(), Node::Text(random()?)),
+            ("token".to_string(), Node::Text(random_token()?)),
+            ("nonce".to_string(), Node::Text(random_token()?)),
             (
                 "JSESSIONID".to_string(),
                 Node::Text(format!("emu-login-{cons_id}")),

@@ -5,9 +5,9 @@
 use std::collections::BTreeSet;
 
 use super::{
-    api_error, id_elements, list_page, lookup, number_param, param, ApiError, Document, Node,
+    api_error, id_elements, list_page, lookup, number_param, param, random_token, ApiError,
+    Document, Node,
 };
-use crate::emulator::session::random_bytes;
 use crate::emulator::state::State;
 
 /// Answers `method`, or `None` when it is not one of these.
@@ -109,17 +109,12 @@ fn single_sign_on_token(state: &State, params: &[(String, String)]) -> Result<Do
         return Err(api_error(1, "Unable to process request."));
     }
     let cons_id = lookup(state, params)?;
-    let random = || {
-        random_bytes::<16>()
-            .map(|bytes| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
-            .map_err(|e| api_error(1, format!("Unable to process request: {e}")))
-    };
     Ok((
         "getSingleSignOnTokenResponse",
         vec![
-            ("token".to_string(), Node::Text(random()?)),
+            ("token".to_string(), Node::Text(random_token()?)),
             ("cons_id".to_string(), Node::Text(cons_id.to_string())),
-            ("nonce".to_string(), Node::Text(random()?)),
+            ("nonce".to_string(), Node::Text(random_token()?)),
             (
                 "JSESSIONID".to_string(),
                 Node::Text(format!("emu-sso-{cons_id}")),

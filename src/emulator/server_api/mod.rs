@@ -173,6 +173,13 @@ fn within_dates(params: &[(String, String)]) -> impl Fn(Option<&str>) -> bool {
     }
 }
 
+/// A fresh random token (32 hexadecimal digits) for a session or sign-on answer.
+fn random_token() -> Result<String, ApiError> {
+    crate::emulator::session::random_bytes::<16>()
+        .map(|bytes| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+        .map_err(|e| api_error(1, format!("Unable to process request: {e}")))
+}
+
 fn api_error(code: u32, message: impl Into<String>) -> ApiError {
     ApiError {
         code,
