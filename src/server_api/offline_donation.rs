@@ -142,14 +142,19 @@ impl OfflineDonation {
         last_name: impl Into<String>,
         email: impl Into<String>,
     ) -> Self {
-        Self::with_payment(
+        OfflineDonation {
             form_id,
             level_id,
-            Payment::Offline(payment_method),
-            first_name.into(),
-            last_name.into(),
-            email.into(),
-        )
+            payment: Payment::Offline(payment_method),
+            first_name: first_name.into(),
+            last_name: last_name.into(),
+            email: email.into(),
+            cons_id: None,
+            additional_amount: None,
+            check_number: None,
+            designated: Vec::new(),
+            params: Vec::new(),
+        }
     }
 
     /// An organization's gift (for
@@ -176,42 +181,21 @@ impl OfflineDonation {
         last_name: impl Into<String>,
         email: impl Into<String>,
     ) -> Self {
-        Self::with_payment(
+        let mut gift = Self::new(
             form_id,
             level_id,
-            Payment::Organization(payment_method, organization_payment_method),
-            first_name.into(),
-            last_name.into(),
-            email.into(),
-        )
+            payment_method,
+            first_name,
+            last_name,
+            email,
+        );
+        gift.payment = Payment::Organization(payment_method, organization_payment_method);
+        gift
     }
 
     /// Whether this is an organization's gift.
     pub fn is_organization_gift(&self) -> bool {
         matches!(self.payment, Payment::Organization(..))
-    }
-
-    fn with_payment(
-        form_id: u64,
-        level_id: u64,
-        payment: Payment,
-        first_name: String,
-        last_name: String,
-        email: String,
-    ) -> Self {
-        OfflineDonation {
-            form_id,
-            level_id,
-            payment,
-            first_name,
-            last_name,
-            email,
-            cons_id: None,
-            additional_amount: None,
-            check_number: None,
-            designated: Vec::new(),
-            params: Vec::new(),
-        }
     }
 
     /// `donor.cons_id`: the constituent the gift is from (else the server matches or
