@@ -621,5 +621,36 @@ async fn groups_of_a_constituent_from_the_command_line() {
     assert_eq!(stdout(&output), "1010\tGroup 1010\n1013\tGroup 1013\n");
     let nobody = convio(&["groups"]);
     assert_eq!(nobody.status.code(), Some(2), "{}", stderr(&nobody));
+
+    // And the other way round: the members of a group.
+    let base = emulator.server_api_base();
+    let members = tokio::task::spawn_blocking(move || {
+        convio(&[
+            "group-members",
+            "--server-api-base",
+            &base,
+            "--api-key",
+            convio::emulator::DEFAULT_API_KEY,
+            "--user",
+            convio::emulator::DEFAULT_ADMIN_USER,
+            "--password",
+            convio::emulator::DEFAULT_ADMIN_PASSWORD,
+            "--group-id",
+            "1013",
+        ])
+    })
+    .await
+    .unwrap();
+    assert!(members.status.success(), "{}", stderr(&members));
+    let line = stdout(&members);
+    assert!(line.starts_with(&format!("{cons_id}\t")), "{line}");
+    assert!(line.trim_end().ends_with("seed0@example.org"), "{line}");
+    assert!(
+        stderr(&members).contains("1 of 1 member(s)"),
+        "{}",
+        stderr(&members)
+    );
+    let no_group = convio(&["group-members", "--group-id", "4242"]);
+    assert_eq!(no_group.status.code(), Some(1), "{}", stderr(&no_group));
     emulator.shutdown().await;
 }

@@ -33,8 +33,8 @@ use emulator::{serve_emulator, EmulatorArgs};
 use failure::{usage, Failure};
 use output::{print_rows, terminal_safe, Format};
 use server_api::{
-    add_offline_donation, groups, name_value, refund_offline_donation, server_api,
-    AddOfflineDonationArgs, GroupsArgs, RefundOfflineDonationArgs, ServerApiArgs,
+    add_offline_donation, group_members, groups, name_value, refund_offline_donation, server_api,
+    AddOfflineDonationArgs, GroupMembersArgs, GroupsArgs, RefundOfflineDonationArgs, ServerApiArgs,
     ServerApiConnection, WireFormat,
 };
 use sync::sync;
@@ -122,8 +122,10 @@ enum Command {
     RefundOfflineDonation(RefundOfflineDonationArgs),
     /// List the groups a constituent belongs to (SRConsAPI getUserGroups).
     Groups(GroupsArgs),
-    /// Call any Server API method and print the answer as sent (typed where the crate
-    /// knows the method, passed through otherwise).
+    /// List the members of a group (SRConsAPI getGroupMembers).
+    GroupMembers(GroupMembersArgs),
+    /// Call any Server API method and print the answer as sent (a documented method's
+    /// answer is also read with its generated type; any other is passed through).
     ServerApi(ServerApiArgs),
     /// Fetch a site's WSDL, or compare two.
     #[command(subcommand)]
@@ -315,6 +317,7 @@ async fn run(command: Command) -> Result<(), Failure> {
         Command::AddOfflineDonation(args) => add_offline_donation(args).await,
         Command::RefundOfflineDonation(args) => refund_offline_donation(args).await,
         Command::Groups(args) => groups(args).await,
+        Command::GroupMembers(args) => group_members(args).await,
         Command::ServerApi(args) => server_api(args).await,
     }
 }

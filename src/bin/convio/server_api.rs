@@ -400,3 +400,59 @@ pub(crate) async fn groups(args: GroupsArgs) -> Result<(), Failure> {
     }
     Ok(())
 }
+
+/// `convio group-members`.
+#[derive(Args)]
+pub(crate) struct GroupMembersArgs {
+    #[command(flatten)]
+    api: ServerApiConnection,
+    /// The group.
+    #[arg(long)]
+    group_id: u64,
+    /// At most this many members (1 to 1000; the server's default is 1000).
+    #[arg(long)]
+    max: Option<u32>,
+}
+
+/// Prints one line per member: cons_id, first and last name, primary email (tab-separated),
+/// then the group's size on stderr.
+pub(crate) async fn group_members(args: GroupMembersArgs) -> Result<(), Failure> {
+    let (client, emulator) = args
+        .api
+        .client("group-members", ResponseFormat::Xml)
+        .await?;
+    let fields = [
+        "cons_id",
+        "name.first",
+        "name.last",
+        "email.primary_address",
+    ];
+    let response = client
+        .group_members(args.group_id, &fields, args.max)
+        .await?;
+    drop(emulator);
+    let text =
+        |value: Option<&convio::Text>| terminal_safe(value.map_or("", |t| t.as_str())).into_owned();
+    for member in &response.member {
+        let name = member.name.as_option();
+        println!(
+            "{}\t{}\t{}\t{}",
+            member
+                .cons_id
+                .as_option()
+                .map_or(String::new(), u64::to_string),
+            text(name.and_then(|n| n.first.as_option())),
+            text(name.and_then(|n| n.last.as_option())),
+            text(
+                member
+                    .email
+                    .as_option()
+                    .and_then(|e| e.primary_address.as_option())
+            ),
+        );
+    }
+    if let Some(total) = response.total_number.as_option() {
+        eprintln!("{} of {total} member(s)", response.member.len());
+    }
+    Ok(())
+}
