@@ -47,8 +47,12 @@ const RESERVED: &[&str] = &[
 ///     .no_welcome(true);
 /// assert!(params.form_pairs().is_ok());
 /// assert!(ConsParams::new().add_group_ids([42]).form_pairs().is_err());
+///
+/// // A password field (`user_password`) is sent, never shown by `Debug`.
+/// let signing_up = ConsParams::new().field("user_password", "s3cret");
+/// assert!(!format!("{signing_up:?}").contains("s3cret"));
 /// ```
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ConsParams {
     cons_id: Option<u64>,
     member_id: Option<String>,
@@ -59,6 +63,34 @@ pub struct ConsParams {
     no_welcome: Option<bool>,
     interaction: Vec<(&'static str, String)>,
     fields: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for ConsParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let fields: Vec<(&str, &str)> = self
+            .fields
+            .iter()
+            .map(|(name, value)| {
+                let shown = if name.contains("password") {
+                    "<redacted>"
+                } else {
+                    value.as_str()
+                };
+                (name.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("ConsParams")
+            .field("cons_id", &self.cons_id)
+            .field("member_id", &self.member_id)
+            .field("primary_email", &self.primary_email)
+            .field("id_lists", &self.id_lists)
+            .field("source", &self.source)
+            .field("sub_source", &self.sub_source)
+            .field("no_welcome", &self.no_welcome)
+            .field("interaction", &self.interaction)
+            .field("fields", &fields)
+            .finish()
+    }
 }
 
 /// The comma-separated id list parameters.
