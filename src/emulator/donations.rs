@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use super::clock::format_date_time;
+use super::money::{format_cents, parse_cents};
 use super::records::Fields;
 use super::state::{ChangeKind, Refusal, State};
 
@@ -321,34 +322,6 @@ pub(crate) fn refund(
 
 /// The first refund's transaction id.
 const FIRST_REFUND_ID: u64 = 6_501_001;
-
-/// Cents as a decimal amount (`5000` → `50.00`).
-pub fn format_cents(cents: u64) -> String {
-    format!("{}.{:02}", cents / 100, cents % 100)
-}
-
-/// A decimal amount (`12`, `12.5`, `12.50`) in cents; `None` when it is not one.
-pub fn parse_cents(amount: &str) -> Option<u64> {
-    let (whole, fraction) = amount.trim().split_once('.').unwrap_or((amount.trim(), ""));
-    if whole.is_empty() && fraction.is_empty()
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || !fraction.bytes().all(|b| b.is_ascii_digit())
-        || fraction.len() > 2
-    {
-        return None;
-    }
-    let whole: u64 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().ok()?
-    };
-    let cents: u64 = match fraction.len() {
-        0 => 0,
-        1 => fraction.parse::<u64>().ok()? * 10,
-        _ => fraction.parse().ok()?,
-    };
-    whole.checked_mul(100)?.checked_add(cents)
-}
 
 /// Records a payment of a recurring gift made elsewhere (recordRecurringTransaction) as a
 /// Donation of constituent `cons_id` paid on `paid` (an `xs:dateTime`), logged as an insert

@@ -24,6 +24,7 @@ mod donations;
 mod form;
 mod interactions;
 mod limits;
+mod money;
 mod query;
 mod records;
 mod recurring;

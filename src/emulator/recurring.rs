@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::clock::{civil_from_days, days_from_civil};
-use super::donations::format_cents;
+use super::money::format_cents;
 
 /// Days between the payments of a monthly gift, as the emulator counts them.
 const MONTH_DAYS: i64 = 30;

@@ -2,9 +2,9 @@
 
 use super::{api_error, money, param, ApiError, Document, Node};
 use crate::emulator::donations::{
-    format_cents, parse_cents, record_offline, refund, GiftRefusal, OfflineGift, RefundRefusal,
-    Refundable,
+    record_offline, refund, GiftRefusal, OfflineGift, RefundRefusal, Refundable,
 };
+use crate::emulator::money::{format_cents, parse_cents};
 use crate::emulator::state::{Refusal, State};
 
 /// Answers `method`, or `None` when this servlet has no such method.

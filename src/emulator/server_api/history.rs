@@ -2,7 +2,8 @@
 //! (seeded gifts and offline gifts alike), oldest first.
 
 use super::{list_page, lookup, money, param, within_dates, ApiError, Document, Node};
-use crate::emulator::donations::{parse_cents, DONATION};
+use crate::emulator::donations::DONATION;
+use crate::emulator::money::parse_cents;
 use crate::emulator::records::Fields;
 use crate::emulator::state::State;
 

@@ -16,8 +16,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
 
-use super::donations::format_cents;
 use super::form::{self, Form, FormProblem};
+use super::money::format_cents;
 use super::records::{merge_list, Fields, ListMode};
 use super::state::{Refusal, State};
 use super::values::check_value;
