@@ -1608,6 +1608,25 @@ fn a_group_member_list_under_the_legacy_root_reads() {
         panic!("an error")
     };
     assert_eq!(members.member[0].cons_id, Field::Value(1_002_001));
+
+    // Prefixed, and in JSON: the same reading.
+    let prefixed = br#"<crm:getConsGroupsResponse xmlns:crm="http://convio.com/crm/v1.0"><crm:total_number>1</crm:total_number><crm:member><crm:cons_id>1002001</crm:cons_id></crm:member></crm:getConsGroupsResponse>"#;
+    let json = br#"{"getConsGroupsResponse":{"total_number":"1","member":{"cons_id":"1002001"}}}"#;
+    for (body, format) in [
+        (&prefixed[..], ResponseFormat::Xml),
+        (&json[..], ResponseFormat::Json),
+    ] {
+        let Response::Ok(members) = decode_response::<crm::GetGroupMembersResponseType>(
+            body,
+            format,
+            &["getGroupMembersResponse", "getConsGroupsResponse"],
+        )
+        .unwrap() else {
+            panic!("an error")
+        };
+        assert_eq!(members.total_number, Field::Value(1));
+        assert_eq!(members.member[0].cons_id, Field::Value(1_002_001));
+    }
 }
 
 #[tokio::test]
