@@ -17,8 +17,6 @@ use criterion::measurement::WallTime;
 use criterion::{
     criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, Throughput,
 };
-use quick_xml::events::Event;
-use quick_xml::Writer;
 
 use convio::generated::tns;
 use convio::server_api::generated::crm;
@@ -385,14 +383,7 @@ fn bench_encode(c: &mut Criterion) {
         let envelope = update_of_50(values);
         let bytes = Encoder::new().encode(&envelope).expect("encodes");
         // The same document as quick-xml events, for the raw writer to write.
-        let mut reader = quick_xml::Reader::from_reader(bytes.as_slice());
-        let mut events: Vec<Event<'static>> = Vec::new();
-        loop {
-            match reader.read_event().expect("our own output reads") {
-                Event::Eof => break,
-                event => events.push(event.into_owned()),
-            }
-        }
+        let events = baselines::events_of(&bytes);
         let mut group = c.benchmark_group(group_name);
         group.throughput(Throughput::Bytes(bytes.len() as u64));
         group.bench_function("typed", |b| {
@@ -404,13 +395,7 @@ fn bench_encode(c: &mut Criterion) {
             })
         });
         group.bench_function("raw_quick_xml_writer", |b| {
-            b.iter(|| {
-                let mut writer = Writer::new(Vec::with_capacity(1024));
-                for event in black_box(&events) {
-                    writer.write_event(event.borrow()).expect("write");
-                }
-                writer.into_inner().len()
-            })
+            b.iter(|| baselines::raw_writer_loop(black_box(&events)))
         });
         group.finish();
     }

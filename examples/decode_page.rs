@@ -4,6 +4,8 @@
 //! `Reader` or its namespace-aware `NsReader` event loop over the same bytes, touching every
 //! event.
 
+// Shared with the benchmark and the other profiling example (the writer loop is encode_update's).
+#[allow(dead_code)]
 #[path = "../benches/baselines/mod.rs"]
 mod baselines;
 
