@@ -345,9 +345,9 @@ fn finding_8_configuration_errors_exit_2_and_name_no_missing_switch() {
 
 #[test]
 fn finding_8_connect_errors_exit_3_naming_host_port_and_cause() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = listener.local_addr().unwrap();
-    drop(listener);
+    // Port 1: below the range the system hands out for port 0, so no server another test
+    // starts meanwhile can take it (a port bound and released here could be).
+    let address = "127.0.0.1:1";
     let endpoint = format!("http://{address}/1.0/site");
     let output = run(&signed_in("login", &endpoint, &[]), &[]);
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
