@@ -572,6 +572,24 @@ async fn an_offline_gift_added_then_refunded_from_the_command_line() {
     emulator.shutdown().await;
 }
 
+/// `command` (its name first) against the Server API at `base`, as the emulator's
+/// administrator.
+fn with_admin_at<'a>(base: &'a str, command: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![command[0]];
+    args.extend([
+        "--server-api-base",
+        base,
+        "--api-key",
+        convio::emulator::DEFAULT_API_KEY,
+        "--user",
+        convio::emulator::DEFAULT_ADMIN_USER,
+        "--password",
+        convio::emulator::DEFAULT_ADMIN_PASSWORD,
+    ]);
+    args.extend(&command[1..]);
+    args
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn groups_of_a_constituent_from_the_command_line() {
     let emulator = Emulator::builder()
@@ -601,19 +619,7 @@ async fn groups_of_a_constituent_from_the_command_line() {
     let base = emulator.server_api_base();
     let id = cons_id.to_string();
     let output = tokio::task::spawn_blocking(move || {
-        convio(&[
-            "groups",
-            "--server-api-base",
-            &base,
-            "--api-key",
-            convio::emulator::DEFAULT_API_KEY,
-            "--user",
-            convio::emulator::DEFAULT_ADMIN_USER,
-            "--password",
-            convio::emulator::DEFAULT_ADMIN_PASSWORD,
-            "--cons-id",
-            &id,
-        ])
+        convio(&with_admin_at(&base, &["groups", "--cons-id", &id]))
     })
     .await
     .unwrap();
@@ -625,19 +631,10 @@ async fn groups_of_a_constituent_from_the_command_line() {
     // And the other way round: the members of a group.
     let base = emulator.server_api_base();
     let members = tokio::task::spawn_blocking(move || {
-        convio(&[
-            "group-members",
-            "--server-api-base",
+        convio(&with_admin_at(
             &base,
-            "--api-key",
-            convio::emulator::DEFAULT_API_KEY,
-            "--user",
-            convio::emulator::DEFAULT_ADMIN_USER,
-            "--password",
-            convio::emulator::DEFAULT_ADMIN_PASSWORD,
-            "--group-id",
-            "1013",
-        ])
+            &["group-members", "--group-id", "1013"],
+        ))
     })
     .await
     .unwrap();

@@ -186,11 +186,7 @@ pub(crate) fn record_offline(
             }
         },
     };
-    let transaction_id = state
-        .stores
-        .get(DONATION)
-        .and_then(|store| store.active.keys().next_back())
-        .map_or(FIRST_TRANSACTION_ID, |last| last + 1);
+    let transaction_id = next_transaction_id(state);
     let amount_cents = OFFLINE_LEVEL_CENTS + gift.additional_cents;
     let amount = format_cents(amount_cents);
     let confirmation_code = format!("{}-{transaction_id}", gift.form_id);
@@ -230,16 +226,31 @@ pub(crate) fn record_offline(
             .values
             .insert("Payment.ProcessorRefNumber".into(), number.clone());
     }
-    if let Some(donor) = state.constituents.get(&cons_id) {
-        copy_constituent(&mut fields, "Donor", donor);
-    }
-    state.store_record(DONATION, transaction_id, fields, ChangeKind::Insert, by);
+    store_gift(state, transaction_id, cons_id, fields, by);
     Ok(RecordedGift {
         transaction_id,
         confirmation_code,
         cons_id,
         amount_cents,
     })
+}
+
+/// The TransactionId of the next gift recorded: one past the Donation store's last.
+fn next_transaction_id(state: &State) -> u64 {
+    state
+        .stores
+        .get(DONATION)
+        .and_then(|store| store.active.keys().next_back())
+        .map_or(FIRST_TRANSACTION_ID, |last| last + 1)
+}
+
+/// Stores gift `fields` as Donation `transaction_id`, its Donor copied from constituent
+/// `cons_id`, logged as an insert by `by`.
+fn store_gift(state: &mut State, transaction_id: u64, cons_id: u64, mut fields: Fields, by: &str) {
+    if let Some(donor) = state.constituents.get(&cons_id) {
+        copy_constituent(&mut fields, "Donor", donor);
+    }
+    state.store_record(DONATION, transaction_id, fields, ChangeKind::Insert, by);
 }
 
 /// A refund made.
@@ -333,13 +344,10 @@ pub(crate) fn record_recurring_payment(
     paid: String,
     by: &str,
 ) -> Option<u64> {
-    let transaction_id = state
-        .stores
-        .get(DONATION)?
-        .active
-        .keys()
-        .next_back()
-        .map_or(FIRST_TRANSACTION_ID, |last| last + 1);
+    if !state.stores.contains_key(DONATION) {
+        return None;
+    }
+    let transaction_id = next_transaction_id(state);
     let amount = format_cents(amount_cents);
     let mut fields = Fields::default();
     for (path, value) in [
@@ -359,9 +367,6 @@ pub(crate) fn record_recurring_payment(
     ] {
         fields.values.insert(path.to_string(), value);
     }
-    if let Some(donor) = state.constituents.get(&cons_id) {
-        copy_constituent(&mut fields, "Donor", donor);
-    }
-    state.store_record(DONATION, transaction_id, fields, ChangeKind::Insert, by);
+    store_gift(state, transaction_id, cons_id, fields, by);
     Some(transaction_id)
 }

@@ -27,6 +27,16 @@ pub(super) fn call(
     })
 }
 
+/// A password parameter as sent (untrimmed: spaces belong to a password); an empty one
+/// counts as missing.
+fn password_param<'p>(params: &'p [(String, String)], name: &str) -> Option<&'p str> {
+    params
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, value)| value.as_str())
+        .filter(|value| !value.is_empty())
+}
+
 /// A fresh session for `cons_id`, in loginResponse's order.
 fn signed_in(cons_id: u64) -> Result<Document, ApiError> {
     Ok((
@@ -55,11 +65,7 @@ fn login(state: &State, params: &[(String, String)]) -> Result<Document, ApiErro
     } else {
         return Err(api_error(9, "Missing parameter was: user_name or email"));
     };
-    let password = params
-        .iter()
-        .find(|(name, _)| name == "password")
-        .map(|(_, value)| value.as_str())
-        .filter(|value| !value.is_empty())
+    let password = password_param(params, "password")
         .ok_or_else(|| api_error(9, "Missing parameter was: password"))?;
     let matching = ids
         .into_iter()
@@ -102,13 +108,7 @@ fn authenticate_user(state: &State, params: &[(String, String)]) -> Result<Docum
 /// `changePassword` for the constituent named by cons_id, member_id or primary_email: the
 /// new password twice; the old one when the constituent has one (missing: 21, wrong: 20).
 fn change_password(state: &mut State, params: &[(String, String)]) -> Result<Document, ApiError> {
-    let raw = |name: &str| {
-        params
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, value)| value.as_str())
-            .filter(|value| !value.is_empty())
-    };
+    let raw = |name: &str| password_param(params, name);
     let new_password =
         raw("user_password").ok_or_else(|| api_error(9, "Missing parameter was: user_password"))?;
     if raw("retype_password") != Some(new_password) {
