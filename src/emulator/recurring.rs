@@ -89,7 +89,22 @@ pub fn parse_iso_day(text: &str) -> Option<i64> {
         return None;
     }
     let mut parts = date.split('-');
-    let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
+    day_of(parts.next()?, parts.next()?, parts.next()?)
+}
+
+/// `MM-DD-YYYY`, as updateRecurringGift takes `next_payment_date`, in days since 1970-01-01.
+pub fn parse_month_day_year(text: &str) -> Option<i64> {
+    let mut parts = text.trim().split('-');
+    let (month, day, year) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    day_of(year, month, day)
+}
+
+/// A day given as its four-digit year, two-digit month and two-digit day, in days since
+/// 1970-01-01; 02-31 and the like are refused, not rolled over into the next month.
+fn day_of(year: &str, month: &str, day: &str) -> Option<i64> {
     if year.len() != 4 || month.len() != 2 || day.len() != 2 {
         return None;
     }
@@ -99,23 +114,6 @@ pub fn parse_iso_day(text: &str) -> Option<i64> {
         return None;
     }
     let days = days_from_civil(year, month, day);
-    (civil_from_days(days) == (year, month, day)).then_some(days)
-}
-
-/// `MM-DD-YYYY`, as updateRecurringGift takes `next_payment_date`, in days since 1970-01-01.
-pub fn parse_month_day_year(text: &str) -> Option<i64> {
-    let mut parts = text.trim().split('-');
-    let (month, day, year) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || month.len() != 2 || day.len() != 2 || year.len() != 4 {
-        return None;
-    }
-    let (month, day, year): (u32, u32, i64) =
-        (month.parse().ok()?, day.parse().ok()?, year.parse().ok()?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return None;
-    }
-    let days = days_from_civil(year, month, day);
-    // 02-31 and the like are refused, not rolled over into the next month.
     (civil_from_days(days) == (year, month, day)).then_some(days)
 }
 
